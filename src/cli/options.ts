@@ -1,0 +1,35 @@
+import { type Command, Option } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+
+/** Options shared by every stage that reads the dataset config. */
+export interface ConfigOptions {
+  config: string;
+  env: string;
+}
+
+export function withConfigOptions(command: Command): Command {
+  return command
+    .addOption(new Option('-c, --config <file>', 'dataset/forecast YAML config').default('configs/demo.yaml'))
+    .addOption(
+      new Option(
+        '-e, --env <name>',
+        'environment: local, dev or prod (reads environments/<name>.yaml)',
+      ).default('local'),
+    );
+}
+
+export function configFrom(options: ConfigOptions): Config {
+  return loadConfig({ configPath: options.config, env: options.env });
+}
+
+/** Parses "i/N" (0-based shard i of N). */
+export function parseShard(value: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index >= count) {
+    throw new Error(`--shard must be i/N with 0 <= i < N, got '${value}'`);
+  }
+  return { index, count };
+}

@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { demoCommand } from './commands/demo.ts';
+import { evaluateAndPromoteCommand } from './commands/evaluate-and-promote.ts';
+import { generateCommand } from './commands/generate.ts';
+import { prepareCommand } from './commands/prepare.ts';
+import { reportCommand } from './commands/report.ts';
+import { scoreCommand } from './commands/score.ts';
+import { serveCommand } from './commands/serve.ts';
+import { trainCommand } from './commands/train.ts';
+
+export const STAGES = [
+  generateCommand,
+  prepareCommand,
+  trainCommand,
+  evaluateAndPromoteCommand,
+  scoreCommand,
+  reportCommand,
+  serveCommand,
+  demoCommand,
+] as const;
+
+export function buildProgram(): Command {
+  const program = new Command('mm')
+    .description(
+      'many-models: one forecasting model per partition, trained in parallel, promoted by rules, scored and served.',
+    )
+    .showHelpAfterError()
+    .exitOverride();
+  for (const stage of STAGES) program.addCommand(stage());
+  return program;
+}

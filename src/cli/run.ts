@@ -1,0 +1,39 @@
+import { CommanderError } from 'commander';
+import { ConfigError } from '../config/errors.ts';
+import { EXIT, type ExitCode, StageError } from './exit.ts';
+import { buildProgram } from './program.ts';
+
+/** Errors that describe bad input carry `exitCode: 2` or are one of these named classes. */
+const BAD_INPUT_ERRORS = new Set(['ConfigError', 'ValidationError', 'TagError']);
+
+export function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof StageError) return error.exitCode;
+  if (error instanceof ConfigError) return EXIT.badInput;
+  if (error instanceof Error && BAD_INPUT_ERRORS.has(error.name)) return EXIT.badInput;
+  return EXIT.internal;
+}
+
+/** Runs the CLI and returns the exit code instead of exiting, so steps and tests can call it. */
+export async function runCli(argv: readonly string[]): Promise<ExitCode> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    const code = exitCodeOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`mm: ${message}\n`);
+    if (code === EXIT.internal && error instanceof Error && process.env.MM_DEBUG) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    return code;
+  }
+}
+
+/** Entry for `steps/<stage>.ts`: the same command as `mm <stage>`, with the process exit code set. */
+export async function runStage(stage: string, argv: readonly string[]): Promise<void> {
+  process.exitCode = await runCli([stage, ...argv]);
+}

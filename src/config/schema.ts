@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/** Frequencies the engine understands; each implies a default season length. */
+export const FREQUENCIES = ['D', 'W', 'M'] as const;
+export type Frequency = (typeof FREQUENCIES)[number];
+export const DEFAULT_SEASON_LENGTH: Record<Frequency, number> = { D: 7, W: 52, M: 12 };
+
+export const CANDIDATES = ['naive', 'seasonal_naive', 'ridge', 'ets'] as const;
+export type CandidateKind = (typeof CANDIDATES)[number];
+
+export const METRICS = ['wape', 'mase', 'smape', 'rmse', 'bias'] as const;
+export type MetricName = (typeof METRICS)[number];
+
+const columnName = z.string().min(1, 'a column name cannot be empty');
+
+export const datasetSchema = z.strictObject({
+  /** CSV or Parquet file (or glob); relative paths resolve against the config file's folder. */
+  path: z.string().min(1),
+  format: z.enum(['csv', 'parquet']).optional(),
+  partitionBy: z.array(columnName).min(1, 'name at least one partition column'),
+  time: columnName,
+  target: columnName,
+  frequency: z.enum(FREQUENCIES),
+  features: z.array(columnName).default([]),
+});
+
+export const forecastSchema = z.strictObject({
+  horizon: z.number().int().positive(),
+  holdout: z.number().int().positive(),
+  seasonLength: z.number().int().min(1).optional(),
+  candidates: z
+    .array(z.enum(CANDIDATES))
+    .min(1)
+    .default([...CANDIDATES]),
+  selectionMetric: z.enum(['wape', 'mase', 'smape', 'rmse']).default('wape'),
+  /** Series shorter than holdout + minTrainPoints are skipped with a reason, never silently. */
+  minTrainPoints: z.number().int().min(1).default(8),
+});
+
+export const validationSchema = z.strictObject({
+  /** Share of missing periods (gaps) in a series above which the partition fails validation. */
+  maxGapShare: z.number().min(0).max(1).default(0.2),
+  allowNegativeTarget: z.boolean().default(false),
+});
+
+export const engineSchema = z.strictObject({
+  /** Worker threads; 0 means one per available core. */
+  workers: z.number().int().min(0).default(0),
+  batchSize: z.number().int().positive().default(64),
+  /** The run fails when more than this share of partitions fail (0.05 = 5 %). */
+  maxFailedShare: z.number().min(0).max(1).default(0.05),
+});
+
+export const promotionSchema = z.strictObject({
+  metric: z.enum(['wape', 'mase', 'smape', 'rmse']).default('wape'),
+  /** Absolute bar on the holdout metric; null (the default) switches it off. */
+  maxMetric: z.number().positive().nullable().default(null),
+  mustBeatBaseline: z.boolean().default(true),
+  /** Relative improvement over the prod champion required to replace it (0.02 = 2 % better). */
+  championMargin: z.number().min(0).max(1).default(0.02),
+  /** Minimum number of observations in the partition's history. */
+  minHistory: z.number().int().min(0).default(26),
+});
+
+export const storageSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('local'), root: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('azure'),
+    /** ADLS Gen2 account blob endpoint, e.g. https://mmdevlake.blob.core.windows.net */
+    accountUrl: z.url(),
+    /** Local working folder for DuckDB and workers; the lake is synced to and from it. */
+    cacheRoot: z.string().min(1).default('.mm/cache'),
+  }),
+]);
+
+export const registrySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('local') }),
+  z.strictObject({
+    kind: z.literal('azureml'),
+    subscriptionId: z.string().min(1),
+    resourceGroup: z.string().min(1),
+    devWorkspace: z.string().min(1),
+    prodWorkspace: z.string().min(1),
+    /** Resource group of the prod workspace when it differs from the dev one. */
+    prodResourceGroup: z.string().min(1).optional(),
+  }),
+]);
+
+export const computeSchema = z.strictObject({
+  cluster: z.string().min(1),
+  instanceCount: z.number().int().min(1).default(1),
+  image: z.string().min(1).optional(),
+});
+
+export const synapseSchema = z.strictObject({
+  /** Serverless SQL endpoint, e.g. mm-prod-syn-ondemand.sql.azuresynapse.net */
+  server: z.string().min(1),
+  database: z.string().min(1).default('manymodels'),
+});
+
+export const configSchema = z.strictObject({
+  environment: z.string().min(1).default('local'),
+  dataset: datasetSchema,
+  forecast: forecastSchema,
+  validation: validationSchema.default(validationSchema.parse({})),
+  engine: engineSchema.default(engineSchema.parse({})),
+  promotion: promotionSchema.default(promotionSchema.parse({})),
+  storage: storageSchema.default({ kind: 'local', root: '.mm/local' }),
+  registry: registrySchema.default({ kind: 'local' }),
+  compute: computeSchema.optional(),
+  synapse: synapseSchema.optional(),
+});
+
+export type DatasetConfig = z.infer<typeof datasetSchema>;
+export type ForecastConfig = z.infer<typeof forecastSchema>;
+export type ValidationConfig = z.infer<typeof validationSchema>;
+export type EngineConfig = z.infer<typeof engineSchema>;
+export type PromotionConfig = z.infer<typeof promotionSchema>;
+export type StorageConfig = z.infer<typeof storageSchema>;
+export type RegistryConfig = z.infer<typeof registrySchema>;
+export type Config = z.infer<typeof configSchema>;
+
+export function seasonLengthOf(config: Pick<Config, 'dataset' | 'forecast'>): number {
+  return config.forecast.seasonLength ?? DEFAULT_SEASON_LENGTH[config.dataset.frequency];
+}

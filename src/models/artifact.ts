@@ -1,0 +1,44 @@
+import type { CandidateKind, Frequency, MetricName } from '../config/schema.ts';
+import type { ModelState } from './types.ts';
+
+export type Metrics = Record<MetricName, number>;
+
+/** Where an artifact came from; carried into registry tags and promotion decisions. */
+export interface Lineage {
+  runId: string;
+  codeVersion: string;
+  /** Hash of the prepared data this model was trained on. */
+  dataFingerprint: string;
+  trainedAt: string;
+}
+
+/**
+ * The small versioned JSON document that is "a model" in this project: the fitted state of the chosen
+ * candidate (refitted on all data), how it scored on the holdout next to every other candidate, and lineage.
+ */
+export interface ModelArtifact {
+  schemaVersion: 1;
+  /** Deterministic registry name, see `src/registry/naming.ts`. */
+  name: string;
+  /** Raw partition key: column -> value. */
+  partition: Record<string, string>;
+  chosen: CandidateKind;
+  /** The naive candidate every model must beat (seasonal naive when the series is long enough). */
+  baseline: CandidateKind;
+  model: ModelState;
+  /** The baseline, refitted on all data: the documented fallback when no candidate has qualified yet. */
+  baselineModel: ModelState;
+  features: string[];
+  frequency: Frequency;
+  seasonLength: number;
+  window: { start: string; end: string; observations: number };
+  holdout: {
+    start: string;
+    end: string;
+    /** Actual values on the holdout, so a challenger and a champion can be re-scored on the same window. */
+    actual: number[];
+    /** Each candidate's holdout forecast and metrics. */
+    candidates: Partial<Record<CandidateKind, { forecast: number[]; metrics: Metrics }>>;
+  };
+  lineage: Lineage;
+}

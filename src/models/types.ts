@@ -1,0 +1,53 @@
+import type { CandidateKind, Frequency } from '../config/schema.ts';
+
+/** What every model needs to know about the series beyond its values. */
+export interface SeriesContext {
+  frequency: Frequency;
+  seasonLength: number;
+  /** Feature (covariate) names, aligned with `Series.x`. */
+  features: string[];
+}
+
+/** Future covariates for the forecast horizon: one array per feature, each of length `horizon`. */
+export type FutureCovariates = Float64Array[];
+
+/**
+ * A fitted model's complete state as plain JSON: everything needed to forecast, and nothing else.
+ * `forecast(loadModel(state))` must equal the forecast of the model it was saved from.
+ */
+export interface ModelState {
+  kind: CandidateKind;
+  /** Bumped when a model's state layout changes, so old artifacts fail loudly instead of forecasting wrong. */
+  version: number;
+  params: Record<string, unknown>;
+}
+
+export interface ForecastRequest {
+  horizon: number;
+  /** Dates (epoch days) of the horizon's periods; calendar features are computed from them. */
+  times: Int32Array;
+  /** Planned covariates for the horizon; absent -> the model's documented fallback (see `usedFallback`). */
+  future?: FutureCovariates;
+}
+
+export interface Forecast {
+  values: Float64Array;
+  /** True when the model needed covariates for the horizon and used its fallback (last known values). */
+  usedFallback: boolean;
+}
+
+export interface FittedModel {
+  readonly kind: CandidateKind;
+  forecast(request: ForecastRequest): Forecast;
+  toState(): ModelState;
+}
+
+export interface ModelFactory {
+  readonly kind: CandidateKind;
+  /** Fits on a series; throws a `ModelError` with a clear message when it cannot. */
+  fit(series: { time: Int32Array; y: Float64Array; x: Float64Array[] }, context: SeriesContext): FittedModel;
+}
+
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
+}

@@ -1,0 +1,175 @@
+import { CANDIDATES, type CandidateKind } from '../config/schema.ts';
+import { decide, type PromotionDecision, type PromotionEvidence, type PromotionRules } from './rules.ts';
+
+/**
+ * The promotion tags a prod model carries. They record the holdout evidence itself (actuals and the three
+ * forecasts), not just the resulting metrics, so a reader (the Pulumi policy pack, an auditor) can recompute the
+ * decision with the same rules and catch a tag that claims a better metric than the evidence gives.
+ */
+export const TAG = {
+  rulesVersion: 'mm.rules.version',
+  metricName: 'mm.metric.name',
+  candidateMetric: 'mm.metric.candidate',
+  baselineMetric: 'mm.metric.baseline',
+  championMetric: 'mm.metric.champion',
+  actual: 'mm.holdout.actual',
+  candidateForecast: 'mm.holdout.candidate',
+  baselineForecast: 'mm.holdout.baseline',
+  championForecast: 'mm.holdout.champion',
+  candidateKind: 'mm.kind.candidate',
+  baselineKind: 'mm.kind.baseline',
+  championKind: 'mm.kind.champion',
+  hasChampion: 'mm.champion.exists',
+  scale: 'mm.holdout.scale',
+  history: 'mm.history',
+  outcome: 'mm.promotion.outcome',
+  /** 'candidate' or 'fallback': which model this prod version is. */
+  role: 'mm.role',
+} as const;
+
+const numbers = (values: readonly number[]) => values.map((v) => String(Number(v.toPrecision(12)))).join(',');
+
+export function tagsFromEvidence(
+  evidence: PromotionEvidence,
+  decision: PromotionDecision,
+): Record<string, string> {
+  const tags: Record<string, string> = {
+    [TAG.rulesVersion]: decision.rulesVersion,
+    [TAG.metricName]: decision.metricName,
+    [TAG.candidateMetric]: String(decision.metrics.candidate),
+    [TAG.baselineMetric]: String(decision.metrics.baseline),
+    [TAG.actual]: numbers(evidence.actual),
+    [TAG.candidateForecast]: numbers(evidence.candidate.forecast),
+    [TAG.baselineForecast]: numbers(evidence.baseline.forecast),
+    [TAG.candidateKind]: evidence.candidate.kind,
+    [TAG.baselineKind]: evidence.baseline.kind,
+    [TAG.hasChampion]: String(evidence.hasChampion),
+    [TAG.scale]: String(evidence.scale),
+    [TAG.history]: String(evidence.history),
+    [TAG.outcome]: decision.outcome,
+    [TAG.role]: decision.outcome === 'promote-fallback' ? 'fallback' : 'candidate',
+  };
+  if (evidence.champion) {
+    tags[TAG.championKind] = evidence.champion.kind;
+    tags[TAG.championForecast] = numbers(evidence.champion.forecast);
+    tags[TAG.championMetric] = String(decision.metrics.champion);
+  }
+  return tags;
+}
+
+export class TagError extends Error {
+  override readonly name = 'TagError';
+}
+
+function required(tags: Record<string, string>, key: string): string {
+  const value = tags[key];
+  if (value === undefined || value === '') throw new TagError(`missing tag ${key}`);
+  return value;
+}
+
+function parseNumbers(tags: Record<string, string>, key: string): number[] {
+  const values = required(tags, key).split(',').map(Number);
+  if (values.some((v) => !Number.isFinite(v))) throw new TagError(`tag ${key} holds a non-numeric value`);
+  return values;
+}
+
+function parseKind(tags: Record<string, string>, key: string): CandidateKind {
+  const value = required(tags, key);
+  if (!(CANDIDATES as readonly string[]).includes(value))
+    throw new TagError(`tag ${key} names unknown kind '${value}'`);
+  return value as CandidateKind;
+}
+
+function parseNumber(tags: Record<string, string>, key: string): number {
+  const value = Number(required(tags, key));
+  if (Number.isNaN(value)) throw new TagError(`tag ${key} is not a number`);
+  return value;
+}
+
+export function evidenceFromTags(tags: Record<string, string>): PromotionEvidence {
+  const actual = parseNumbers(tags, TAG.actual);
+  const candidate = {
+    kind: parseKind(tags, TAG.candidateKind),
+    forecast: parseNumbers(tags, TAG.candidateForecast),
+  };
+  const baseline = {
+    kind: parseKind(tags, TAG.baselineKind),
+    forecast: parseNumbers(tags, TAG.baselineForecast),
+  };
+  const champion =
+    tags[TAG.championKind] !== undefined
+      ? { kind: parseKind(tags, TAG.championKind), forecast: parseNumbers(tags, TAG.championForecast) }
+      : undefined;
+  for (const [label, f] of [
+    ['candidate', candidate.forecast],
+    ['baseline', baseline.forecast],
+    ['champion', champion?.forecast],
+  ] as const) {
+    if (f && f.length !== actual.length) {
+      throw new TagError(
+        `the ${label} holdout forecast has ${f.length} values but the actuals have ${actual.length}`,
+      );
+    }
+  }
+  return {
+    actual,
+    candidate,
+    baseline,
+    champion,
+    hasChampion: required(tags, TAG.hasChampion) === 'true',
+    scale: parseNumber(tags, TAG.scale),
+    history: parseNumber(tags, TAG.history),
+  };
+}
+
+function sameNumber(claimed: number, computed: number): boolean {
+  if (claimed === computed) return true;
+  return Math.abs(claimed - computed) <= 1e-9 * Math.max(1, Math.abs(computed));
+}
+
+export interface TagVerdict {
+  /** True when the tags prove the model may serve in prod under these rules. */
+  allowed: boolean;
+  violations: string[];
+  decision?: PromotionDecision;
+}
+
+/**
+ * Re-derives the decision from the recorded evidence and checks the tags against it: a model may be in prod as
+ * a promoted candidate only if the rules promote it, or as a fallback only if prod had no champion.
+ */
+export function verifyPromotionTags(tags: Record<string, string>, rules: PromotionRules): TagVerdict {
+  let evidence: PromotionEvidence;
+  try {
+    evidence = evidenceFromTags(tags);
+  } catch (error) {
+    return { allowed: false, violations: [(error as Error).message] };
+  }
+  const violations: string[] = [];
+  if (tags[TAG.metricName] !== rules.metric) {
+    violations.push(
+      `tag ${TAG.metricName} is '${tags[TAG.metricName] ?? ''}' but the rules use '${rules.metric}'`,
+    );
+  }
+  const decision = decide(evidence, rules);
+  const claims: [string, number | null][] = [
+    [TAG.candidateMetric, decision.metrics.candidate],
+    [TAG.baselineMetric, decision.metrics.baseline],
+    [TAG.championMetric, decision.metrics.champion],
+  ];
+  for (const [key, computed] of claims) {
+    if (tags[key] === undefined || computed === null) continue;
+    const claimed = Number(tags[key]);
+    if (!sameNumber(claimed, computed)) {
+      violations.push(`tag ${key} claims ${tags[key]} but the recorded holdout values give ${computed}`);
+    }
+  }
+  const role = tags[TAG.role];
+  if (role === 'fallback') {
+    if (evidence.hasChampion)
+      violations.push('a fallback model may only be promoted where prod has no champion');
+  } else if (decision.outcome !== 'promote') {
+    violations.push(`the promotion rules reject this model: ${decision.reasons.join('; ')}`);
+  }
+  return { allowed: violations.length === 0, violations, decision };
+}

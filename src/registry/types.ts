@@ -1,0 +1,44 @@
+import type { ModelArtifact } from '../models/artifact.ts';
+
+/** A registry holds the models of one workspace: `dev` (every trained model) or `prod` (promoted ones). */
+export type Stage = 'dev' | 'prod';
+
+export interface ModelVersion {
+  name: string;
+  version: number;
+  /** Raw key values, metrics, run id, stage, code version, data fingerprint, promotion evidence. */
+  tags: Record<string, string>;
+  registeredAt: string;
+  /** Bytes of the artifact document. */
+  size: number;
+}
+
+export interface RegisterRequest {
+  artifact: ModelArtifact;
+  tags: Record<string, string>;
+}
+
+export interface RegisterOptions {
+  /** When the latest version already carries this tag value, nothing is registered (idempotent re-runs). */
+  idempotencyTag?: string;
+  signal?: AbortSignal;
+}
+
+export interface ModelRegistry {
+  readonly stage: Stage;
+  /** Registers many models in one bulk operation and returns their new (or existing, if idempotent) versions. */
+  registerMany(requests: readonly RegisterRequest[], options?: RegisterOptions): Promise<ModelVersion[]>;
+  /** The latest version of a model, found through the index without scanning; undefined when absent. */
+  latest(name: string): Promise<ModelVersion | undefined>;
+  /** A model's artifact at a version (default: latest); undefined when absent. */
+  load(
+    name: string,
+    version?: number,
+  ): Promise<{ version: ModelVersion; artifact: ModelArtifact } | undefined>;
+  /** Every model's latest version. */
+  list(): AsyncIterable<ModelVersion>;
+}
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+}

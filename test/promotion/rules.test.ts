@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { promotionSchema } from '../../src/config/schema.ts';
+import { decide, type PromotionEvidence } from '../../src/promotion/rules.ts';
+
+const rules = promotionSchema.parse({ championMargin: 0.05, minHistory: 20 });
+const actual = [100, 100, 100, 100];
+
+function evidence(over: Partial<PromotionEvidence> = {}): PromotionEvidence {
+  return {
+    actual,
+    candidate: { kind: 'ridge', forecast: [95, 105, 100, 100] }, // WAPE 0.025
+    baseline: { kind: 'seasonal_naive', forecast: [80, 120, 100, 100] }, // WAPE 0.10
+    hasChampion: false,
+    scale: 10,
+    history: 100,
+    ...over,
+  };
+}
+
+describe('decide', () => {
+  it('promotes a candidate that beats the baseline when prod has no champion', () => {
+    const d = decide(evidence(), rules);
+    expect(d.outcome).toBe('promote');
+    expect(d.metrics.candidate).toBeCloseTo(0.025);
+    expect(d.metrics.baseline).toBeCloseTo(0.1);
+    expect(d.reasons[0]).toBe('passes min-history, beats-baseline');
+  });
+
+  it('falls back to the baseline when the candidate loses to it and there is no champion', () => {
+    const d = decide(evidence({ candidate: { kind: 'ets', forecast: [70, 130, 100, 100] } }), rules);
+    expect(d.outcome).toBe('promote-fallback');
+    expect(d.reasons).toEqual([
+      'beats-baseline failed: wape 0.1500 (ets) vs baseline 0.1000 (seasonal_naive)',
+    ]);
+  });
+
+  it('keeps the champion unless the candidate beats it by the margin on the same holdout', () => {
+    const champion = { kind: 'ets' as const, forecast: [96, 104, 100, 100] }; // WAPE 0.02
+    const d = decide(evidence({ hasChampion: true, champion }), rules);
+    expect(d.outcome).toBe('keep-champion');
+    expect(d.reasons[0]).toMatch(
+      /^beats-champion failed: wape 0.0250 vs champion 0.0200 \(ets\) needing <= 0.0190/,
+    );
+
+    const weakChampion = { kind: 'ets' as const, forecast: [90, 110, 100, 100] }; // WAPE 0.05
+    expect(decide(evidence({ hasChampion: true, champion: weakChampion }), rules).outcome).toBe('promote');
+  });
+
+  it('treats the same kind retrained on newer data as a refresh', () => {
+    const d = decide(
+      evidence({ hasChampion: true, champion: { kind: 'ridge', forecast: [95, 105, 100, 100] } }),
+      rules,
+    );
+    expect(d.outcome).toBe('promote');
+    expect(d.checks.find((c) => c.rule === 'beats-champion')?.detail).toMatch(/refresh/);
+  });
+
+  it('fails closed when a champion exists but could not be re-scored', () => {
+    const d = decide(evidence({ hasChampion: true }), rules);
+    expect(d.outcome).toBe('keep-champion');
+    expect(d.reasons[0]).toMatch(/could not be re-scored/);
+  });
+
+  it('applies the minimum history and, when configured, the absolute bar', () => {
+    expect(decide(evidence({ history: 10 }), rules).reasons).toEqual([
+      'min-history failed: history 10 observations, minimum 20',
+    ]);
+    const strict = { ...rules, maxMetric: 0.02 };
+    expect(decide(evidence(), strict).reasons).toEqual(['absolute-bar failed: wape 0.0250 vs bar 0.0200']);
+  });
+});
