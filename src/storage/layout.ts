@@ -1,0 +1,25 @@
+import path from 'node:path';
+import type { Stage } from '../registry/types.ts';
+
+/**
+ * Where everything lives below a storage root (a local folder, or the local cache of an ADLS account).
+ * The same relative layout is used as blob prefixes in the lake.
+ */
+export function lakeLayout(root: string) {
+  return {
+    root,
+    raw: path.join(root, 'raw'),
+    /** Validated data: `bucket=NNN/part.parquet` files plus `catalog.parquet` and `meta.json`. */
+    prepared: path.join(root, 'prepared'),
+    runs: path.join(root, 'runs'),
+    run: (runId: string) => path.join(root, 'runs', runId),
+    registry: (stage: Stage) => path.join(root, 'registry', stage),
+    decisions: (runId: string) => path.join(root, 'runs', runId, 'decisions.json'),
+    predictions: path.join(root, 'predictions'),
+    /** DuckDB file standing in for Synapse SQL locally. */
+    warehouse: path.join(root, 'warehouse.duckdb'),
+    reports: path.join(root, 'reports'),
+  };
+}
+
+export type LakeLayout = ReturnType<typeof lakeLayout>;
