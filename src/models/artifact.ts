@@ -37,6 +37,12 @@ export interface ModelArtifact {
     end: string;
     /** Actual values on the holdout, so a challenger and a champion can be re-scored on the same window. */
     actual: number[];
+    /**
+     * MASE denominator of the training window before the holdout (see `maseScale`), so MASE can be recomputed
+     * when a challenger and a champion are re-scored. Optional for older artifacts: promotion derives it from a
+     * candidate's recorded MASE when absent.
+     */
+    scale?: number;
     /** Each candidate's holdout forecast and metrics. */
     candidates: Partial<Record<CandidateKind, { forecast: number[]; metrics: Metrics }>>;
   };
