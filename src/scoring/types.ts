@@ -16,6 +16,7 @@ export const PREDICTION_COLUMNS = [
   'used_fallback',
   'run_id',
   'scored_at',
+  'message',
 ] as const;
 
 export interface PredictionRow {
