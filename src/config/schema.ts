@@ -68,6 +68,11 @@ export const storageSchema = z.discriminatedUnion('kind', [
     kind: z.literal('azure'),
     /** ADLS Gen2 account blob endpoint, e.g. https://mmdevlake.blob.core.windows.net */
     accountUrl: z.url(),
+    /** Blob container (ADLS Gen2 filesystem) holding the lake; the Pulumi program creates it. */
+    container: z
+      .string()
+      .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a container name is 3-63 of a-z, 0-9 and single -')
+      .default('lake'),
     /** Local working folder for DuckDB and workers; the lake is synced to and from it. */
     cacheRoot: z.string().min(1).default('.mm/cache'),
   }),
