@@ -1,0 +1,132 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { ModelArtifact } from '../models/artifact.ts';
+import type { FittedModel } from '../models/types.ts';
+import type { ModelRegistry } from '../registry/types.ts';
+import { forecastRoute } from './forecast-route.ts';
+import { errorBody, HttpError } from './http-error.ts';
+import { createServingMetrics, type ServingMetrics } from './metrics.ts';
+import { ModelCache } from './model-cache.ts';
+import { ReadinessProbe } from './readiness.ts';
+import { DEFAULT_MAX_HORIZON } from './request-schema.ts';
+
+export interface CacheLimits {
+  maxModels: number;
+  maxBytes: number;
+  /** How long a cached model is trusted before `registry.latest` is asked again. */
+  versionTtlMs: number;
+  loadTimeoutMs: number;
+}
+
+export const DEFAULT_CACHE: CacheLimits = {
+  maxModels: 5_000,
+  maxBytes: 256 * 1024 * 1024,
+  versionTtlMs: 30_000,
+  loadTimeoutMs: 5_000,
+};
+
+export interface ScoringAppOptions {
+  /** The prod registry. */
+  registry: ModelRegistry;
+  /** The dataset's partition columns, in order: they name the model (`modelName(values)`). */
+  partitionBy: readonly string[];
+  /** Rebuilds a model from its artifact: `(artifact) => loadModel(artifact.model)`. */
+  prepare: (artifact: ModelArtifact) => FittedModel;
+  maxHorizon?: number;
+  cache?: Partial<CacheLimits>;
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+  /** Time allowed to receive a whole request (slow clients get 408). */
+  requestTimeoutMs?: number;
+  logger?: FastifyServerOptions['logger'];
+  metrics?: ServingMetrics;
+}
+
+export interface ScoringApp {
+  app: FastifyInstance;
+  cache: ModelCache;
+  metrics: ServingMetrics;
+  /** Flips /readyz to 503 so load balancers stop sending traffic before the server closes. */
+  startDraining(): void;
+}
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** Builds the HTTP service without listening, so tests can `inject` and the server module can `listen`. */
+export function buildScoringApp(options: ScoringAppOptions): ScoringApp {
+  const limits = { ...DEFAULT_CACHE, ...options.cache };
+  const metrics = options.metrics ?? createServingMetrics();
+  const cache = new ModelCache({
+    registry: options.registry,
+    prepare: options.prepare,
+    maxModels: limits.maxModels,
+    maxBytes: limits.maxBytes,
+    versionTtlMs: limits.versionTtlMs,
+    loadTimeoutMs: limits.loadTimeoutMs,
+    metrics,
+  });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    // Prototype-poisoning payloads are refused outright rather than silently stripped.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  });
+  const readiness = new ReadinessProbe(options.registry);
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    metrics.requestDuration.observe({ route }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (error instanceof HttpError) {
+      if (status >= 500) request.log.error({ err: error }, error.message);
+      return reply.code(status).send(errorBody(status, error.message, error.issues));
+    }
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors (bad JSON, body too large, wrong media type) keep their status.
+      return reply.code(status).send(errorBody(status, error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send(errorBody(500, `internal error: ${error.message}`));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          404,
+          `no route ${request.method} ${request.url}; see POST /v1/forecast, GET /healthz, /readyz`,
+        ),
+      );
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const state = await readiness.check();
+    if (!state.ready) return reply.code(503).send(errorBody(503, state.reason));
+    return { status: 'ready' };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.register(
+    forecastRoute({
+      cache,
+      partitionBy: options.partitionBy,
+      maxHorizon: options.maxHorizon ?? DEFAULT_MAX_HORIZON,
+    }),
+  );
+
+  return { app, cache, metrics, startDraining: () => readiness.drain() };
+}

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { isoDate } from '../data/batch.ts';
+import { modelName } from '../registry/naming.ts';
+import { ForecastInputError, forecastWithModel } from '../scoring/forecast-artifact.ts';
+import { HttpError } from './http-error.ts';
+import type { LoadedModel, ModelCache } from './model-cache.ts';
+import { ModelLoadError, ModelLoadTimeoutError } from './model-cache.ts';
+import { forecastBodySchema, parseForecastBody } from './request-schema.ts';
+
+export interface ForecastResponse {
+  model: { name: string; version: number; kind: string };
+  forecast: { date: string; value: number }[];
+  usedFallback: boolean;
+  /** Server-side time from request received to response built. */
+  latencyMs: number;
+}
+
+export interface ForecastRouteOptions {
+  cache: ModelCache;
+  partitionBy: readonly string[];
+  maxHorizon: number;
+}
+
+function describeKey(partition: Record<string, string>, columns: readonly string[]): string {
+  return columns.map((c) => `${c}=${JSON.stringify(partition[c])}`).join(', ');
+}
+
+/** The loaded artifact must be the one for this exact key: guards against a registry that mixed names up. */
+function checkPartition(entry: LoadedModel, partition: Record<string, string>, columns: readonly string[]) {
+  const stored = entry.artifact.partition;
+  const same =
+    Object.keys(stored).length === columns.length && columns.every((c) => stored[c] === partition[c]);
+  if (!same) {
+    throw new HttpError(
+      500,
+      `model ${entry.name} version ${entry.version.version} belongs to partition ${JSON.stringify(stored)}, ` +
+        `not ${JSON.stringify(partition)}: the prod registry or the service's partitionBy is inconsistent`,
+    );
+  }
+}
+
+async function loadFor(cache: ModelCache, name: string, key: string): Promise<LoadedModel> {
+  let entry: LoadedModel | undefined;
+  try {
+    entry = await cache.get(name);
+  } catch (error) {
+    if (error instanceof ModelLoadTimeoutError) throw new HttpError(503, `${error.message}; retry shortly`);
+    if (error instanceof ModelLoadError) throw new HttpError(500, error.message);
+    throw new HttpError(
+      502,
+      `could not load model ${name} from the prod registry: ${(error as Error).message}`,
+    );
+  }
+  if (!entry) {
+    throw new HttpError(404, `no prod model for partition ${key} (model name ${name})`);
+  }
+  return entry;
+}
+
+export function forecastRoute(options: ForecastRouteOptions): FastifyPluginAsync {
+  const schema = forecastBodySchema(options.partitionBy, options.maxHorizon);
+  const columns = options.partitionBy;
+  return async (app) => {
+    app.post('/v1/forecast', async (request, reply): Promise<ForecastResponse> => {
+      const parsed = parseForecastBody(schema, request.body);
+      if (!parsed.ok)
+        throw new HttpError(400, `invalid forecast request: ${parsed.issues.join('; ')}`, parsed.issues);
+      const { partition, horizon, future } = parsed.body;
+      const name = modelName(columns.map((c) => partition[c] as string));
+      const entry = await loadFor(options.cache, name, describeKey(partition, columns));
+      checkPartition(entry, partition, columns);
+      let result: ReturnType<typeof forecastWithModel>;
+      try {
+        result = forecastWithModel(entry.artifact, entry.model, future ? { horizon, future } : { horizon });
+      } catch (error) {
+        if (error instanceof ForecastInputError) {
+          throw new HttpError(400, `invalid forecast request: ${error.message}`, error.issues);
+        }
+        throw error;
+      }
+      const forecast = new Array<{ date: string; value: number }>(horizon);
+      for (let i = 0; i < horizon; i++) {
+        forecast[i] = { date: isoDate(result.times[i]!), value: result.values[i]! };
+      }
+      return {
+        model: { name, version: entry.version.version, kind: entry.artifact.model.kind },
+        forecast,
+        usedFallback: result.usedFallback,
+        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      };
+    });
+  };
+}
