@@ -1,0 +1,43 @@
+import { isModelName } from './naming.ts';
+import { type RegisterRequest, RegistryError } from './types.ts';
+
+const MAX_LISTED = 5;
+
+/**
+ * Checks a bulk registration before anything is written: every artifact is named by `modelName()` and is a
+ * schema-1 document, and every tag is a string. Any implementation can call it; all problems are reported at
+ * once, located by request index and name.
+ */
+export function validateRequests(requests: readonly RegisterRequest[]): void {
+  const problems: string[] = [];
+  requests.forEach((request, index) => {
+    const artifact = request?.artifact;
+    const where = `request ${index}${typeof artifact?.name === 'string' ? ` (${artifact.name.slice(0, 80)})` : ''}`;
+    if (typeof artifact !== 'object' || artifact === null) {
+      problems.push(`${where}: no artifact`);
+      return;
+    }
+    if (typeof artifact.name !== 'string' || !isModelName(artifact.name)) {
+      problems.push(`${where}: artifact name is not a model name (mm-<slug>-<12 hex>)`);
+    }
+    if (artifact.schemaVersion !== 1) {
+      problems.push(`${where}: artifact schemaVersion is ${String(artifact.schemaVersion)}, expected 1`);
+    }
+    if (typeof request.tags !== 'object' || request.tags === null) {
+      problems.push(`${where}: tags must be an object of strings`);
+      return;
+    }
+    for (const [key, value] of Object.entries(request.tags)) {
+      if (key === '' || typeof value !== 'string') {
+        problems.push(`${where}: tag '${key}' must be a non-empty key with a string value`);
+      }
+    }
+  });
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_LISTED).map((p) => `  - ${p}`);
+    if (problems.length > MAX_LISTED) shown.push(`  - ... and ${problems.length - MAX_LISTED} more`);
+    throw new RegistryError(
+      `nothing was registered; ${problems.length} invalid request(s):\n${shown.join('\n')}`,
+    );
+  }
+}
