@@ -10,6 +10,8 @@ export interface PartitionRecord {
   key: string[];
   status: PartitionStatus;
   chosen?: CandidateKind;
+  /** The naive candidate the chosen model had to beat (the artifact's `baseline`), for `ok` partitions. */
+  baseline?: CandidateKind;
   /** Holdout metrics of every candidate (the promotion step needs the baseline's too). */
   metrics?: Partial<Record<CandidateKind, Metrics>>;
   /** Artifact path relative to the run folder, for `ok` partitions. */
