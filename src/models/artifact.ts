@@ -45,6 +45,8 @@ export interface ModelArtifact {
     scale?: number;
     /** Each candidate's holdout forecast and metrics. */
     candidates: Partial<Record<CandidateKind, { forecast: number[]; metrics: Metrics }>>;
+    /** Candidates that could not be fitted or forecast on this partition, with the error that stopped them. */
+    failures?: Partial<Record<CandidateKind, { class: string; message: string }>>;
   };
   lineage: Lineage;
 }

@@ -1,0 +1,69 @@
+import { CANDIDATES, type CandidateKind } from '../config/schema.ts';
+import { ETS_VERSION, etsFactory, loadEts } from './ets.ts';
+import {
+  loadNaive,
+  loadSeasonalNaive,
+  NAIVE_VERSION,
+  naiveFactory,
+  SEASONAL_NAIVE_VERSION,
+  seasonalNaiveFactory,
+} from './naive.ts';
+import { loadRidge, RIDGE_VERSION, ridgeFactory } from './ridge.ts';
+import { type FittedModel, ModelError, type ModelFactory, type ModelState } from './types.ts';
+
+export type {
+  FittedModel,
+  Forecast,
+  ForecastRequest,
+  ModelFactory,
+  ModelState,
+  SeriesContext,
+} from './types.ts';
+export { ModelError } from './types.ts';
+
+/** Every candidate kind's factory; the engine fits `MODEL_FACTORIES[kind]` for each configured candidate. */
+export const MODEL_FACTORIES: Record<CandidateKind, ModelFactory> = {
+  naive: naiveFactory,
+  seasonal_naive: seasonalNaiveFactory,
+  ridge: ridgeFactory,
+  ets: etsFactory,
+};
+
+/** The state layout version each kind writes and reads. */
+export const MODEL_VERSIONS: Record<CandidateKind, number> = {
+  naive: NAIVE_VERSION,
+  seasonal_naive: SEASONAL_NAIVE_VERSION,
+  ridge: RIDGE_VERSION,
+  ets: ETS_VERSION,
+};
+
+const LOADERS: Record<CandidateKind, (params: unknown) => FittedModel> = {
+  naive: loadNaive,
+  seasonal_naive: loadSeasonalNaive,
+  ridge: loadRidge,
+  ets: loadEts,
+};
+
+function isKind(kind: unknown): kind is CandidateKind {
+  return typeof kind === 'string' && (CANDIDATES as readonly string[]).includes(kind);
+}
+
+/**
+ * Rebuilds a fitted model from its saved state (an artifact's `model` or `baselineModel`). Its forecasts are
+ * bit-identical to those of the model the state was saved from. An unknown kind, a version this code does not
+ * read, or a malformed state is a `ModelError` that says which.
+ */
+export function loadModel(state: ModelState): FittedModel {
+  if (state === null || typeof state !== 'object') throw new ModelError('model state must be an object');
+  const { kind, version, params } = state as Partial<ModelState>;
+  if (!isKind(kind)) {
+    throw new ModelError(`unknown model kind ${JSON.stringify(kind)}; known kinds: ${CANDIDATES.join(', ')}`);
+  }
+  const expected = MODEL_VERSIONS[kind];
+  if (version !== expected) {
+    throw new ModelError(
+      `${kind} model state has version ${JSON.stringify(version)}, this code reads version ${expected}; retrain the model`,
+    );
+  }
+  return LOADERS[kind](params);
+}
