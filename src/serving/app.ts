@@ -1,4 +1,9 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { ModelArtifact } from '../models/artifact.ts';
 import type { FittedModel } from '../models/types.ts';
 import type { ModelRegistry } from '../registry/types.ts';
@@ -66,6 +71,8 @@ export function buildScoringApp(options: ScoringAppOptions): ScoringApp {
   });
   const app = Fastify({
     logger: options.logger ?? false,
+    // Per-request logs would cost more than a warm forecast; requests are counted in the metrics instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requestTimeout: options.requestTimeoutMs ?? 10_000,
     // Prototype-poisoning payloads are refused outright rather than silently stripped.
@@ -79,6 +86,13 @@ export function buildScoringApp(options: ScoringAppOptions): ScoringApp {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.requestDuration.observe({ route }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.addHook('onSend', (_request, reply, _payload, done) => {
+    // While draining, ask keep-alive clients to reconnect (to another replica): otherwise a connection that
+    // was busy when shutdown began stays open and the close waits for its keep-alive timeout.
+    if (readiness.draining) reply.header('connection', 'close');
     done();
   });
 

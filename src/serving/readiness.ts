@@ -26,6 +26,10 @@ export class ReadinessProbe {
     this.#draining = true;
   }
 
+  get draining(): boolean {
+    return this.#draining;
+  }
+
   async check(): Promise<Readiness> {
     if (this.#draining) return { ready: false, reason: 'shutting down: finishing in-flight requests' };
     const last = this.#last;
