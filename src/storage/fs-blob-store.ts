@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import pMap from 'p-map';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { checkKey, checkPrefix, folderPrefix, joinKey } from './keys.ts';
+import { md5OfFile, sizeOf, walkFiles } from './local-files.ts';
+import { DEFAULT_SYNC_CONCURRENCY, emptyStats, type SyncStats } from './sync.ts';
+import type { BlobStore } from './types.ts';
+
+export interface FsBlobStoreOptions {
+  concurrency?: number;
+}
+
+/**
+ * The lake as a local folder: a key is a path below the root. Puts and copies go through a temporary sibling and
+ * a rename, so a reader (or a crash) never sees half a file.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly location: string;
+  readonly root: string;
+  readonly #concurrency: number;
+
+  constructor(root: string, options: FsBlobStoreOptions = {}) {
+    this.root = path.resolve(root);
+    this.location = this.root;
+    this.#concurrency = options.concurrency ?? DEFAULT_SYNC_CONCURRENCY * 2;
+  }
+
+  pathOf(key: string): string {
+    return path.join(this.root, ...checkKey(key).split('/'));
+  }
+
+  async put(key: string, data: Uint8Array | string): Promise<void> {
+    await writeFileAtomic(this.pathOf(key), data);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.pathOf(key)));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await sizeOf(this.pathOf(key))) !== undefined;
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    checkPrefix(prefix);
+    // Walk only the deepest folder the prefix names, then filter by the rest as blob listing would.
+    const slash = prefix.lastIndexOf('/');
+    const folder = slash >= 0 ? prefix.slice(0, slash) : '';
+    const base = folder ? path.join(this.root, ...folder.split('/')) : this.root;
+    for (const file of await walkFiles(base)) {
+      const key = folder ? `${folder}/${file.relative}` : file.relative;
+      if (key.startsWith(prefix)) yield key;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async uploadDir(localDir: string, prefix: string): Promise<number> {
+    return (await this.syncUp(localDir, prefix)).transferred;
+  }
+
+  async downloadDir(prefix: string, localDir: string): Promise<number> {
+    return (await this.syncDown(prefix, localDir)).transferred;
+  }
+
+  /** Copies a local folder under `prefix`, skipping files the store already holds with the same bytes. */
+  async syncUp(localDir: string, prefix: string): Promise<SyncStats> {
+    const files = await walkFiles(localDir);
+    const stats = emptyStats();
+    await pMap(
+      files,
+      async (file) => {
+        const target = this.pathOf(joinKey(prefix, file.relative));
+        if (await sameFile(file.absolute, file.size, target)) {
+          stats.skipped++;
+          return;
+        }
+        await copyAtomic(file.absolute, target);
+        stats.transferred++;
+        stats.bytes += file.size;
+      },
+      { concurrency: this.#concurrency },
+    );
+    return stats;
+  }
+
+  /** Copies every key below `prefix` into a local folder, skipping files already there with the same bytes. */
+  async syncDown(prefix: string, localDir: string): Promise<SyncStats> {
+    const folder = folderPrefix(prefix);
+    const source = folder ? path.join(this.root, ...folder.slice(0, -1).split('/')) : this.root;
+    const files = await walkFiles(source);
+    const stats = emptyStats();
+    await pMap(
+      files,
+      async (file) => {
+        const target = path.join(localDir, ...file.relative.split('/'));
+        if (await sameFile(file.absolute, file.size, target)) {
+          stats.skipped++;
+          return;
+        }
+        await copyAtomic(file.absolute, target);
+        stats.transferred++;
+        stats.bytes += file.size;
+      },
+      { concurrency: this.#concurrency },
+    );
+    return stats;
+  }
+}
+
+async function sameFile(source: string, size: number, target: string): Promise<boolean> {
+  if ((await sizeOf(target)) !== size) return false;
+  const [a, b] = await Promise.all([md5OfFile(source), md5OfFile(target)]);
+  return a.equals(b);
+}
+
+async function copyAtomic(source: string, target: string): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    await copyFile(source, tmp);
+    await rename(tmp, target);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
