@@ -47,18 +47,29 @@ export function baselineKind(length: number, seasonLength: number, holdout: numb
   return seasonLength >= 2 && length >= 2 * seasonLength + holdout ? 'seasonal_naive' : 'naive';
 }
 
-/** Orders successful candidates best first; a non-finite score ranks last, ties go to the simpler model. */
+/**
+ * Orders successful candidates best first. A non-finite score (WAPE on an all-zero holdout) ranks after every
+ * finite one; among non-finite ones `fallback` (RMSE, always finite) decides. Ties go to the simpler model.
+ */
 export function rankCandidates(
   kinds: readonly CandidateKind[],
   scores: Partial<Record<CandidateKind, number>>,
+  fallback: Partial<Record<CandidateKind, number>> = {},
 ): CandidateKind[] {
-  const score = (kind: CandidateKind) => {
-    const v = scores[kind];
-    return v !== undefined && Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
+  const finiteOrInf = (v: number | undefined) =>
+    v !== undefined && Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
+  const key = (kind: CandidateKind): [number, number] => {
+    const score = finiteOrInf(scores[kind]);
+    return [score, score === Number.POSITIVE_INFINITY ? finiteOrInf(fallback[kind]) : 0];
   };
+  const compare = (a: number, b: number) => (a === b ? 0 : a < b ? -1 : 1);
   return kinds
     .filter((kind) => scores[kind] !== undefined)
-    .sort((a, b) => score(a) - score(b) || SIMPLICITY.indexOf(a) - SIMPLICITY.indexOf(b));
+    .sort((a, b) => {
+      const [a1, a2] = key(a);
+      const [b1, b2] = key(b);
+      return compare(a1, b1) || compare(a2, b2) || SIMPLICITY.indexOf(a) - SIMPLICITY.indexOf(b);
+    });
 }
 
 export function trainPartition(series: Series, options: TrainPartitionOptions): PartitionOutcome {
@@ -138,11 +149,15 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
     };
   }
   const scores: Partial<Record<CandidateKind, number>> = {};
+  const rmses: Partial<Record<CandidateKind, number>> = {};
   for (const kind of forecast.candidates) {
     const fitted = candidates[kind];
-    if (fitted) scores[kind] = fitted.metrics[forecast.selectionMetric];
+    if (fitted) {
+      scores[kind] = fitted.metrics[forecast.selectionMetric];
+      rmses[kind] = fitted.metrics.rmse;
+    }
   }
-  const ranked = rankCandidates(forecast.candidates, scores);
+  const ranked = rankCandidates(forecast.candidates, scores, rmses);
   if (ranked.length === 0) {
     const first = failures[forecast.candidates[0]!]!;
     return {

@@ -105,7 +105,8 @@ export function chooseColumns(plan: DesignPlan): string[] {
   const { frequency: f, seasonLength: m } = plan;
   const calendarCoversSeason =
     (f === 'W' && (m === 52 || m === 53)) || (f === 'D' && m === 7) || (f === 'M' && m === 12);
-  const useSeasonLag = !calendarCoversSeason && m > 1 && plan.length >= 2 * m + 8;
+  // A short season's lag also tracks the recent level cheaply; a long one (52 weeks) costs a year of rows.
+  const useSeasonLag = (!calendarCoversSeason || m <= 14) && m > 1 && plan.length >= 2 * m + 8;
   const yearly = plan.spanDays >= 364;
   const groups: string[][] = [];
   groups.push(plan.covariates.map((j) => `x:${j}`));
@@ -113,7 +114,7 @@ export function chooseColumns(plan: DesignPlan): string[] {
   if (plan.holidayCount >= 2 && plan.length - plan.holidayCount >= 2) groups.push(['holiday']);
   if (f === 'D') groups.push([1, 2, 3, 4, 5, 6].map((d) => `dow:${d}`));
   if (useSeasonLag) groups.push([`lag:${m}`]);
-  if (yearly && (f !== 'D' || plan.spanDays >= 2 * 365)) groups.push(['sin:1', 'cos:1']);
+  if (yearly) groups.push(['sin:1', 'cos:1']);
   groups.push(['trend']);
   if (yearly) for (let k = 2; k <= HARMONICS[f]; k++) groups.push([`sin:${k}`, `cos:${k}`]);
   const rows = plan.observed - (useSeasonLag ? m : 1);

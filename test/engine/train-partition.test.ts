@@ -183,6 +183,17 @@ describe('trainPartition', () => {
     });
   });
 
+  it('still chooses sensibly when the holdout is all zeros and WAPE is infinite for every candidate', () => {
+    const { series, context } = retailSeries({ seed: 13 });
+    series.y.fill(0, 148);
+    const artifact = ok(trainPartition(series, { context, forecast: forecastOf(), partitionBy, lineage }));
+    const { candidates } = artifact.holdout;
+    for (const candidate of Object.values(candidates))
+      expect(candidate.metrics.wape).toBe(Number.POSITIVE_INFINITY);
+    const rmses = Object.values(candidates).map((c) => c.metrics.rmse);
+    expect(candidates[artifact.chosen]!.metrics.rmse).toBe(Math.min(...rmses));
+  });
+
   it('trains intermittent, gappy series to finite forecasts', () => {
     const { series, context } = retailSeries({ seed: 12, zeroShare: 0.6, gapShare: 0.1 });
     const artifact = ok(trainPartition(series, { context, forecast: forecastOf(), partitionBy, lineage }));
@@ -221,5 +232,16 @@ describe('rankCandidates', () => {
     ).toEqual(['seasonal_naive', 'ets', 'ridge']);
     expect(rankCandidates(['ridge', 'naive'], { ridge: Number.NaN, naive: 0.5 })).toEqual(['naive', 'ridge']);
     expect(rankCandidates(['ridge', 'naive'], { naive: 0.5 })).toEqual(['naive']);
+  });
+
+  it('orders candidates that all score infinity by the fallback (RMSE), then simplicity', () => {
+    const inf = Number.POSITIVE_INFINITY;
+    expect(
+      rankCandidates(
+        ['naive', 'ridge', 'ets'],
+        { naive: inf, ridge: inf, ets: inf },
+        { naive: 9, ridge: 2, ets: 2 },
+      ),
+    ).toEqual(['ets', 'ridge', 'naive']);
   });
 });

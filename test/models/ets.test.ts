@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { wape } from '../../src/metrics/index.ts';
 import { MODEL_FACTORIES } from '../../src/models/index.ts';
-import { head, horizonOf, noiseSeries, retailSeries, START_DAY } from './fixtures.ts';
+import { dailySeries, head, horizonOf, noiseSeries, retailSeries, START_DAY } from './fixtures.ts';
 
 const ets = MODEL_FACTORIES.ets;
 
@@ -22,6 +22,20 @@ describe('exponential smoothing', () => {
     expect(params.transform).toBe('log');
     const naive = MODEL_FACTORIES.naive.fit(train, context).forecast(request).values;
     expect(wape(actual, model.forecast(request).values)).toBeLessThan(0.6 * wape(actual, naive));
+  });
+
+  it('fits a weekly season on daily data', () => {
+    const { series, context } = dailySeries(4);
+    const cut = series.y.length - 14;
+    const model = ets.fit(head(series, cut), context);
+    expect((model.toState().params as EtsParams).season).toHaveLength(7);
+    const actual = series.y.subarray(cut);
+    const naive = MODEL_FACTORIES.naive
+      .fit(head(series, cut), context)
+      .forecast(horizonOf(series, cut)).values;
+    expect(wape(actual, model.forecast(horizonOf(series, cut)).values)).toBeLessThan(
+      0.5 * wape(actual, naive),
+    );
   });
 
   it('follows a strong trend with a damped trend component', () => {

@@ -157,3 +157,36 @@ export function horizonOf(series: Series, start: number) {
     future: series.x.map((f) => f.subarray(start)),
   };
 }
+
+/** Daily demand with a weekday pattern (peak on Saturday) and a yearly season, no covariates. */
+export function dailySeries(seed: number, length = 400): Fixture {
+  const random = rng(seed);
+  const time = new Int32Array(length);
+  const y = new Float64Array(length);
+  for (let t = 0; t < length; t++) {
+    const day = START_DAY + t;
+    time[t] = day;
+    const weekday = (((day + 4) % 7) + 7) % 7;
+    y[t] = Math.round(
+      Math.exp(
+        Math.log(50) +
+          0.3 * Math.cos((2 * Math.PI * (weekday - 6)) / 7) +
+          seasonAt(day, 0.2) +
+          0.05 * normal(random),
+      ),
+    );
+  }
+  return {
+    series: { key: [`D${seed}`], time, y, x: [] },
+    context: { frequency: 'D', seasonLength: 7, features: [] },
+    truth: {
+      ...DEFAULT_TRUTH,
+      base: Math.log(50),
+      trend: 0,
+      season: 0.2,
+      elasticity: 0,
+      lift: 0,
+      holiday: 0,
+    },
+  };
+}

@@ -7,7 +7,7 @@ import {
   ModelError,
   type ModelState,
 } from '../../src/models/index.ts';
-import { head, horizonOf, retailSeries } from './fixtures.ts';
+import { dailySeries, head, horizonOf, retailSeries } from './fixtures.ts';
 
 const bits = (values: Float64Array) =>
   Array.from(new BigUint64Array(values.buffer, values.byteOffset, values.length));
@@ -18,8 +18,13 @@ describe('model registry and artifacts', () => {
     for (const kind of CANDIDATES) expect(MODEL_FACTORIES[kind].kind).toBe(kind);
   });
 
-  it.each(CANDIDATES)('%s: the JSON state loads back to bit-identical forecasts', (kind) => {
-    const { series, context } = retailSeries({ seed: 21, gapShare: 0.05 });
+  const roundTrips = CANDIDATES.flatMap((kind) => [
+    [kind, 'weekly', retailSeries({ seed: 21, gapShare: 0.05 })] as const,
+    [kind, 'daily', dailySeries(21, 160)] as const,
+  ]);
+
+  it.each(roundTrips)('%s (%s): the JSON state loads back to bit-identical forecasts', (kind, _, fixture) => {
+    const { series, context } = fixture;
     const model = MODEL_FACTORIES[kind].fit(head(series, 140), context);
     const state = JSON.parse(JSON.stringify(model.toState())) as ModelState;
     expect(state.kind).toBe(kind);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { wape } from '../../src/metrics/index.ts';
 import { MODEL_FACTORIES, ModelError } from '../../src/models/index.ts';
 import type { RidgeParams } from '../../src/models/ridge.ts';
-import { head, horizonOf, noiseSeries, retailSeries } from './fixtures.ts';
+import { dailySeries, head, horizonOf, noiseSeries, retailSeries } from './fixtures.ts';
 
 const ridge = MODEL_FACTORIES.ridge;
 
@@ -90,6 +90,23 @@ describe('ridge regression', () => {
     expect((model.toState().params as RidgeParams).transform).toBe('log1p');
     const values = model.forecast(horizonOf(series, 148)).values;
     for (const v of values) expect(Number.isFinite(v) && v >= 0).toBe(true);
+  });
+
+  it('learns a weekday pattern on daily data with day-of-week dummies and a weekly lag', () => {
+    for (const seed of [1, 2]) {
+      const { series, context } = dailySeries(seed);
+      const cut = series.y.length - 14;
+      const model = ridge.fit(head(series, cut), context);
+      const params = model.toState().params as RidgeParams;
+      expect(params.columns).toEqual(expect.arrayContaining(['dow:1', 'dow:6', 'lag:7']));
+      const actual = series.y.subarray(cut);
+      const naive = MODEL_FACTORIES.naive
+        .fit(head(series, cut), context)
+        .forecast(horizonOf(series, cut)).values;
+      expect(wape(actual, model.forecast(horizonOf(series, cut)).values)).toBeLessThan(
+        0.5 * wape(actual, naive),
+      );
+    }
   });
 
   it('shrinks hard on pure noise instead of fitting it', () => {
