@@ -33,7 +33,10 @@ function report(label: string, all: Series[], oracleLevel?: number): void {
     if (outcome.status !== 'ok') continue;
     ok++;
     const { holdout, baseline } = outcome.artifact;
-    for (const [kind, c] of Object.entries(holdout.candidates)) (wape[kind] ??= []).push(c.metrics.wape);
+    for (const [kind, c] of Object.entries(holdout.candidates)) {
+      wape[kind] ??= [];
+      wape[kind].push(c.metrics.wape);
+    }
     wape.chosen!.push(holdout.candidates[outcome.artifact.chosen]!.metrics.wape);
     if (oracleLevel !== undefined)
       wape.oracle!.push(wapeOf(holdout.actual, new Array(holdout.actual.length).fill(oracleLevel)));
