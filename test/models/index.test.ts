@@ -48,6 +48,15 @@ describe('model registry and artifacts', () => {
       expect(Number.isFinite(v) && v >= 0).toBe(true);
   });
 
+  it.each(CANDIDATES)('%s: a constant series (and an all-zero one) forecasts its constant', (kind) => {
+    for (const level of [40, 0]) {
+      const { series, context } = retailSeries({ seed: 3 });
+      series.y.fill(level);
+      const values = MODEL_FACTORIES[kind].fit(head(series, 148), context).forecast(horizonOf(series, 148)).values;
+      for (const v of values) expect(v).toBeCloseTo(level, 6);
+    }
+  });
+
   it('rejects an unknown kind, naming the known ones', () => {
     expect(() => loadModel({ kind: 'prophet' as never, version: 1, params: {} })).toThrow(ModelError);
     expect(() => loadModel({ kind: 'prophet' as never, version: 1, params: {} })).toThrow(
