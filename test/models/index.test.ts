@@ -52,7 +52,9 @@ describe('model registry and artifacts', () => {
     for (const level of [40, 0]) {
       const { series, context } = retailSeries({ seed: 3 });
       series.y.fill(level);
-      const values = MODEL_FACTORIES[kind].fit(head(series, 148), context).forecast(horizonOf(series, 148)).values;
+      const values = MODEL_FACTORIES[kind]
+        .fit(head(series, 148), context)
+        .forecast(horizonOf(series, 148)).values;
       for (const v of values) expect(v).toBeCloseTo(level, 6);
     }
   });
