@@ -1,9 +1,64 @@
-import { Command } from 'commander';
-import { StageError } from '../exit.ts';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { Config } from '../../config/schema.ts';
+import { resolveRunDir } from '../../report/runs.ts';
+import { ReportInputError } from '../../report/schemas.ts';
+import { writeReport } from '../../report/write.ts';
+import { EXIT, StageError } from '../exit.ts';
+import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 
-// Placeholder until the 'report' stage lands; fails loudly rather than pretending.
+interface ReportOptions extends ConfigOptions {
+  run?: string;
+  out?: string;
+  best: number;
+  worst: number;
+  partition?: string[];
+}
+
+/** The local folder the lake lives in: the root itself, or the working cache of an ADLS account. */
+function storageRootOf(config: Config): string {
+  return path.resolve(config.storage.kind === 'local' ? config.storage.root : config.storage.cacheRoot);
+}
+
+function count(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 50)
+      throw new StageError(`${name} must be a whole number from 0 to 50, got '${value}'`);
+    return n;
+  };
+}
+
 export function reportCommand(): Command {
-  return new Command('report').description('(not built yet)').action(() => {
-    throw new StageError("the 'report' stage is not built yet", 3);
-  });
+  const command = new Command('report').description(
+    'write a self-contained HTML report of a run (summary, accuracy vs baseline, promotion, forecast charts); prints its path',
+  );
+  withConfigOptions(command)
+    .addOption(new Option('-r, --run <runId>', 'run to report on (default: the newest run with a manifest)'))
+    .addOption(new Option('-o, --out <file>', 'output file (default: <storage root>/reports/<runId>.html)'))
+    .addOption(new Option('--best <n>', 'best partitions to chart').argParser(count('--best')).default(3))
+    .addOption(new Option('--worst <n>', 'worst partitions to chart').argParser(count('--worst')).default(3))
+    .addOption(new Option('-p, --partition <modelName...>', 'partitions (model names) to chart first'))
+    .action(async (options: ReportOptions) => {
+      const config = configFrom(options);
+      const root = storageRootOf(config);
+      try {
+        const runDir = resolveRunDir(root, options.run);
+        const result = await writeReport({
+          runDir,
+          root,
+          out: options.out,
+          best: options.best,
+          worst: options.worst,
+          partitions: options.partition ?? [],
+          columns: { time: config.dataset.time, target: config.dataset.target },
+        });
+        for (const warning of result.warnings) process.stderr.write(`mm report: ${warning}\n`);
+        process.stdout.write(`${result.path}\n`);
+      } catch (error) {
+        if (error instanceof ReportInputError) throw new StageError(error.message, EXIT.badInput);
+        throw error;
+      }
+    });
+  return command;
 }

@@ -1,0 +1,217 @@
+import { existsSync, globSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { shardOf } from '../engine/shard.ts';
+import { PREDICTION_COLUMNS } from '../scoring/types.ts';
+import type { DatedValues } from './types.ts';
+
+/**
+ * Optional chart context from the lake, read with DuckDB: recent history from the prepared Parquet lake and
+ * the scored future from the predictions table. One scan per source for all charted partitions; partition keys
+ * travel as bound parameters, never as SQL text.
+ */
+
+export interface WantedPartition {
+  name: string;
+  key: string[];
+  /** ISO date: history is read strictly before it (the holdout start). */
+  before: string;
+}
+
+export interface PreparedColumns {
+  partitionBy: string[];
+  time: string;
+  target: string;
+}
+
+export interface PreparedMetaHints extends Partial<PreparedColumns> {
+  /** Hash bucket count: partition `name` lives in `bucket=NNN` with NNN = shardOf(name, buckets). */
+  buckets?: number;
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/**
+ * Column names from `prepared/meta.json`, wherever the prepare stage keeps them (top level, `dataset` or
+ * `columns`); null when the file is absent or does not name them.
+ */
+export function preparedColumnsFromMeta(file: string): PreparedMetaHints | null {
+  if (!existsSync(file)) return null;
+  let meta: unknown;
+  try {
+    meta = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  const found: PreparedMetaHints = {};
+  const scopes = [meta, (meta as { dataset?: unknown })?.dataset, (meta as { columns?: unknown })?.columns];
+  for (const scope of scopes) {
+    if (typeof scope !== 'object' || scope === null) continue;
+    const s = scope as Record<string, unknown>;
+    if (!found.partitionBy && isStringArray(s.partitionBy)) found.partitionBy = s.partitionBy;
+    if (!found.time && typeof s.time === 'string') found.time = s.time;
+    if (!found.target && typeof s.target === 'string') found.target = s.target;
+    if (!found.buckets && Number.isInteger(s.buckets) && (s.buckets as number) > 0)
+      found.buckets = s.buckets as number;
+  }
+  return found;
+}
+
+/** SQL for a time column as a DATE, whether it is stored as DATE, TIMESTAMP, text or epoch days. */
+function dateExpr(column: string, type: string): string {
+  const col = `p.${quoteIdent(column)}`;
+  if (/INT/i.test(type)) return `(DATE '1970-01-01' + CAST(${col} AS INTEGER))`;
+  return `CAST(${col} AS DATE)`;
+}
+
+type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
+
+async function describe(conn: Connection, source: string): Promise<Map<string, string>> {
+  const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+  const types = new Map<string, string>();
+  for (const row of reader.getRowObjectsJS()) types.set(String(row.column_name), String(row.column_type));
+  return types;
+}
+
+function wantedValues(wanted: readonly WantedPartition[], width: number) {
+  const params: string[] = [];
+  const rows = wanted.map((w) => {
+    const start = params.length;
+    params.push(w.name, ...w.key, w.before);
+    return `(${Array.from({ length: width + 2 }, (_, i) => `$${start + i + 1}`).join(', ')})`;
+  });
+  const cols = ['name', ...Array.from({ length: width }, (_, i) => `k${i}`), 'before'];
+  return { sql: `wanted(${cols.join(', ')}) AS (VALUES ${rows.join(', ')})`, params };
+}
+
+function keyJoin(partitionBy: readonly string[]): string {
+  return partitionBy.map((c, i) => `CAST(p.${quoteIdent(c)} AS VARCHAR) = w.k${i}`).join(' AND ');
+}
+
+function collect(rows: Record<string, unknown>[]): Map<string, DatedValues> {
+  const out = new Map<string, DatedValues>();
+  for (const row of rows) {
+    const name = String(row.name);
+    const series = out.get(name) ?? { dates: [], values: [] };
+    out.set(name, series);
+    series.dates.push(String(row.t));
+    series.values.push(typeof row.y === 'number' ? row.y : Number.NaN);
+  }
+  return out;
+}
+
+export interface LakeReader {
+  history(
+    files: readonly string[],
+    columns: PreparedColumns,
+    wanted: readonly WantedPartition[],
+    points: number,
+  ): Promise<Map<string, DatedValues>>;
+  future(
+    files: readonly string[],
+    partitionBy: readonly string[],
+    wanted: readonly WantedPartition[],
+  ): Promise<Map<string, DatedValues>>;
+  close(): void;
+}
+
+// Dot-files are writers' temporary files (renamed into place when complete): never read them.
+const visible = (files: string[]) =>
+  files.filter((f) => !f.split(path.sep).some((part) => part.startsWith('.')));
+
+export const preparedFiles = (preparedDir: string) =>
+  visible(globSync(path.join('bucket=*', 'part.parquet'), { cwd: preparedDir })).map((f) =>
+    path.join(preparedDir, f),
+  );
+export const predictionFiles = (predictionsDir: string) =>
+  visible(globSync(path.join('**', '*.parquet'), { cwd: predictionsDir })).map((f) =>
+    path.join(predictionsDir, f),
+  );
+
+/**
+ * The bucket files holding the wanted partitions when the bucket count is known (one small read instead of a
+ * scan of the whole lake); every bucket file otherwise, or when a computed file is missing.
+ */
+export function bucketFilesFor(
+  preparedDir: string,
+  names: readonly string[],
+  buckets: number | undefined,
+): string[] {
+  if (buckets !== undefined) {
+    const files = [...new Set(names.map((n) => shardOf(n, buckets)))]
+      .sort((a, b) => a - b)
+      .map((b) => path.join(preparedDir, `bucket=${String(b).padStart(3, '0')}`, 'part.parquet'));
+    if (files.every((f) => existsSync(f))) return files;
+  }
+  return preparedFiles(preparedDir);
+}
+
+/** Columns of the predictions table that are neither key, time nor the contract's fixed columns. */
+const PREDICTION_EXTRAS = new Set(['message']);
+const TIME_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_[A-Z]+|INTEGER|BIGINT|SMALLINT)$/i;
+
+/** Opens an in-memory DuckDB over the lake folders; callers check for files first. */
+export async function openLake(): Promise<LakeReader> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const parquet = (files: readonly string[]) =>
+    `read_parquet([${files.map(quoteLiteral).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+
+  return {
+    async history(files, columns, wanted, points) {
+      if (wanted.length === 0 || files.length === 0) return new Map();
+      const source = parquet(files);
+      const types = await describe(conn, source);
+      for (const c of [...columns.partitionBy, columns.time, columns.target]) {
+        if (!types.has(c)) throw new Error(`the prepared lake has no column '${c}'`);
+      }
+      const d = dateExpr(columns.time, types.get(columns.time)!);
+      const w = wantedValues(wanted, columns.partitionBy.length);
+      const sql = `WITH ${w.sql}
+        SELECT name, strftime(d, '%Y-%m-%d') AS t, y FROM (
+          SELECT w.name AS name, ${d} AS d, CAST(p.${quoteIdent(columns.target)} AS DOUBLE) AS y,
+                 row_number() OVER (PARTITION BY w.name ORDER BY ${d} DESC) AS rn
+          FROM ${source} AS p JOIN wanted AS w ON ${keyJoin(columns.partitionBy)}
+          WHERE ${d} < CAST(w.before AS DATE)
+        ) WHERE rn <= ${Math.max(1, Math.floor(points))} ORDER BY name, d`;
+      return collect((await conn.runAndReadAll(sql, w.params)).getRowObjectsJS());
+    },
+
+    async future(files, partitionBy, wanted) {
+      if (wanted.length === 0 || files.length === 0) return new Map();
+      const source = parquet(files);
+      const types = await describe(conn, source);
+      const fixed = new Set<string>([...partitionBy, ...PREDICTION_COLUMNS, ...PREDICTION_EXTRAS]);
+      const timeCols = [...types]
+        .filter(([c, type]) => !fixed.has(c) && TIME_TYPE.test(type))
+        .map(([c]) => c);
+      const missing = [...partitionBy, 'forecast', 'status', 'scored_at'].filter((c) => !types.has(c));
+      if (missing.length > 0) throw new Error(`the predictions table has no column(s) ${missing.join(', ')}`);
+      if (timeCols.length !== 1) {
+        throw new Error(`cannot tell the predictions' time column among: ${timeCols.join(', ') || '(none)'}`);
+      }
+      const timeCol = timeCols[0]!;
+      const d = dateExpr(timeCol, types.get(timeCol)!);
+      const w = wantedValues(wanted, partitionBy.length);
+      // A partition scored more than once keeps its newest scoring only.
+      const sql = `WITH ${w.sql}
+        SELECT name, strftime(d, '%Y-%m-%d') AS t, y FROM (
+          SELECT w.name AS name, ${d} AS d, CAST(p.forecast AS DOUBLE) AS y, p.scored_at AS scored_at,
+                 max(p.scored_at) OVER (PARTITION BY w.name) AS newest
+          FROM ${source} AS p JOIN wanted AS w ON ${keyJoin(partitionBy)}
+          WHERE p.status = 'ok' AND p.forecast IS NOT NULL AND p.${quoteIdent(timeCol)} IS NOT NULL
+        ) WHERE scored_at = newest ORDER BY name, d`;
+      return collect((await conn.runAndReadAll(sql, w.params)).getRowObjectsJS());
+    },
+
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
