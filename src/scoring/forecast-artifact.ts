@@ -36,13 +36,19 @@ export class ForecastInputError extends Error {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+// The service forecasts the same cached artifact thousands of times: parse its end date once.
+const lastDays = new WeakMap<ModelArtifact, number>();
+
 /** Epoch day of the artifact's last observation; a malformed artifact is a loud error, not a wrong date. */
 export function lastObservedDay(artifact: ModelArtifact): number {
+  const cached = lastDays.get(artifact);
+  if (cached !== undefined) return cached;
   const end = artifact.window.end;
   const day = ISO_DATE.test(end) ? epochDayOf(new Date(`${end}T00:00:00Z`)) : Number.NaN;
   if (!Number.isFinite(day)) {
     throw new Error(`model ${artifact.name} has window.end '${end}', expected an ISO date YYYY-MM-DD`);
   }
+  lastDays.set(artifact, day);
   return day;
 }
 

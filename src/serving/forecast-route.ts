@@ -21,6 +21,18 @@ export interface ForecastRouteOptions {
   maxHorizon: number;
 }
 
+// Forecast dates repeat across requests (every model of a run ends on the same day): format each once.
+const isoDates = new Map<number, string>();
+function dateOf(day: number): string {
+  let iso = isoDates.get(day);
+  if (iso === undefined) {
+    if (isoDates.size > 100_000) isoDates.clear();
+    iso = isoDate(day);
+    isoDates.set(day, iso);
+  }
+  return iso;
+}
+
 function describeKey(partition: Record<string, string>, columns: readonly string[]): string {
   return columns.map((c) => `${c}=${JSON.stringify(partition[c])}`).join(', ');
 }
@@ -80,7 +92,7 @@ export function forecastRoute(options: ForecastRouteOptions): FastifyPluginAsync
       }
       const forecast = new Array<{ date: string; value: number }>(horizon);
       for (let i = 0; i < horizon; i++) {
-        forecast[i] = { date: isoDate(result.times[i]!), value: result.values[i]! };
+        forecast[i] = { date: dateOf(result.times[i]!), value: result.values[i]! };
       }
       return {
         model: { name, version: entry.version.version, kind: entry.artifact.model.kind },

@@ -1,0 +1,319 @@
+import { Deployment } from '@pulumi/kubernetes/apps/v1/deployment.js';
+import { HorizontalPodAutoscaler } from '@pulumi/kubernetes/autoscaling/v2/horizontalPodAutoscaler.js';
+import { ConfigMap } from '@pulumi/kubernetes/core/v1/configMap.js';
+import { Namespace } from '@pulumi/kubernetes/core/v1/namespace.js';
+import { Service } from '@pulumi/kubernetes/core/v1/service.js';
+import { ServiceAccount } from '@pulumi/kubernetes/core/v1/serviceAccount.js';
+import { PodDisruptionBudget } from '@pulumi/kubernetes/policy/v1/podDisruptionBudget.js';
+import type { Provider } from '@pulumi/kubernetes/provider.js';
+import * as pulumi from '@pulumi/pulumi';
+
+/** Component type token (kept beside the infra program's others, see common.ts). */
+export const SCORING_SERVICE = 'many-models:infra:ScoringService';
+
+export interface ScoringServiceArgs {
+  /** Kubernetes namespace of the service; created unless `createNamespace` is false. */
+  namespace: string;
+  createNamespace?: boolean;
+  /** Service account the pods run as: `system:serviceaccount:<namespace>:<name>` is the federated subject. */
+  serviceAccountName: string;
+  /** Client id of the user-assigned identity (the scoring identity) that may read prod models. */
+  workloadIdentityClientId: pulumi.Input<string>;
+  tenantId?: pulumi.Input<string>;
+  /** The service image (Dockerfile.serve), e.g. `<acr>.azurecr.io/many-models-serve:<tag>`. */
+  image: pulumi.Input<string>;
+  /** The dataset/forecast config the service reads (YAML): partition columns and the prod registry. */
+  configYaml: pulumi.Input<string>;
+  /** Environment overlay baked in the image (`environments/<env>.yaml`). */
+  environment?: string;
+  /** Names the Deployment, Service, HPA and labels; default `mm-scoring`. */
+  name?: string;
+  replicas?: { min: number; max: number };
+  /** Average CPU utilisation (percent of the request) the autoscaler aims for. */
+  targetCpuUtilization?: number;
+  /** Per-pod requests and limits; CPU in millicores, memory in MiB. */
+  resources?: {
+    cpuRequestMillis: number;
+    cpuLimitMillis: number;
+    memoryRequestMiB: number;
+    memoryLimitMiB: number;
+  };
+  cache?: { maxModels: number; maxMb: number; versionTtlSeconds: number };
+  port?: number;
+  /** Seconds /readyz answers 503 before the listener closes on SIGTERM (endpoints drain meanwhile). */
+  drainDelaySeconds?: number;
+  /** The AKS cluster's Kubernetes provider (built by the infra program from the cluster's credentials). */
+  provider?: Provider;
+}
+
+const DEFAULTS = {
+  name: 'mm-scoring',
+  environment: 'prod',
+  replicas: { min: 2, max: 10 },
+  targetCpuUtilization: 70,
+  resources: { cpuRequestMillis: 250, cpuLimitMillis: 1000, memoryRequestMiB: 512, memoryLimitMiB: 1024 },
+  cache: { maxModels: 5000, maxMb: 128, versionTtlSeconds: 30 },
+  port: 8080,
+  drainDelaySeconds: 5,
+} as const;
+
+/** Heap headroom over the cache's artifact bytes: a parsed model takes a few times its JSON size. */
+const HEAP_PER_CACHE_MB = 4;
+const BASE_HEAP_MB = 128;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Checks the arguments up front, so a bad stack config fails `pulumi preview` with what to change. */
+export function validateScoringArgs(args: ScoringServiceArgs): string[] {
+  const problems: string[] = [];
+  const replicas = args.replicas ?? DEFAULTS.replicas;
+  const resources = args.resources ?? DEFAULTS.resources;
+  const cache = args.cache ?? DEFAULTS.cache;
+  for (const [key, value] of [
+    ['namespace', args.namespace],
+    ['serviceAccountName', args.serviceAccountName],
+    ['name', args.name ?? DEFAULTS.name],
+  ] as const) {
+    if (!DNS_LABEL.test(value) || value.length > 63) problems.push(`${key} '${value}' is not a DNS label`);
+  }
+  if (!(replicas.min >= 1 && replicas.max >= replicas.min)) {
+    problems.push(`replicas must satisfy 1 <= min <= max, got min ${replicas.min} max ${replicas.max}`);
+  }
+  if (resources.cpuLimitMillis < resources.cpuRequestMillis)
+    problems.push('cpu limit is below the cpu request');
+  if (resources.memoryLimitMiB < resources.memoryRequestMiB) {
+    problems.push('memory limit is below the memory request');
+  }
+  const needed = BASE_HEAP_MB + HEAP_PER_CACHE_MB * cache.maxMb;
+  if (needed > resources.memoryLimitMiB * 0.75) {
+    problems.push(
+      `a ${cache.maxMb} MB model cache needs about ${needed} MiB of heap; raise memoryLimitMiB to at least ` +
+        `${Math.ceil(needed / 0.75)} or lower cache.maxMb`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * The real-time scoring service on the AKS cluster: a Deployment of `Dockerfile.serve` (non-root, read-only
+ * root filesystem, probes on /healthz and /readyz, requests and limits), a ClusterIP Service, a CPU-based
+ * HorizontalPodAutoscaler, a PodDisruptionBudget, and a ServiceAccount federated to the scoring identity through
+ * Azure workload identity, so the pods read prod models with no secret in the cluster.
+ */
+export class ScoringService extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  readonly serviceName: pulumi.Output<string>;
+  readonly deploymentName: pulumi.Output<string>;
+  /** In-cluster URL of the forecast endpoint. */
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: ScoringServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SCORING_SERVICE, name, {}, opts);
+    const problems = validateScoringArgs(args);
+    if (problems.length > 0) throw new Error(`ScoringService ${name}: ${problems.join('; ')}`);
+    const app = args.name ?? DEFAULTS.name;
+    const replicas = args.replicas ?? DEFAULTS.replicas;
+    const resources = args.resources ?? DEFAULTS.resources;
+    const cache = args.cache ?? DEFAULTS.cache;
+    const port = args.port ?? DEFAULTS.port;
+    const drain = args.drainDelaySeconds ?? DEFAULTS.drainDelaySeconds;
+    const child = { parent: this, ...(args.provider ? { provider: args.provider } : {}) };
+    const labels = { 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': 'many-models' };
+
+    const namespace =
+      args.createNamespace === false
+        ? undefined
+        : new Namespace(`${name}-namespace`, { metadata: { name: args.namespace, labels } }, child);
+    const ns = namespace ? namespace.metadata.name : pulumi.output(args.namespace);
+    const meta = (extra: Record<string, unknown> = {}) => ({ namespace: ns, labels, ...extra });
+
+    const serviceAccount = new ServiceAccount(
+      `${name}-service-account`,
+      {
+        metadata: meta({
+          name: args.serviceAccountName,
+          annotations: {
+            'azure.workload.identity/client-id': args.workloadIdentityClientId,
+            ...(args.tenantId ? { 'azure.workload.identity/tenant-id': args.tenantId } : {}),
+          },
+        }),
+      },
+      child,
+    );
+
+    // Auto-named: a config change makes a new ConfigMap, so the Deployment rolls out with it.
+    const config = new ConfigMap(
+      `${name}-config`,
+      { metadata: meta(), data: { 'config.yaml': args.configYaml } },
+      child,
+    );
+
+    const podLabels = { ...labels, 'azure.workload.identity/use': 'true' };
+    const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+      httpGet: { path, port: 'http' },
+      periodSeconds,
+      timeoutSeconds: 2,
+      failureThreshold,
+    });
+    const deployment = new Deployment(
+      `${name}-deployment`,
+      {
+        metadata: meta({ name: app }),
+        spec: {
+          replicas: replicas.min,
+          selector: { matchLabels: labels },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: {
+              labels: podLabels,
+              annotations: {
+                'prometheus.io/scrape': 'true',
+                'prometheus.io/port': String(port),
+                'prometheus.io/path': '/metrics',
+              },
+            },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              terminationGracePeriodSeconds: drain + 25,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 65532,
+                runAsGroup: 65532,
+                fsGroup: 65532,
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: 'kubernetes.io/hostname',
+                  whenUnsatisfiable: 'ScheduleAnyway',
+                  labelSelector: { matchLabels: labels },
+                },
+              ],
+              containers: [
+                {
+                  name: 'serve',
+                  image: args.image,
+                  args: [
+                    '--config',
+                    '/etc/mm/config.yaml',
+                    '--env',
+                    args.environment ?? DEFAULTS.environment,
+                    '--host',
+                    '0.0.0.0',
+                    '--port',
+                    String(port),
+                    '--cache-max-models',
+                    String(cache.maxModels),
+                    '--cache-max-mb',
+                    String(cache.maxMb),
+                    '--version-ttl-s',
+                    String(cache.versionTtlSeconds),
+                    '--drain-delay-ms',
+                    String(drain * 1000),
+                    '--log-level',
+                    'info',
+                  ],
+                  env: [
+                    { name: 'NODE_ENV', value: 'production' },
+                    // Node sizes its heap from the container limit, leaving room for buffers and the stack.
+                    {
+                      name: 'NODE_OPTIONS',
+                      value: `--max-old-space-size=${Math.floor(resources.memoryLimitMiB * 0.75)}`,
+                    },
+                  ],
+                  ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+                  startupProbe: probe('/healthz', 2, 30),
+                  livenessProbe: probe('/healthz', 10, 3),
+                  readinessProbe: probe('/readyz', 5, 2),
+                  resources: {
+                    requests: {
+                      cpu: `${resources.cpuRequestMillis}m`,
+                      memory: `${resources.memoryRequestMiB}Mi`,
+                    },
+                    limits: { cpu: `${resources.cpuLimitMillis}m`, memory: `${resources.memoryLimitMiB}Mi` },
+                  },
+                  securityContext: {
+                    runAsNonRoot: true,
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ['ALL'] },
+                  },
+                  volumeMounts: [
+                    { name: 'config', mountPath: '/etc/mm', readOnly: true },
+                    // The only writable paths: scratch space and the lake's local cache folder.
+                    { name: 'tmp', mountPath: '/tmp' },
+                    { name: 'cache', mountPath: '/app/.mm' },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: 'config', configMap: { name: config.metadata.name } },
+                { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+                { name: 'cache', emptyDir: { sizeLimit: '1Gi' } },
+              ],
+            },
+          },
+        },
+      },
+      child,
+    );
+
+    const service = new Service(
+      `${name}-service`,
+      {
+        metadata: meta({ name: app }),
+        spec: {
+          type: 'ClusterIP',
+          selector: labels,
+          ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+        },
+      },
+      child,
+    );
+
+    new HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata: meta({ name: app }),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name },
+          minReplicas: replicas.min,
+          maxReplicas: replicas.max,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: {
+                name: 'cpu',
+                target: {
+                  type: 'Utilization',
+                  averageUtilization: args.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization,
+                },
+              },
+            },
+          ],
+          // Scale out fast on a burst, in slowly: a new pod starts with a cold model cache.
+          behavior: {
+            scaleUp: { stabilizationWindowSeconds: 0 },
+            scaleDown: { stabilizationWindowSeconds: 300 },
+          },
+        },
+      },
+      child,
+    );
+
+    if (replicas.min >= 2) {
+      new PodDisruptionBudget(
+        `${name}-pdb`,
+        { metadata: meta({ name: app }), spec: { minAvailable: 1, selector: { matchLabels: labels } } },
+        child,
+      );
+    }
+
+    this.namespace = ns;
+    this.serviceName = service.metadata.name;
+    this.deploymentName = deployment.metadata.name;
+    this.url = pulumi.interpolate`http://${service.metadata.name}.${ns}.svc.cluster.local/v1/forecast`;
+    this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, url: this.url });
+  }
+}
