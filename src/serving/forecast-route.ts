@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { isoDate } from '../data/batch.ts';
+import { ModelError } from '../models/types.ts';
 import { modelName } from '../registry/naming.ts';
 import { ForecastInputError, forecastWithModel } from '../scoring/forecast-artifact.ts';
 import { HttpError } from './http-error.ts';
@@ -88,6 +89,10 @@ export function forecastRoute(options: ForecastRouteOptions): FastifyPluginAsync
         if (error instanceof ForecastInputError) {
           throw new HttpError(400, `invalid forecast request: ${error.message}`, error.issues);
         }
+        // The model was rebuilt when it was loaded, so what it rejects now is this request's input (e.g. a
+        // price of 0 for a model that uses log(price)).
+        if (error instanceof ModelError)
+          throw new HttpError(400, `invalid forecast request: ${error.message}`);
         throw error;
       }
       const forecast = new Array<{ date: string; value: number }>(horizon);

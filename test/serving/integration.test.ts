@@ -131,6 +131,16 @@ describe('the scoring service on the local prod registry', () => {
     expect(fallback.body.forecast.map((f) => f.value)).not.toEqual(served.body.forecast.map((f) => f.value));
   });
 
+  it("answers 400 with the model's reason when the model rejects an input value", async () => {
+    await start();
+    const future = { Price: [2, 0], Advert: [0, 0] };
+    const response = await forecast({ partition: trained.ridge!.partition, horizon: 2, future });
+    expect(response.status).toBe(400);
+    expect((response.body as unknown as { message: string }).message).toBe(
+      'invalid forecast request: feature "Price" enters the model as log(Price) and must be > 0; got 0 at horizon step 2',
+    );
+  });
+
   it('loads a cold model once for many concurrent requests (single flight)', async () => {
     await start({}, slowRegistry(200));
     const responses = await Promise.all(
