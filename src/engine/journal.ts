@@ -1,0 +1,51 @@
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { PartitionRecord } from './manifest.ts';
+
+/**
+ * The run journal: one JSON line per finished partition, appended and fsynced after every batch. It is what
+ * makes a run resumable: a process killed at any moment leaves at most one torn last line, which reading skips;
+ * every complete line refers to an artifact that was written (atomically) before the line.
+ */
+export class RunJournal {
+  readonly file: string;
+
+  constructor(runDir: string, shardLabel: string) {
+    this.file = path.join(runDir, `journal${shardLabel}.jsonl`);
+  }
+
+  async append(records: readonly PartitionRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await mkdir(path.dirname(this.file), { recursive: true });
+    await appendFile(this.file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const handle = await open(this.file, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The latest record of each partition, by name; torn or corrupt lines are skipped. */
+  async read(): Promise<Map<string, PartitionRecord>> {
+    const latest = new Map<string, PartitionRecord>();
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return latest;
+      throw error;
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const record = JSON.parse(line) as PartitionRecord;
+        if (typeof record.name === 'string' && typeof record.status === 'string')
+          latest.set(record.name, record);
+      } catch {
+        // A torn final line from a killed process: that partition simply runs again.
+      }
+    }
+    return latest;
+  }
+}

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelArtifact } from '../models/artifact.ts';
+import type { ModelRegistry, ModelVersion, RegisterRequest } from '../registry/types.ts';
+import type { RunManifest } from './manifest.ts';
+
+/** Tags every registered model carries, whatever the registry: lineage and the raw partition key. */
+export function lineageTags(artifact: ModelArtifact, stage: string): Record<string, string> {
+  const tags: Record<string, string> = {
+    'mm.run.id': artifact.lineage.runId,
+    'mm.code.version': artifact.lineage.codeVersion,
+    'mm.data.fingerprint': artifact.lineage.dataFingerprint,
+    'mm.stage': stage,
+    'mm.kind': artifact.chosen,
+  };
+  for (const [column, value] of Object.entries(artifact.partition)) tags[`mm.key.${column}`] = value;
+  const chosen = artifact.holdout.candidates[artifact.chosen];
+  if (chosen)
+    for (const [metric, value] of Object.entries(chosen.metrics)) tags[`mm.metric.${metric}`] = String(value);
+  return tags;
+}
+
+export async function readArtifact(runDir: string, relative: string): Promise<ModelArtifact> {
+  return JSON.parse(await readFile(path.join(runDir, relative), 'utf8')) as ModelArtifact;
+}
+
+/**
+ * Registers every `ok` model of a run in one bulk call (idempotent on the run id), so re-registering a run
+ * after a crash adds no duplicate versions.
+ */
+export async function registerRun(
+  manifest: RunManifest,
+  runDir: string,
+  registry: ModelRegistry,
+): Promise<ModelVersion[]> {
+  const requests: RegisterRequest[] = [];
+  for (const record of manifest.partitions) {
+    if (record.status !== 'ok' || !record.artifact) continue;
+    const artifact = await readArtifact(runDir, record.artifact);
+    requests.push({ artifact, tags: lineageTags(artifact, registry.stage) });
+  }
+  return registry.registerMany(requests, { idempotencyTag: 'mm.run.id' });
+}

@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { type Config, seasonLengthOf } from '../config/schema.ts';
+import { transferablesOf } from '../data/batch.ts';
+import { listPartitions, readMeta, streamPartitions } from '../data/index.ts';
+import type { Lineage } from '../models/artifact.ts';
+import { modelName } from '../registry/naming.ts';
+import { writeJsonAtomic } from '../util/atomic.ts';
+import { codeVersion } from '../util/code-version.ts';
+import { createProgress } from '../util/progress.ts';
+import { RunJournal } from './journal.ts';
+import type { PartitionRecord, RunManifest } from './manifest.ts';
+import { sortRecords, totalsOf } from './merge.ts';
+import { inShard, type Shard } from './shard.ts';
+import type { TrainTask } from './worker.ts';
+
+export interface TrainRunOptions {
+  config: Config;
+  /** The prepared lake folder written by `prepare`. */
+  preparedDir: string;
+  /** Folder holding one folder per run. */
+  runsDir: string;
+  /** Defaults to a new id; shards of one run must share it. */
+  runId?: string;
+  shard?: Shard;
+  /** Continue a run: partitions already in its journal are not trained again. */
+  resume?: boolean;
+  /** Retrain only the partitions the run's journal records as failed. */
+  onlyFailed?: boolean;
+  /** Worker threads; default `config.engine.workers`, 0 = one per core. */
+  workers?: number;
+  progress?: 'bar' | 'json' | 'silent';
+}
+
+export interface TrainRunResult {
+  runId: string;
+  runDir: string;
+  manifestPath: string;
+  manifest: RunManifest;
+  /** Partitions trained by this invocation (the rest came from the journal). */
+  trainedNow: number;
+  /** failed / total, compared with `engine.maxFailedShare`. */
+  failedShare: number;
+  passed: boolean;
+}
+
+export class RunError extends Error {
+  override readonly name = 'RunError';
+}
+
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+}
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function shardLabel(shard: Shard | undefined): string {
+  return shard && shard.count > 1 ? `.shard-${shard.index}-of-${shard.count}` : '';
+}
+
+export function manifestFile(runDir: string, shard?: Shard): string {
+  return path.join(runDir, `manifest${shardLabel(shard)}.json`);
+}
+
+export async function readManifest(file: string): Promise<RunManifest> {
+  return JSON.parse(await readFile(file, 'utf8')) as RunManifest;
+}
+
+/**
+ * Trains one model per partition: streams partitions from the prepared lake in batches of typed arrays into a
+ * worker-thread pool, journals every finished batch, and writes the run manifest at the end.
+ */
+export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  const { config, shard } = options;
+  if ((options.resume || options.onlyFailed) && !options.runId) {
+    throw new RunError('--resume and --only-failed need the run id (--run <id>) of the run to continue');
+  }
+  const runId = options.runId ?? newRunId();
+  if (!RUN_ID.test(runId))
+    throw new RunError(`run id '${runId}' may only hold letters, digits, '.', '_' and '-'`);
+  const runDir = path.join(options.runsDir, runId);
+  const journal = new RunJournal(runDir, shardLabel(shard));
+  const continuing = options.resume || options.onlyFailed;
+  if (!continuing && existsSync(journal.file)) {
+    throw new RunError(`run ${runId} already exists in ${runDir}; pass --resume to continue it`);
+  }
+  if (continuing && !existsSync(journal.file)) {
+    throw new RunError(`run ${runId} has no journal in ${runDir}; nothing to resume`);
+  }
+
+  const meta = await readMeta(options.preparedDir);
+  const catalog = (await listPartitions(options.preparedDir)).filter((p) => inShard(p.name, shard));
+  const previous = continuing ? await journal.read() : new Map<string, PartitionRecord>();
+
+  // Partitions that prepare rejected keep prepare's reason, so every partition has a status: too-short series are
+  // skipped (nothing is wrong with them, there is just not enough history yet); bad data fails.
+  const rejected: PartitionRecord[] = catalog
+    .filter((p) => p.status !== 'ok')
+    .map((p) => {
+      const reason = p.reason || `rejected by prepare (${p.status})`;
+      const common = { name: p.name, key: p.key, observations: p.inputRows, durationMs: 0 };
+      return p.status === 'too_short'
+        ? { ...common, status: 'skipped', reason }
+        : {
+            ...common,
+            status: 'failed',
+            error: { class: 'ValidationError', message: `${p.status}: ${reason}` },
+          };
+    });
+  const valid = catalog.filter((p) => p.status === 'ok');
+  const todo = new Set(
+    valid
+      .filter((p) => {
+        const done = previous.get(p.name);
+        if (options.onlyFailed) return done?.status === 'failed';
+        if (!done) return true;
+        return done.status === 'ok' && !existsSync(path.join(runDir, done.artifact ?? ''));
+      })
+      .map((p) => p.name),
+  );
+
+  const lineage: Lineage = {
+    runId,
+    codeVersion: codeVersion(),
+    dataFingerprint: meta.dataFingerprint,
+    trainedAt: new Date().toISOString(),
+  };
+  const startedAt = new Date().toISOString();
+  const threads = options.workers ?? (config.engine.workers || os.availableParallelism());
+  const progress = createProgress({
+    label: `train ${runId}${shardLabel(shard)}`,
+    total: todo.size,
+    ...(options.progress ? { mode: options.progress } : {}),
+  });
+  const fresh = new Map<string, PartitionRecord>();
+  let failed = 0;
+
+  if (todo.size > 0) {
+    const pool = new Piscina<TrainTask, PartitionRecord[]>({
+      filename: new URL('./worker.ts', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+    });
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for await (const batch of streamPartitions(options.preparedDir, {
+        batchSize: config.engine.batchSize,
+        filter: (name) => todo.has(name),
+      })) {
+        const task: TrainTask = {
+          batch,
+          context: {
+            frequency: meta.frequency,
+            seasonLength: seasonLengthOf(config),
+            features: meta.features,
+          },
+          forecast: config.forecast,
+          partitionBy: meta.partitionBy,
+          lineage,
+          runDir,
+        };
+        const keys = batch.keys;
+        const job = pool
+          .run(task, { transferList: transferablesOf(batch) })
+          // A worker that dies (out of memory, a native crash) fails its batch's partitions, not the run.
+          .catch((error: unknown) => workerFailure(keys, error))
+          .then(async (records) => {
+            await journal.append(records);
+            for (const r of records) {
+              fresh.set(r.name, r);
+              if (r.status === 'failed') failed++;
+            }
+            progress.tick(fresh.size, failed);
+          })
+          .finally(() => inFlight.delete(job));
+        inFlight.add(job);
+        // Backpressure: DuckDB must not read the lake faster than the workers train it.
+        if (inFlight.size >= threads * 2) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      progress.stop();
+      await pool.destroy();
+    }
+  } else {
+    progress.stop();
+  }
+
+  const records = new Map<string, PartitionRecord>();
+  for (const r of rejected) records.set(r.name, r);
+  for (const p of valid) {
+    const r = fresh.get(p.name) ?? previous.get(p.name);
+    if (r) records.set(p.name, r);
+  }
+  const missing = valid.filter((p) => !records.has(p.name)).map((p) => p.name);
+  if (missing.length > 0) {
+    throw new RunError(
+      `${missing.length} partition(s) produced no record (first: ${missing[0]}); re-run with --resume`,
+    );
+  }
+  const partitions = sortRecords([...records.values()]);
+  const manifest: RunManifest = {
+    schemaVersion: 1,
+    runId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    codeVersion: lineage.codeVersion,
+    dataFingerprint: meta.dataFingerprint,
+    partitionBy: meta.partitionBy,
+    shard: shard && shard.count > 1 ? shard : null,
+    totals: totalsOf(partitions),
+    partitions,
+  };
+  const manifestPath = manifestFile(runDir, shard);
+  await writeJsonAtomic(manifestPath, manifest);
+  const total = partitions.length;
+  const failedShare = total === 0 ? 0 : manifest.totals.failed / total;
+  return {
+    runId,
+    runDir,
+    manifestPath,
+    manifest,
+    trainedNow: fresh.size,
+    failedShare,
+    passed: failedShare <= config.engine.maxFailedShare,
+  };
+}
+
+function workerFailure(keys: string[][], error: unknown): PartitionRecord[] {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return keys.map((key) => ({
+    name: modelName(key),
+    key,
+    status: 'failed',
+    error: { class: 'WorkerError', message: `the worker training this batch died: ${e.message}` },
+    observations: 0,
+    durationMs: 0,
+  }));
+}
