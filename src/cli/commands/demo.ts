@@ -1,9 +1,72 @@
-import { Command } from 'commander';
-import { StageError } from '../exit.ts';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { EXIT, StageError } from '../exit.ts';
+import { runCli } from '../run.ts';
 
-// Placeholder until the 'demo' stage lands; fails loudly rather than pretending.
+interface DemoOptions {
+  partitions: number;
+  periods: number;
+  seed: number;
+  config: string;
+}
+
+/**
+ * The whole pipeline on the embedded default, stage by stage, through exactly the commands the Azure DevOps
+ * pipeline runs (`mm <stage>`), so the demo proves the pipeline rather than a shortcut around it.
+ */
 export function demoCommand(): Command {
-  return new Command('demo').description('(not built yet)').action(() => {
-    throw new StageError("the 'demo' stage is not built yet", 3);
-  });
+  return new Command('demo')
+    .description(
+      'Run generate, prepare, train, evaluate-and-promote, score and report locally, then print where the outputs are.',
+    )
+    .addOption(
+      new Option('--partitions <n>', 'store x brand series to generate').default(1000).argParser(Number),
+    )
+    .addOption(new Option('--periods <n>', 'weeks per series').default(156).argParser(Number))
+    .addOption(new Option('--seed <n>', 'random seed').default(42).argParser(Number))
+    .option('-c, --config <file>', 'dataset config of the demo data', 'configs/demo.yaml')
+    .action(async (options: DemoOptions) => {
+      const root = '.mm/local';
+      const raw = path.join(root, 'raw', 'demo.parquet');
+      const future = path.join(root, 'raw', 'demo.future.parquet');
+      const common = ['--config', options.config, '--env', 'local'];
+      const stages: string[][] = [
+        [
+          'generate',
+          '--partitions',
+          String(options.partitions),
+          '--periods',
+          String(options.periods),
+          '--seed',
+          String(options.seed),
+          '--frequency',
+          'W',
+          '--out',
+          raw,
+          '--future-periods',
+          '8',
+        ],
+        ['prepare', ...common],
+        ['train', ...common],
+        ['evaluate-and-promote', ...common],
+        ['score', ...common, '--future', future],
+        ['report', ...common],
+      ];
+      const started = Date.now();
+      for (const argv of stages) {
+        process.stderr.write(`\n== mm ${argv.join(' ')}\n`);
+        const code = await runCli(argv);
+        if (code !== EXIT.ok) throw new StageError(`demo stopped: 'mm ${argv[0]}' exited with ${code}`, code);
+      }
+      console.log(
+        `\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Outputs under ${root}/:\n` +
+          `  raw data + ground truth   ${root}/raw/\n` +
+          `  prepared lake             ${root}/prepared/\n` +
+          `  runs (manifests, models)  ${root}/runs/\n` +
+          `  registries dev / prod     ${root}/registry/\n` +
+          `  predictions (Parquet)     ${root}/predictions/\n` +
+          `  warehouse (DuckDB)        ${root}/warehouse.duckdb\n` +
+          `  report (HTML)             ${root}/reports/`,
+      );
+    });
 }

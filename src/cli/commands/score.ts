@@ -1,9 +1,52 @@
-import { Command } from 'commander';
-import { StageError } from '../exit.ts';
+import { Command, Option } from 'commander';
+import { scoreRun } from '../../scoring/score.ts';
+import { EXIT, StageError } from '../exit.ts';
+import { layoutFor } from '../lake.ts';
+import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 
-// Placeholder until the 'score' stage lands; fails loudly rather than pretending.
+interface ScoreOptions extends ConfigOptions {
+  future?: string;
+  run?: string;
+  workers?: number;
+}
+
 export function scoreCommand(): Command {
-  return new Command('score').description('(not built yet)').action(() => {
-    throw new StageError("the 'score' stage is not built yet", 3);
-  });
+  return withConfigOptions(new Command('score'))
+    .description(
+      'Forecast the horizon for every partition with its current prod model and write the predictions table ' +
+        '(Parquet in the lake, plus the warehouse table). Partitions without a prod model get a status row.',
+    )
+    .option(
+      '--future <file>',
+      'planned covariates for the horizon (CSV or Parquet: partition, time, features)',
+    )
+    .option('--run <id>', 'scoring run id (default: a new one)')
+    .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(Number))
+    .action(async (options: ScoreOptions) => {
+      const config = configFrom(options);
+      const layout = layoutFor(config);
+      const result = await scoreRun({
+        config,
+        preparedDir: layout.prepared,
+        predictionsDir: layout.predictions,
+        warehousePath: layout.warehouse,
+        ...(options.future ? { futurePath: options.future } : {}),
+        ...(options.run ? { runId: options.run } : {}),
+        ...(options.workers ? { workers: options.workers } : {}),
+      });
+      const s = result.byStatus;
+      console.log(
+        `scored ${result.partitions} partitions: ${s.ok} ok, ${s['no-model']} without a prod model, ${s.failed} failed` +
+          (result.usedFallback > 0
+            ? ` (${result.usedFallback} without planned covariates: fallback used)`
+            : '') +
+          `\npredictions: ${result.parquetPath}\nwarehouse:   ${layout.warehouse} (table predictions, view latest_predictions)`,
+      );
+      if (s.failed > 0 && s.failed / Math.max(1, result.partitions) > config.engine.maxFailedShare) {
+        throw new StageError(
+          `${s.failed} partitions failed to score; see the message column`,
+          EXIT.runFailed,
+        );
+      }
+    });
 }

@@ -1,0 +1,89 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DatasetConfig } from '../config/schema.ts';
+import { formatOf, sourceRelation } from '../data/source.ts';
+import { ident as quoteIdent } from '../data/sql.ts';
+import { modelName } from '../registry/naming.ts';
+
+/** Planned covariates per partition: date (epoch day) -> feature values in `dataset.features` order. */
+export type FutureCovariateTable = Map<string, Map<number, number[]>>;
+
+export class FutureCovariatesError extends Error {
+  override readonly name = 'ValidationError';
+}
+
+/**
+ * Reads a future-covariates table (the dataset's partition, time and feature columns for the horizon, no
+ * target) into a lookup by model name. Missing columns and duplicate (partition, date) rows are bad input.
+ */
+export async function readFutureCovariates(
+  file: string,
+  dataset: DatasetConfig,
+): Promise<FutureCovariateTable> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const source = sourceRelation({ path: file, format: formatOf({ path: file }), files: [file] });
+    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    const columns = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
+    const needed = [...dataset.partitionBy, dataset.time, ...dataset.features];
+    const missing = needed.filter((c) => !columns.has(c));
+    if (missing.length > 0) {
+      throw new FutureCovariatesError(`future covariates ${file}: missing column(s) ${missing.join(', ')}`);
+    }
+    const keys = dataset.partitionBy.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR)`).join(', ');
+    const feats = dataset.features.map((c) => `CAST(${quoteIdent(c)} AS DOUBLE)`).join(', ');
+    const day = `datediff('day', DATE '1970-01-01', CAST(${quoteIdent(dataset.time)} AS DATE))`;
+    const result = await connection.runAndReadAll(
+      `SELECT [${keys}] AS k, ${day} AS d${feats ? `, [${feats}] AS f` : ''} FROM ${source}`,
+    );
+    const table: FutureCovariateTable = new Map();
+    for (const row of result.getRowsJS()) {
+      const key = row[0] as string[];
+      const date = Number(row[1]);
+      const values = ((row[2] as (number | null)[] | undefined) ?? []).map((v) =>
+        v === null ? Number.NaN : v,
+      );
+      const name = modelName(key);
+      let dates = table.get(name);
+      if (!dates) {
+        dates = new Map();
+        table.set(name, dates);
+      }
+      if (dates.has(date)) {
+        throw new FutureCovariatesError(
+          `future covariates ${file}: duplicate rows for ${JSON.stringify(key)} on day ${date}`,
+        );
+      }
+      dates.set(date, values);
+    }
+    return table;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/**
+ * The covariates a model needs for its forecast dates, or undefined (the model's fallback applies) when the
+ * table lacks any of those dates or holds a non-finite value.
+ */
+export function futureFor(
+  table: FutureCovariateTable | undefined,
+  name: string,
+  times: Int32Array,
+  features: readonly string[],
+): Record<string, number[]> | undefined {
+  const dates = table?.get(name);
+  if (!dates || features.length === 0) return undefined;
+  const out: Record<string, number[]> = Object.fromEntries(features.map((f) => [f, []]));
+  for (const t of times) {
+    const values = dates.get(t);
+    if (!values) return undefined;
+    for (let i = 0; i < features.length; i++) {
+      const v = values[i];
+      if (v === undefined || !Number.isFinite(v)) return undefined;
+      out[features[i]!]!.push(v);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+import { futureTimes } from '../calendar/index.ts';
+import type { Config } from '../config/schema.ts';
+import { registryFor } from '../registry/for-config.ts';
+import type { ModelRegistry } from '../registry/types.ts';
+import { forecastArtifact, lastObservedDay } from './forecast-artifact.ts';
+import { type FutureCovariateTable, futureFor } from './future.ts';
+import type { PredictionRow } from './types.ts';
+
+export interface ScoreTask {
+  config: Config;
+  runId: string;
+  partitions: { name: string; key: string[] }[];
+  /** The future-covariates rows of this batch's partitions only (name -> [day, values][]). */
+  future: [string, [number, number[]][]][] | null;
+}
+
+let registry: { config: string; instance: ModelRegistry } | undefined;
+
+function prodRegistry(config: Config): ModelRegistry {
+  const id = JSON.stringify([config.registry, config.storage]);
+  if (registry?.config !== id) registry = { config: id, instance: registryFor(config, 'prod') };
+  return registry.instance;
+}
+
+/**
+ * Scores one batch: each partition's prod model (found by name through the registry's index), forecast over the
+ * horizon from its last observation. A partition without a model, or whose model fails, gets a status row.
+ */
+export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow[]> {
+  const prod = prodRegistry(task.config);
+  const horizon = task.config.forecast.horizon;
+  const table: FutureCovariateTable | undefined = task.future
+    ? new Map(task.future.map(([name, rows]) => [name, new Map(rows)]))
+    : undefined;
+  const rows: PredictionRow[] = [];
+  for (const { name, key } of task.partitions) {
+    const status = {
+      key,
+      time: null,
+      forecast: null,
+      modelName: name,
+      runId: task.runId,
+      usedFallback: false,
+    };
+    let loaded: Awaited<ReturnType<ModelRegistry['load']>>;
+    try {
+      loaded = await prod.load(name);
+    } catch (error) {
+      rows.push({
+        ...status,
+        status: 'failed',
+        modelVersion: null,
+        modelKind: null,
+        message: messageOf(error),
+      });
+      continue;
+    }
+    if (!loaded) {
+      rows.push({
+        ...status,
+        status: 'no-model',
+        modelVersion: null,
+        modelKind: null,
+        message: 'no prod model for this partition (never promoted, or training failed)',
+      });
+      continue;
+    }
+    const { artifact, version } = loaded;
+    try {
+      const times = futureTimes(lastObservedDay(artifact), horizon, artifact.frequency);
+      const future = futureFor(table, name, times, artifact.features);
+      const result = forecastArtifact(artifact, future ? { horizon, future } : { horizon });
+      for (let i = 0; i < horizon; i++) {
+        rows.push({
+          ...status,
+          time: result.times[i]!,
+          forecast: result.values[i]!,
+          status: 'ok',
+          modelVersion: version.version,
+          modelKind: artifact.model.kind,
+          usedFallback: result.usedFallback,
+        });
+      }
+    } catch (error) {
+      rows.push({
+        ...status,
+        status: 'failed',
+        modelVersion: version.version,
+        modelKind: artifact.model.kind,
+        message: messageOf(error),
+      });
+    }
+  }
+  return rows;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
