@@ -17,6 +17,11 @@ export interface DecisionRecord {
   championKind: CandidateKind | null;
   /** The prod version registered by this decision, when one was. */
   prodVersion: number | null;
+  /**
+   * True when this invocation registered a new prod version for the partition (in a dry run: would register);
+   * false when nothing changed, e.g. a re-run whose model is already in prod.
+   */
+  newVersion?: boolean;
 }
 
 export interface DecisionsFile {

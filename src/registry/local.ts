@@ -1,4 +1,5 @@
-import { opendir, readFile } from 'node:fs/promises';
+import { mkdir, open, opendir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { lakeLayout } from '../storage/layout.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -184,11 +185,26 @@ export class LocalModelRegistry implements ModelRegistry {
     // Splice the already-serialised artifact in rather than serialising it twice.
     const doc = `${header.slice(0, -1)},"artifact":${artifactJson}}\n`;
     lock.assertHeld();
-    const durability = { durable: this.#durable };
-    await writeFileAtomic(this.#layout.version(name, version), doc, durability);
+    await writeVersionFile(this.#layout.version(name, version), doc, this.#durable);
     lock.assertHeld();
-    await writeFileAtomic(this.#layout.pointer(name), `${header}\n`, durability);
+    await writeFileAtomic(this.#layout.pointer(name), `${header}\n`, { durable: this.#durable });
     return meta;
+  }
+}
+
+/**
+ * A version file needs no temporary-and-rename: nothing reads it until the pointer names it, and a torn file
+ * left by a killed writer sits above the pointer, is never served, and is overwritten by the next writer.
+ * Skipping the rename saves a third of the syscalls of a bulk registration.
+ */
+async function writeVersionFile(file: string, data: string, durable: boolean): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    if (durable) await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

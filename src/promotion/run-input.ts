@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { CANDIDATES } from '../config/schema.ts';
+import type { RunManifest } from '../engine/manifest.ts';
+import type { ModelArtifact } from '../models/artifact.ts';
+
+/** The run folder cannot be evaluated: a missing or malformed manifest or artifact. Nothing was promoted. */
+export class PromotionInputError extends Error {
+  override readonly name = 'PromotionInputError';
+}
+
+// Only what promotion reads is checked; other fields pass through untouched (the engine may add more).
+const kind = z.enum(CANDIDATES);
+const numbers = z.array(z.number());
+const modelState = z.looseObject({
+  kind,
+  version: z.number().int(),
+  params: z.record(z.string(), z.unknown()),
+});
+
+const recordSchema = z.looseObject({
+  name: z.string().min(1),
+  key: z.array(z.string()),
+  status: z.enum(['ok', 'failed', 'skipped']),
+  artifact: z.string().min(1).optional(),
+  error: z.looseObject({ class: z.string(), message: z.string() }).optional(),
+  reason: z.string().optional(),
+});
+
+const manifestSchema = z.looseObject({
+  schemaVersion: z.literal(1),
+  runId: z.string().min(1),
+  codeVersion: z.string(),
+  dataFingerprint: z.string(),
+  partitionBy: z.array(z.string()),
+  partitions: z.array(recordSchema),
+});
+
+const artifactSchema = z.looseObject({
+  schemaVersion: z.literal(1),
+  name: z.string().min(1),
+  partition: z.record(z.string(), z.string()),
+  chosen: kind,
+  baseline: kind,
+  model: modelState,
+  baselineModel: modelState,
+  window: z.looseObject({ observations: z.number().int().min(0) }),
+  holdout: z.looseObject({
+    actual: numbers,
+    scale: z.number().optional(),
+    candidates: z.partialRecord(
+      kind,
+      // A metric JSON wrote as null was Infinity (a zero denominator).
+      z.looseObject({ forecast: numbers, metrics: z.record(z.string(), z.number().nullable()) }),
+    ),
+  }),
+  lineage: z.looseObject({ runId: z.string(), codeVersion: z.string(), dataFingerprint: z.string() }),
+});
+
+function issues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PromotionInputError(`${what} ${file} cannot be read (${code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PromotionInputError(`${what} ${file} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+export function manifestPath(runDir: string): string {
+  return path.join(runDir, 'manifest.json');
+}
+
+export async function readManifest(runDir: string): Promise<RunManifest> {
+  const file = manifestPath(runDir);
+  const parsed = manifestSchema.safeParse(await readJson(file, 'run manifest'));
+  if (!parsed.success)
+    throw new PromotionInputError(`run manifest ${file} is malformed: ${issues(parsed.error)}`);
+  return parsed.data as unknown as RunManifest;
+}
+
+/** Reads one partition's artifact, which must stay inside the run folder and carry the manifest's name. */
+export async function readRunArtifact(
+  runDir: string,
+  relative: string,
+  name: string,
+): Promise<ModelArtifact> {
+  const base = path.resolve(runDir);
+  const file = path.resolve(base, relative);
+  if (!file.startsWith(base + path.sep)) {
+    throw new PromotionInputError(
+      `artifact path '${relative}' of ${name} points outside the run folder ${base}`,
+    );
+  }
+  const parsed = artifactSchema.safeParse(await readJson(file, `artifact of ${name}`));
+  if (!parsed.success)
+    throw new PromotionInputError(`artifact ${file} is malformed: ${issues(parsed.error)}`);
+  if (parsed.data.name !== name) {
+    throw new PromotionInputError(
+      `artifact ${file} is named '${parsed.data.name}' but the manifest says '${name}'`,
+    );
+  }
+  return parsed.data as unknown as ModelArtifact;
+}
