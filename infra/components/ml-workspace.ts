@@ -1,0 +1,217 @@
+import * as applicationinsights from '@pulumi/azure-native/applicationinsights/index.js';
+import * as containerregistry from '@pulumi/azure-native/containerregistry/index.js';
+import * as keyvault from '@pulumi/azure-native/keyvault/index.js';
+import * as ml from '@pulumi/azure-native/machinelearningservices/index.js';
+import * as operationalinsights from '@pulumi/azure-native/operationalinsights/index.js';
+import * as storage from '@pulumi/azure-native/storage/index.js';
+import * as pulumi from '@pulumi/pulumi';
+import type { Environment, ResourceNames } from '../naming.ts';
+import { COMPONENT, type PlacementArgs, type PrivateLinkArgs } from './common.ts';
+import { PRIVATE_DNS_ZONES, privateEndpoint } from './network.ts';
+
+export interface MlWorkspaceArgs extends PlacementArgs {
+  environment: Environment;
+  names: Pick<
+    ResourceNames,
+    'workspace' | 'workspaceStorage' | 'keyVault' | 'containerRegistry' | 'logAnalytics' | 'appInsights'
+  >;
+  tenantId: pulumi.Input<string>;
+  /** Identity-based ADLS Gen2 datastores on the lake: datastore name -> container. */
+  lake: { accountName: pulumi.Input<string>; datastores: Readonly<Record<string, string>> };
+  subscriptionId: pulumi.Input<string>;
+  privateLinks?: PrivateLinkArgs;
+}
+
+/** Principal id of a system-assigned identity, failing loudly rather than granting a role to nobody. */
+export function systemPrincipal(
+  identity: pulumi.Output<{ principalId: string } | undefined>,
+  what: string,
+): pulumi.Output<string> {
+  return identity.apply((i) => {
+    if (!i?.principalId) throw new Error(`${what} has no system-assigned identity`);
+    return i.principalId;
+  });
+}
+
+/**
+ * An Azure ML workspace with everything it depends on, each locked down: its own storage (Entra ID only), a
+ * Key Vault with RBAC and purge protection, Log Analytics + Application Insights, a container registry without
+ * an admin user, a system-assigned identity, and datastores on the lake.
+ */
+export class MlWorkspace extends pulumi.ComponentResource {
+  readonly workspaceName: pulumi.Output<string>;
+  readonly workspaceId: pulumi.Output<string>;
+  readonly principalId: pulumi.Output<string>;
+  readonly keyVaultId: pulumi.Output<string>;
+  readonly registryId: pulumi.Output<string>;
+  readonly registryLoginServer: pulumi.Output<string>;
+  readonly storageAccountId: pulumi.Output<string>;
+  readonly datastoreNames: string[];
+
+  constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(COMPONENT.mlWorkspace, name, {}, opts);
+    const parent = { parent: this };
+    const isPrivate = args.privateLinks !== undefined;
+    const publicAccess = isPrivate ? 'Disabled' : 'Enabled';
+    const tags = { ...args.tags };
+    const placement = { resourceGroupName: args.resourceGroupName, location: args.location };
+
+    const account = new storage.StorageAccount(
+      `${name}-storage`,
+      {
+        ...placement,
+        accountName: args.names.workspaceStorage,
+        kind: 'StorageV2',
+        sku: { name: 'Standard_LRS' },
+        allowBlobPublicAccess: false,
+        enableHttpsTrafficOnly: true,
+        minimumTlsVersion: 'TLS1_2',
+        // The workspace reaches its system datastores with its identity (systemDatastoresAuthMode below).
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        allowCrossTenantReplication: false,
+        publicNetworkAccess: publicAccess,
+        networkRuleSet: { defaultAction: isPrivate ? 'Deny' : 'Allow', bypass: 'AzureServices' },
+        tags,
+      },
+      parent,
+    );
+
+    const vault = new keyvault.Vault(
+      `${name}-kv`,
+      {
+        ...placement,
+        vaultName: args.names.keyVault,
+        properties: {
+          tenantId: args.tenantId,
+          sku: { family: 'A', name: 'standard' },
+          enableRbacAuthorization: true,
+          enablePurgeProtection: true,
+          enableSoftDelete: true,
+          softDeleteRetentionInDays: args.environment === 'prod' ? 90 : 7,
+          publicNetworkAccess: publicAccess,
+          networkAcls: { defaultAction: isPrivate ? 'Deny' : 'Allow', bypass: 'AzureServices' },
+        },
+        tags,
+      },
+      parent,
+    );
+
+    const logs = new operationalinsights.Workspace(
+      `${name}-log`,
+      {
+        ...placement,
+        workspaceName: args.names.logAnalytics,
+        sku: { name: 'PerGB2018' },
+        retentionInDays: 30,
+        tags,
+      },
+      parent,
+    );
+
+    const insights = new applicationinsights.Component(
+      `${name}-appi`,
+      {
+        ...placement,
+        resourceName: args.names.appInsights,
+        kind: 'web',
+        applicationType: 'web',
+        ingestionMode: 'LogAnalytics',
+        workspaceResourceId: logs.id,
+        disableLocalAuth: true,
+        tags,
+      },
+      parent,
+    );
+
+    const registry = new containerregistry.Registry(
+      `${name}-acr`,
+      {
+        ...placement,
+        registryName: args.names.containerRegistry,
+        // Private endpoints need Premium; Basic keeps an idle dev registry at a few euros a month.
+        sku: { name: isPrivate ? 'Premium' : 'Basic' },
+        adminUserEnabled: false,
+        anonymousPullEnabled: false,
+        publicNetworkAccess: publicAccess,
+        tags,
+      },
+      parent,
+    );
+
+    const workspace = new ml.Workspace(
+      `${name}-mlw`,
+      {
+        ...placement,
+        workspaceName: args.names.workspace,
+        friendlyName: `many-models ${args.environment}`,
+        sku: { name: 'Basic', tier: 'Basic' },
+        identity: { type: 'SystemAssigned' },
+        storageAccount: account.id,
+        keyVault: vault.id,
+        applicationInsights: insights.id,
+        containerRegistry: registry.id,
+        systemDatastoresAuthMode: 'identity',
+        publicNetworkAccess: publicAccess,
+        managedNetwork: isPrivate ? { isolationMode: 'AllowOnlyApprovedOutbound' } : undefined,
+        tags,
+      },
+      parent,
+    );
+
+    this.datastoreNames = [];
+    for (const [datastoreName, container] of Object.entries(args.lake.datastores)) {
+      new ml.Datastore(
+        `${name}-ds-${datastoreName}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          workspaceName: workspace.name,
+          name: datastoreName,
+          properties: {
+            datastoreType: 'AzureDataLakeGen2',
+            accountName: args.lake.accountName,
+            filesystem: container,
+            endpoint: 'core.windows.net',
+            protocol: 'https',
+            subscriptionId: args.subscriptionId,
+            resourceGroup: args.resourceGroupName,
+            // No secret is stored: jobs read the lake as the compute's identity.
+            credentials: { credentialsType: 'None' },
+            serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity',
+            description: `the lake's ${container} container`,
+          },
+        },
+        parent,
+      );
+      this.datastoreNames.push(datastoreName);
+    }
+
+    const links = args.privateLinks;
+    if (links) {
+      const endpoint = (
+        targetId: pulumi.Input<string>,
+        resourceName: string,
+        groupId: string,
+        zones: string[],
+      ) =>
+        privateEndpoint({ ...placement, name: resourceName, tags, links, targetId, groupId, zones }, parent);
+      endpoint(account.id, args.names.workspaceStorage, 'blob', [PRIVATE_DNS_ZONES.blob]);
+      endpoint(account.id, args.names.workspaceStorage, 'file', [PRIVATE_DNS_ZONES.file]);
+      endpoint(vault.id, args.names.keyVault, 'vault', [PRIVATE_DNS_ZONES.vault]);
+      endpoint(registry.id, args.names.containerRegistry, 'registry', [PRIVATE_DNS_ZONES.registry]);
+      endpoint(workspace.id, args.names.workspace, 'amlworkspace', [
+        PRIVATE_DNS_ZONES.amlApi,
+        PRIVATE_DNS_ZONES.amlNotebooks,
+      ]);
+    }
+
+    this.workspaceName = workspace.name;
+    this.workspaceId = workspace.id;
+    this.principalId = systemPrincipal(workspace.identity, `workspace ${args.names.workspace}`);
+    this.keyVaultId = vault.id;
+    this.registryId = registry.id;
+    this.registryLoginServer = registry.loginServer;
+    this.storageAccountId = account.id;
+    this.registerOutputs({ workspaceName: this.workspaceName, workspaceId: this.workspaceId });
+  }
+}

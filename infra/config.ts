@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { ENVIRONMENTS, PREFIX_PATTERN } from './naming.ts';
+
+/**
+ * The stack configuration (Pulumi.<stack>.yaml), validated before any resource is declared so a typo fails
+ * `pulumi preview` with the key and the reason instead of half an estate.
+ */
+export const PROJECT_NAMESPACE = 'many-models';
+
+// Pulumi hands every config value over as a string; numbers typed into YAML (a cost centre of 1234) stay text.
+const text = () => z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().min(1));
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const cidr = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,3}){3}\/(8|9|1\d|2[0-4])$/, 'expected an IPv4 CIDR like 10.40.0.0/16');
+const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a GUID');
+
+export const computeConfigSchema = z.strictObject({
+  vmSize: z.string().min(1).default('Standard_D4s_v5'),
+  maxNodes: z.number().int().min(1).max(100).default(4),
+  /** Low-priority nodes cost a fraction and may be pre-empted: fine for dev retraining, not for prod scoring. */
+  lowPriority: z.boolean().default(false),
+  /** Idle minutes before nodes are released; the policy pack caps it. */
+  idleMinutes: z.number().int().min(1).max(120).default(10),
+});
+
+export const lakeConfigSchema = z.strictObject({
+  /** The engine's filesystem: must equal `storage.container` of the environment file (written by the script). */
+  container: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a container name is 3-63 of a-z, 0-9 and single -')
+    .refine((name) => name !== 'raw' && name !== 'synapse', 'raw and synapse are taken by other containers')
+    .default('lake'),
+  sku: z.enum(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGZRS']).default('Standard_LRS'),
+  softDeleteDays: z.number().int().min(1).max(365).default(14),
+  /** Raw, prepared and predictions blobs move to the cool tier after this many days without change. */
+  coolAfterDays: z.number().int().min(1).default(30),
+  /** Predictions older than this are deleted; the serving path only ever needs the latest run. */
+  predictionsRetentionDays: z.number().int().min(1).default(400),
+});
+
+export const firewallRuleSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'letters, digits, _ and - only'),
+  startIp: z.string().regex(ipv4, 'expected an IPv4 address'),
+  endIp: z.string().regex(ipv4, 'expected an IPv4 address'),
+});
+
+export const synapseConfigSchema = z.strictObject({
+  sparkNodeSize: z.enum(['Small', 'Medium', 'Large']).default('Small'),
+  sparkMaxNodes: z.number().int().min(3).max(50).default(3),
+  autoPauseMinutes: z.number().int().min(5).max(120).default(15),
+  /** A dedicated SQL pool bills by the hour while online: off unless a team needs one. */
+  dedicatedSqlPool: z
+    .strictObject({
+      sku: z
+        .string()
+        .regex(/^DW\d+c$/)
+        .default('DW100c'),
+    })
+    .optional(),
+  firewall: z.array(firewallRuleSchema).default([]),
+  /** Entra ID object id of the group that administers the workspace (no SQL passwords are created). */
+  adminObjectId: guid.optional(),
+});
+
+export const aksConfigSchema = z.strictObject({
+  vmSize: z.string().min(1).default('Standard_D2s_v5'),
+  minNodes: z.number().int().min(1).default(1),
+  maxNodes: z.number().int().min(1).max(100).default(3),
+  kubernetesVersion: z
+    .string()
+    .regex(/^\d+\.\d+(\.\d+)?$/)
+    .optional(),
+  adminGroupObjectIds: z.array(guid).default([]),
+  /** Kubernetes service account the scoring pods run as; federated to the scoring identity. */
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .default('mm-serving'),
+  serviceAccount: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .default('mm-scoring'),
+});
+
+export const databricksConfigSchema = z.strictObject({
+  /** Secure cluster connectivity: cluster nodes get no public IP. */
+  noPublicIp: z.boolean().default(true),
+});
+
+export const federationSchema = z.strictObject({
+  /** e.g. https://vstoken.dev.azure.com/<organization id> for an Azure DevOps service connection. */
+  issuer: z.url(),
+  /** e.g. sc://<organization>/<project>/<service connection>. */
+  subject: z.string().min(1),
+});
+
+export const infraConfigSchema = z
+  .strictObject({
+    environment: z.enum(ENVIRONMENTS),
+    location: text(),
+    prefix: text().pipe(z.string().regex(PREFIX_PATTERN, 'a letter, then 1-9 lower-case letters or digits')),
+    owner: text(),
+    costCentre: text(),
+    enableDatabricks: z.boolean().default(false),
+    enableSynapse: z.boolean().default(false),
+    enableAks: z.boolean().default(false),
+    enablePrivateNetworking: z.boolean().default(false),
+    /** Address space of the stack's virtual network (used when enablePrivateNetworking is on). */
+    addressSpace: cidr.default('10.40.0.0/16'),
+    compute: computeConfigSchema.default(computeConfigSchema.parse({})),
+    lake: lakeConfigSchema.default(lakeConfigSchema.parse({})),
+    synapse: synapseConfigSchema.default(synapseConfigSchema.parse({})),
+    aks: aksConfigSchema.default(aksConfigSchema.parse({})),
+    databricks: databricksConfigSchema.default(databricksConfigSchema.parse({})),
+    /** Fully-qualified dev stack (org/project/stack); the prod stack reads the dev workspace id from it. */
+    devStack: z
+      .string()
+      .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, 'expected <organization>/<project>/<stack>')
+      .optional(),
+    /** Lets an Azure DevOps service connection act as the promotion identity (prod only). */
+    promotionFederation: federationSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.environment === 'prod' && !c.devStack) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['devStack'],
+        message:
+          'required for the prod stack: the promotion identity is granted read access to the dev registry',
+      });
+    }
+    if (c.environment === 'dev' && c.enableAks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['enableAks'],
+        message: 'real-time scoring serves prod models; turn it on in the prod stack',
+      });
+    }
+    if (c.lake.predictionsRetentionDays <= c.lake.coolAfterDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lake', 'predictionsRetentionDays'],
+        message: 'must be longer than lake.coolAfterDays (blobs are cooled before they expire)',
+      });
+    }
+    if (c.aks.minNodes > c.aks.maxNodes) {
+      ctx.addIssue({ code: 'custom', path: ['aks', 'minNodes'], message: 'must not exceed aks.maxNodes' });
+    }
+  });
+
+export type InfraConfig = z.infer<typeof infraConfigSchema>;
+
+export class InfraConfigError extends Error {
+  override readonly name = 'InfraConfigError';
+  readonly issues: readonly string[];
+  constructor(source: string, issues: readonly string[]) {
+    super(`invalid stack configuration in ${source}:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+/** Keys are shown as Pulumi spells them, so the message says exactly what to fix in Pulumi.<stack>.yaml. */
+function describe(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const [head, ...rest] = issue.path.map(String);
+    const key =
+      head === undefined ? '(root)' : `${PROJECT_NAMESPACE}:${head}${rest.map((k) => `.${k}`).join('')}`;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => (head === undefined ? `${PROJECT_NAMESPACE}:${k}` : k));
+      return `${key === '(root)' ? 'config' : key}: unknown key(s) ${keys.map((k) => `'${k}'`).join(', ')}`;
+    }
+    return `${key}: ${issue.message}`;
+  });
+}
+
+export function parseInfraConfig(raw: unknown, source: string): InfraConfig {
+  const result = infraConfigSchema.safeParse(raw);
+  if (!result.success) throw new InfraConfigError(source, describe(result.error));
+  return result.data;
+}
+
+/**
+ * Turns Pulumi's flat config map (`many-models:compute` -> JSON text, `azure-native:location` -> text) into the
+ * object the schema validates. Structured values arrive as JSON text; plain strings are kept as they are.
+ */
+export function rawConfigFrom(entries: Record<string, unknown>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const prefix = `${PROJECT_NAMESPACE}:`;
+  for (const [fullKey, value] of Object.entries(entries)) {
+    if (fullKey === 'azure-native:location') raw.location ??= value;
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    raw[key] = typeof value === 'string' ? parseScalar(value) : value;
+  }
+  return raw;
+}
+
+function parseScalar(value: string): unknown {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^[[{]/.test(value.trim())) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,213 @@
+import * as authorization from '@pulumi/azure-native/authorization/index.js';
+import * as resources from '@pulumi/azure-native/resources/index.js';
+import * as pulumi from '@pulumi/pulumi';
+import { accessPlan } from './access-plan.ts';
+import { Access } from './components/access.ts';
+import { Aks } from './components/aks.ts';
+import { ComputeCluster } from './components/compute-cluster.ts';
+import { DataLake, RAW_CONTAINER } from './components/data-lake.ts';
+import { Databricks } from './components/databricks.ts';
+import { type Federation, Identities } from './components/identities.ts';
+import { MlWorkspace } from './components/ml-workspace.ts';
+import { Network } from './components/network.ts';
+import { SYNAPSE_FILESYSTEM, Synapse } from './components/synapse.ts';
+import type { InfraConfig } from './config.ts';
+import { type IdentityRole, resourceNames, workspacePair } from './naming.ts';
+import type { StackOutputs } from './outputs.ts';
+import { standardTags } from './tags.ts';
+
+export type StackOutputInputs = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
+
+export interface BuiltStack {
+  outputs: StackOutputInputs;
+  lake: DataLake;
+  workspace: MlWorkspace;
+  cluster: ComputeCluster;
+  identities: Identities;
+  access: Access;
+  network?: Network;
+  databricks?: Databricks;
+  synapse?: Synapse;
+  aks?: Aks;
+}
+
+/** Identities per environment: dev trains, prod scores and promotes; both prepare data. */
+export const STACK_IDENTITIES: Record<InfraConfig['environment'], readonly IdentityRole[]> = {
+  dev: ['dataprep', 'training'],
+  prod: ['dataprep', 'scoring', 'promotion'],
+};
+
+/** Declares one environment's estate. Pure in its inputs: tests call it with mocks for any config. */
+export function buildStack(config: InfraConfig): BuiltStack {
+  const env = config.environment;
+  const names = resourceNames(config.prefix, env);
+  const tags = standardTags(config);
+  const client = authorization.getClientConfigOutput();
+  const location = config.location;
+
+  const group = new resources.ResourceGroup('resource-group', {
+    resourceGroupName: names.resourceGroup,
+    location,
+    tags: { ...tags },
+  });
+  const placement = { resourceGroupName: group.name, location, tags };
+
+  const network = config.enablePrivateNetworking
+    ? new Network('network', { ...placement, name: names.vnet, addressSpace: config.addressSpace })
+    : undefined;
+  const privateLinks = network?.privateLinks();
+
+  const lake = new DataLake('lake', {
+    ...placement,
+    accountName: names.lake,
+    engineContainer: config.lake.container,
+    sku: config.lake.sku,
+    softDeleteDays: config.lake.softDeleteDays,
+    coolAfterDays: config.lake.coolAfterDays,
+    predictionsRetentionDays: config.lake.predictionsRetentionDays,
+    extraContainers: config.enableSynapse ? [SYNAPSE_FILESYSTEM] : [],
+    privateLinks,
+  });
+
+  const roles = STACK_IDENTITIES[env];
+  const federations: Partial<Record<IdentityRole, Federation[]>> = {};
+  if (env === 'prod' && config.promotionFederation) federations.promotion = [config.promotionFederation];
+  const identities = new Identities('identities', {
+    ...placement,
+    identities: Object.fromEntries(roles.map((role) => [role, names.identity(role)])),
+    federations,
+  });
+
+  const workspace = new MlWorkspace('workspace', {
+    ...placement,
+    environment: env,
+    names,
+    tenantId: client.tenantId,
+    subscriptionId: client.subscriptionId,
+    lake: {
+      accountName: lake.accountName,
+      datastores: { mm_raw: RAW_CONTAINER, mm_lake: config.lake.container },
+    },
+    privateLinks,
+  });
+
+  const jobIdentities = roles.filter((role) => role !== 'promotion').map((role) => identities.get(role).id);
+  const cluster = new ComputeCluster('compute', {
+    ...placement,
+    workspaceName: workspace.workspaceName,
+    clusterName: names.computeCluster,
+    ...config.compute,
+    identityIds: jobIdentities,
+    subnetId: network?.computeSubnetId,
+  });
+
+  const databricks = config.enableDatabricks
+    ? new Databricks('databricks', {
+        ...placement,
+        workspaceName: names.databricks,
+        managedResourceGroupName: names.databricksManagedResourceGroup,
+        subscriptionId: client.subscriptionId,
+        noPublicIp: config.databricks.noPublicIp,
+        amlWorkspaceId: workspace.workspaceId,
+      })
+    : undefined;
+
+  const synapse = config.enableSynapse
+    ? new Synapse('synapse', {
+        ...placement,
+        names,
+        lake: { accountId: lake.accountId, dfsEndpoint: lake.dfsEndpoint },
+        ...config.synapse,
+        privateLinks,
+      })
+    : undefined;
+
+  const aks = config.enableAks
+    ? new Aks('aks', {
+        ...placement,
+        names,
+        tenantId: client.tenantId,
+        ...config.aks,
+        workspaceName: workspace.workspaceName,
+        subnetId: network?.aksSubnetId,
+        privateCluster: config.enablePrivateNetworking,
+      })
+    : undefined;
+  if (aks) {
+    // Scoring pods run as the scoring identity through workload identity: no secret in the cluster.
+    identities.federate('scoring', {
+      issuer: aks.oidcIssuerUrl,
+      subject: `system:serviceaccount:${config.aks.namespace}:${config.aks.serviceAccount}`,
+    });
+  }
+
+  const dev = env === 'prod' && config.devStack ? devStackRefs(config.devStack) : undefined;
+  const access = new Access('access', {
+    subscriptionId: client.subscriptionId,
+    grants: accessPlan({
+      environment: env,
+      identities: identities.byRole,
+      lake: { raw: lake.containerId(RAW_CONTAINER), engine: lake.containerId(config.lake.container) },
+      workspace: {
+        id: workspace.workspaceId,
+        principalId: workspace.principalId,
+        storageAccountId: workspace.storageAccountId,
+        registryId: workspace.registryId,
+      },
+      synapse: synapse
+        ? { principalId: synapse.principalId, filesystemId: lake.containerId(SYNAPSE_FILESYSTEM) }
+        : undefined,
+      aks: aks ? { kubeletObjectId: aks.kubeletObjectId } : undefined,
+      dev,
+    }),
+  });
+
+  const pair = workspacePair(config.prefix);
+  const outputs: StackOutputInputs = {
+    environment: env,
+    location,
+    subscriptionId: client.subscriptionId,
+    resourceGroupName: group.name,
+    lakeAccountName: lake.accountName,
+    lakeBlobEndpoint: lake.blobEndpoint,
+    lakeDfsEndpoint: lake.dfsEndpoint,
+    lakeContainer: config.lake.container,
+    lakeContainerId: lake.containerId(config.lake.container),
+    workspaceName: workspace.workspaceName,
+    workspaceId: workspace.workspaceId,
+    devWorkspaceName: pair.devWorkspace,
+    devResourceGroupName: pair.devResourceGroup,
+    prodWorkspaceName: pair.prodWorkspace,
+    prodResourceGroupName: pair.prodResourceGroup,
+    computeClusterName: cluster.clusterName,
+    computeMaxNodes: cluster.maxNodes,
+    containerRegistryLoginServer: workspace.registryLoginServer,
+    identityClientIds: pulumi.all(
+      Object.fromEntries(roles.map((role) => [role, identities.get(role).clientId])),
+    ) as pulumi.Output<Record<string, string>>,
+  };
+  if (synapse) {
+    outputs.synapseWorkspaceName = synapse.workspaceName;
+    outputs.synapseServerlessSqlEndpoint = synapse.serverlessSqlEndpoint;
+    outputs.synapseDatabase = names.predictionsDatabase;
+  }
+  if (aks) {
+    outputs.aksClusterName = aks.clusterName;
+    outputs.aksOidcIssuerUrl = aks.oidcIssuerUrl;
+    outputs.aksComputeName = aks.computeName;
+    outputs.aksNamespace = config.aks.namespace;
+    outputs.aksServiceAccount = config.aks.serviceAccount;
+  }
+  if (databricks) outputs.databricksWorkspaceUrl = databricks.workspaceUrl;
+
+  return { outputs, lake, workspace, cluster, identities, access, network, databricks, synapse, aks };
+}
+
+/** The dev stack's outputs the prod stack needs; a missing output fails the preview with its name. */
+function devStackRefs(devStack: string) {
+  const ref = new pulumi.StackReference('dev-stack', { name: devStack });
+  return {
+    workspaceId: ref.requireOutput('workspaceId').apply(String),
+    lakeContainerId: ref.requireOutput('lakeContainerId').apply(String),
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * Built-in Azure role definitions the program assigns, by id (names can be renamed, ids cannot).
+ * Nothing here is broader than a data-plane role on one container or one workspace, except Reader on a
+ * workspace, which the model-reading identities need to list model versions through ARM.
+ */
+export const BUILT_IN_ROLES = {
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  azureMlDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121',
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+} as const;
+
+export type RoleName = keyof typeof BUILT_IN_ROLES;
+
+export function roleDefinitionId(subscriptionId: string, role: RoleName): string {
+  return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[role]}`;
+}

@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Access } from '../../../infra/components/access.ts';
+import { BUILT_IN_ROLES } from '../../../infra/roles.ts';
+import { installMocks, type Recorder, SUBSCRIPTION, settle } from '../harness.ts';
+
+const scope = `/subscriptions/${SUBSCRIPTION}/resourceGroups/mm-dev-rg/providers/Microsoft.Storage/storageAccounts/mmdevlake/blobServices/default/containers/raw`;
+
+describe('Access', () => {
+  let rec: Recorder;
+
+  beforeAll(async () => {
+    rec = await installMocks({ stack: 'dev' });
+    new Access('access', {
+      subscriptionId: SUBSCRIPTION,
+      grants: [
+        {
+          key: 'dataprep-read-raw',
+          principal: 'dataprep',
+          principalId: 'p1',
+          role: 'storageBlobDataReader',
+          scope,
+          reason: 'reads raw',
+        },
+        {
+          key: 'kubelet-pull',
+          principal: 'aks-kubelet',
+          principalId: 'p2',
+          role: 'acrPull',
+          scope: 'acr-id',
+          reason: 'pulls',
+        },
+      ],
+    });
+    await settle();
+  });
+
+  it('assigns the built-in role by its subscription-scoped definition id, to a service principal, on the scope', () => {
+    const a = rec.one('azure-native:authorization:RoleAssignment', (d) => d.inputs.principalId === 'p1');
+    expect(a.inputs).toEqual({
+      principalId: 'p1',
+      principalType: 'ServicePrincipal',
+      roleDefinitionId: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1`,
+      scope,
+      description: 'dataprep: reads raw',
+    });
+    const pull = rec.one('azure-native:authorization:RoleAssignment', (d) => d.inputs.principalId === 'p2');
+    expect(pull.inputs.roleDefinitionId).toMatch(new RegExp(`/roleDefinitions/${BUILT_IN_ROLES.acrPull}$`));
+  });
+
+  it('refuses a plan that grants the same thing twice', () => {
+    const grant = {
+      key: 'same',
+      principal: 'x',
+      principalId: 'p',
+      role: 'reader' as const,
+      scope: 's',
+      reason: 'why',
+    };
+    expect(() => new Access('dupe', { subscriptionId: SUBSCRIPTION, grants: [grant, grant] })).toThrow(
+      "access plan grants 'same' twice",
+    );
+  });
+});

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { InfraConfigError, parseInfraConfig, rawConfigFrom } from '../../infra/config.ts';
+
+const INFRA = path.resolve(import.meta.dirname, '../../infra');
+
+function stackFile(stack: string): Record<string, unknown> {
+  const doc = parse(readFileSync(path.join(INFRA, `Pulumi.${stack}.yaml`), 'utf8')) as {
+    config: Record<string, unknown>;
+  };
+  return rawConfigFrom(doc.config);
+}
+
+function issuesOf(raw: Record<string, unknown>): readonly string[] {
+  try {
+    parseInfraConfig(raw, 'Pulumi.test.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(InfraConfigError);
+    return (error as InfraConfigError).issues;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+const minimal = {
+  environment: 'dev',
+  location: 'westeurope',
+  prefix: 'mm',
+  owner: 'ml-platform@contoso.com',
+  costCentre: 'CC-1',
+};
+
+describe('stack configuration', () => {
+  it('accepts the committed dev stack: Databricks on, Synapse and AKS off, low-priority compute', () => {
+    const config = parseInfraConfig(stackFile('dev'), 'Pulumi.dev.yaml');
+    expect(config).toMatchObject({
+      environment: 'dev',
+      location: 'westeurope',
+      prefix: 'mm',
+      enableDatabricks: true,
+      enableSynapse: false,
+      enableAks: false,
+      enablePrivateNetworking: false,
+      compute: { maxNodes: 4, lowPriority: true, idleMinutes: 10 },
+      lake: { container: 'lake' },
+    });
+  });
+
+  it('accepts the committed prod stack: Synapse and AKS on, dedicated nodes, a dev stack reference', () => {
+    const config = parseInfraConfig(stackFile('prod'), 'Pulumi.prod.yaml');
+    expect(config).toMatchObject({
+      environment: 'prod',
+      enableSynapse: true,
+      enableAks: true,
+      devStack: 'organization/many-models/dev',
+      compute: { lowPriority: false },
+      synapse: { autoPauseMinutes: 15, firewall: [{ name: 'AllowAllWindowsAzureIps' }] },
+      aks: { namespace: 'mm-serving', serviceAccount: 'mm-scoring' },
+    });
+    expect(config.synapse.dedicatedSqlPool).toBeUndefined();
+  });
+
+  it('fills defaults: every feature flag off and compute that scales to zero after ten idle minutes', () => {
+    const config = parseInfraConfig(minimal, 'x');
+    expect(config.enableDatabricks || config.enableSynapse || config.enableAks).toBe(false);
+    expect(config.enablePrivateNetworking).toBe(false);
+    expect(config.compute).toEqual({
+      vmSize: 'Standard_D4s_v5',
+      maxNodes: 4,
+      lowPriority: false,
+      idleMinutes: 10,
+    });
+  });
+
+  it('reads Pulumi values as Pulumi hands them over: JSON text for objects, text for scalars', () => {
+    const raw = rawConfigFrom({
+      'azure-native:location': 'northeurope',
+      'many-models:environment': 'dev',
+      'many-models:costCentre': '4711',
+      'many-models:enableSynapse': 'true',
+      'many-models:compute': '{"maxNodes":2,"lowPriority":true}',
+      'other-project:ignored': 'x',
+    });
+    expect(raw).toEqual({
+      location: 'northeurope',
+      environment: 'dev',
+      costCentre: 4711,
+      enableSynapse: true,
+      compute: { maxNodes: 2, lowPriority: true },
+    });
+    const config = parseInfraConfig({ ...raw, prefix: 'mm', owner: 'me' }, 'x');
+    expect(config.costCentre).toBe('4711');
+  });
+
+  it.each([
+    [{ enableAKS: true }, "config: unknown key(s) 'many-models:enableAKS'"],
+    [{ enableSynapse: 'yes' }, 'many-models:enableSynapse: Invalid input: expected boolean, received string'],
+    [{ prefix: 'MM' }, 'many-models:prefix: a letter, then 1-9 lower-case letters or digits'],
+    [{ environment: 'staging' }, 'many-models:environment: Invalid option: expected one of "dev"|"prod"'],
+    [{ compute: { maxNodes: 0 } }, 'many-models:compute.maxNodes: Too small: expected number to be >=1'],
+    [{ compute: { idle: 5 } }, "many-models:compute: unknown key(s) 'idle'"],
+    [{ addressSpace: '10.0.0.0' }, 'many-models:addressSpace: expected an IPv4 CIDR like 10.40.0.0/16'],
+    [
+      { synapse: { firewall: [{ name: 'office', startIp: '10.0.0.1', endIp: '10.0.0.300' }] } },
+      'many-models:synapse.firewall.0.endIp: expected an IPv4 address',
+    ],
+    [
+      { enableAks: true },
+      'many-models:enableAks: real-time scoring serves prod models; turn it on in the prod stack',
+    ],
+    [
+      { lake: { coolAfterDays: 30, predictionsRetentionDays: 30 } },
+      'many-models:lake.predictionsRetentionDays: must be longer than lake.coolAfterDays (blobs are cooled before they expire)',
+    ],
+    [
+      { lake: { container: 'raw' } },
+      'many-models:lake.container: raw and synapse are taken by other containers',
+    ],
+  ])('rejects %j with a message naming the key', (change, message) => {
+    expect(issuesOf({ ...minimal, ...change })).toEqual([message]);
+  });
+
+  it('requires the dev stack reference in prod, and says why', () => {
+    expect(issuesOf({ ...minimal, environment: 'prod' })).toEqual([
+      'many-models:devStack: required for the prod stack: the promotion identity is granted read access to the dev registry',
+    ]);
+  });
+
+  it('lists every problem at once, with the file in the message', () => {
+    const { owner: _owner, ...withoutOwner } = minimal;
+    try {
+      parseInfraConfig({ ...withoutOwner, enableAks: 1, prefix: '9' }, 'Pulumi.dev.yaml');
+      expect.unreachable();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/^invalid stack configuration in Pulumi.dev.yaml:\n/);
+      expect((error as InfraConfigError).issues).toHaveLength(3);
+      expect(message).toContain('many-models:owner:');
+    }
+  });
+});
