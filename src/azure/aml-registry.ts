@@ -1,0 +1,333 @@
+import type {
+  ModelVersion as AmlModelVersion,
+  AzureMachineLearningWorkspaces,
+} from '@azure/arm-machinelearning';
+import pMap from 'p-map';
+import type { ModelArtifact } from '../models/artifact.ts';
+import { isModelName, modelName } from '../registry/naming.ts';
+import { validateRequests } from '../registry/requests.ts';
+import {
+  type ModelRegistry,
+  type ModelVersion,
+  type RegisterOptions,
+  type RegisterRequest,
+  RegistryError,
+  type Stage,
+} from '../registry/types.ts';
+import { AzureBlobStore } from '../storage/azure-blob-store.ts';
+import type { BlobStore } from '../storage/types.ts';
+import {
+  type AmlClientOptions,
+  type AmlWorkspaceRef,
+  callOptions,
+  createAmlClient,
+  workspaceLabel,
+} from './aml-client.ts';
+import { type ArtifactStoreFactory, type DatastoreLocation, resolveDatastore } from './aml-datastore.ts';
+import {
+  artifactFacts,
+  artifactKey,
+  datastoreUri,
+  parseDatastoreUri,
+  sha256Hex,
+  toModelVersion,
+  versionBody,
+} from './aml-model-mapping.ts';
+import { azureCredential } from './credential.ts';
+import { type AzureCallContext, azureCall, isNotFound } from './errors.ts';
+
+export interface AzureMlRegistryOptions extends AmlClientOptions {
+  workspace: AmlWorkspaceRef;
+  stage: Stage;
+  /** Blob datastore holding artifacts; every workspace has `workspaceblobstore`. */
+  datastore?: string;
+  /** Folder inside the datastore. */
+  artifactPrefix?: string;
+  /** Models registered at once; each is 3-4 ARM calls, so this bounds the request rate on the workspace. */
+  concurrency?: number;
+  /** Opens the datastore's container (tests use Azurite or a folder); default AzureBlobStore. */
+  artifactStore?: ArtifactStoreFactory;
+  /** An already built client (shared by registries of the same subscription). */
+  client?: AzureMachineLearningWorkspaces;
+}
+
+const ROLE = 'AzureML Data Scientist';
+const DESCRIPTION = 'many-models: one forecasting model per partition';
+
+/**
+ * ModelRegistry on an Azure ML workspace. A model is a model container named by `modelName()` with integer
+ * versions; the artifact JSON goes to the workspace's blob datastore first (content-addressed), then the version
+ * is registered pointing at it, so a registered version always has its artifact. Bulk registration runs models in
+ * parallel with a bound; the SDK retries 429 (after Retry-After), 408 and 5xx; every call has a deadline.
+ */
+export class AzureMlModelRegistry implements ModelRegistry {
+  readonly stage: Stage;
+  readonly location: string;
+  readonly workspace: AmlWorkspaceRef;
+  readonly #client: AzureMachineLearningWorkspaces;
+  readonly #options: AzureMlRegistryOptions;
+  readonly #datastore: string;
+  readonly #prefix: string;
+  #store: Promise<{ location: DatastoreLocation; store: BlobStore }> | undefined;
+
+  constructor(options: AzureMlRegistryOptions) {
+    this.stage = options.stage;
+    this.workspace = options.workspace;
+    this.location = workspaceLabel(options.workspace);
+    this.#options = options;
+    this.#client = options.client ?? createAmlClient(options.workspace.subscriptionId, options);
+    this.#datastore = options.datastore ?? 'workspaceblobstore';
+    this.#prefix = options.artifactPrefix ?? 'mm-models';
+  }
+
+  #ctx(operation: string, name?: string): AzureCallContext {
+    return {
+      service: 'arm',
+      resource: name ? `model ${name} in ${this.location}` : this.location,
+      operation,
+      role: ROLE,
+      scope: this.location,
+      timeoutMs: this.#options.operationTimeoutMs ?? 300_000,
+    };
+  }
+
+  #call(signal?: AbortSignal) {
+    return callOptions(this.#options, signal);
+  }
+
+  async #artifacts(): Promise<{ location: DatastoreLocation; store: BlobStore }> {
+    this.#store ??= (async () => {
+      const location = await resolveDatastore(this.#client, this.workspace, this.#datastore, this.#options);
+      const open =
+        this.#options.artifactStore ??
+        ((l: DatastoreLocation) =>
+          new AzureBlobStore({
+            accountUrl: l.accountUrl,
+            container: l.container,
+            credential: azureCredential({ credential: this.#options.credential }),
+          }));
+      return { location, store: open(location) };
+    })();
+    // A failed lookup is not cached: the next call tries again.
+    this.#store.catch(() => {
+      this.#store = undefined;
+    });
+    return this.#store;
+  }
+
+  async registerMany(
+    requests: readonly RegisterRequest[],
+    options: RegisterOptions = {},
+  ): Promise<ModelVersion[]> {
+    validateRequests(requests);
+    options.signal?.throwIfAborted();
+    if (requests.length === 0) return [];
+    const byName = new Map<string, number[]>();
+    requests.forEach((request, index) => {
+      const list = byName.get(request.artifact.name) ?? [];
+      list.push(index);
+      byName.set(request.artifact.name, list);
+    });
+    const results = new Array<ModelVersion>(requests.length);
+    const failures: string[] = [];
+    await pMap(
+      [...byName],
+      async ([name, indexes]) => {
+        try {
+          let current = await this.#latestVersion(name, options.signal);
+          for (const index of indexes) {
+            const request = requests[index]!;
+            const tag = options.idempotencyTag;
+            if (
+              current &&
+              tag !== undefined &&
+              request.tags[tag] !== undefined &&
+              current.tags[tag] === request.tags[tag]
+            ) {
+              results[index] = current;
+              continue;
+            }
+            current = await this.#register(
+              request,
+              (current?.version ?? 0) + 1,
+              current === undefined,
+              options.signal,
+            );
+            results[index] = current;
+          }
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+      },
+      { concurrency: this.#options.concurrency ?? 8, signal: options.signal },
+    );
+    if (failures.length > 0) {
+      const shown = failures.slice(0, 5).map((f) => `  - ${f}`);
+      if (failures.length > 5) shown.push(`  - ... and ${failures.length - 5} more`);
+      throw new RegistryError(
+        `${failures.length} of ${byName.size} model(s) could not be registered in ${this.location} ` +
+          `(the others were; a re-run with the same idempotency tag skips them):\n${shown.join('\n')}`,
+      );
+    }
+    return results;
+  }
+
+  async #register(request: RegisterRequest, version: number, isNew: boolean, signal?: AbortSignal) {
+    const name = request.artifact.name;
+    const bytes = Buffer.from(JSON.stringify(request.artifact));
+    const sha256 = sha256Hex(bytes);
+    const { location, store } = await this.#artifacts();
+    const key = artifactKey(this.#prefix, name, sha256);
+    await store.put(key, bytes);
+    if (isNew) {
+      const keyTags = Object.fromEntries(
+        Object.entries(request.tags).filter(([k]) => k.startsWith('mm.key.')),
+      );
+      await azureCall(this.#ctx('create model', name), () =>
+        this.#client.modelContainers.createOrUpdate(
+          this.workspace.resourceGroup,
+          this.workspace.workspace,
+          name,
+          { properties: { description: DESCRIPTION, tags: keyTags } },
+          this.#call(signal),
+        ),
+      );
+    }
+    const body = versionBody(
+      request.tags,
+      { uri: datastoreUri(this.workspace, location.name, key), size: bytes.byteLength, sha256 },
+      DESCRIPTION,
+    );
+    const created = await azureCall(this.#ctx(`register version ${version}`, name), () =>
+      this.#client.modelVersions.createOrUpdate(
+        this.workspace.resourceGroup,
+        this.workspace.workspace,
+        name,
+        String(version),
+        body,
+        this.#call(signal),
+      ),
+    );
+    return toModelVersion(name, created);
+  }
+
+  async latest(name: string): Promise<ModelVersion | undefined> {
+    return this.#latestVersion(name);
+  }
+
+  async #latestVersion(name: string, signal?: AbortSignal): Promise<ModelVersion | undefined> {
+    const resource = await this.#latestResource(name, signal);
+    return resource ? toModelVersion(name, resource) : undefined;
+  }
+
+  async #latestResource(name: string, signal?: AbortSignal): Promise<AmlModelVersion | undefined> {
+    if (!isModelName(name)) throw new RegistryError(`'${name}' is not a model name (mm-<slug>-<12 hex>)`);
+    const container = await azureCall(this.#ctx('read model', name), async () => {
+      try {
+        return await this.#client.modelContainers.get(
+          this.workspace.resourceGroup,
+          this.workspace.workspace,
+          name,
+          this.#call(signal),
+        );
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+    // Azure answers 404 for a missing model and for a missing workspace alike: prove the workspace is there (one
+    // datastore read per registry, cached) so a typo in the environment file is never taken for "no model yet".
+    if (!container) await this.#artifacts();
+    const latest = container?.properties.latestVersion;
+    if (!latest) return undefined;
+    return this.#versionResource(name, latest, signal);
+  }
+
+  async #versionResource(
+    name: string,
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<AmlModelVersion | undefined> {
+    return azureCall(this.#ctx(`read version ${version}`, name), async () => {
+      try {
+        return await this.#client.modelVersions.get(
+          this.workspace.resourceGroup,
+          this.workspace.workspace,
+          name,
+          version,
+          this.#call(signal),
+        );
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /** The prod (or dev) model of a partition, by its raw key values. */
+  async latestFor(keyValues: readonly string[]): Promise<ModelVersion | undefined> {
+    return this.latest(modelName(keyValues));
+  }
+
+  async load(
+    name: string,
+    version?: number,
+  ): Promise<{ version: ModelVersion; artifact: ModelArtifact } | undefined> {
+    const resource =
+      version === undefined
+        ? await this.#latestResource(name)
+        : await this.#versionResource(name, String(version));
+    if (!resource) return undefined;
+    const facts = artifactFacts(resource);
+    const where = parseDatastoreUri(facts.uri ?? '');
+    const { location, store } = await this.#artifacts();
+    if (!where || where.datastore !== location.name) {
+      throw new RegistryError(
+        `model ${name} version ${resource.name} points at '${facts.uri}', not at datastore ${location.name}`,
+      );
+    }
+    const bytes = await store.get(where.key);
+    if (!bytes)
+      throw new RegistryError(
+        `model ${name} version ${resource.name}: artifact ${where.key} is missing from ${store.location}`,
+      );
+    if (facts.sha256 && sha256Hex(bytes) !== facts.sha256) {
+      throw new RegistryError(
+        `model ${name} version ${resource.name}: artifact ${where.key} does not match its registered SHA-256`,
+      );
+    }
+    return {
+      version: toModelVersion(name, resource),
+      artifact: JSON.parse(Buffer.from(bytes).toString('utf8')) as ModelArtifact,
+    };
+  }
+
+  async *list(): AsyncIterable<ModelVersion> {
+    const names: { name: string; latest: string }[] = [];
+    const pages = this.#client.modelContainers
+      .list(this.workspace.resourceGroup, this.workspace.workspace, this.#call())
+      .byPage();
+    while (true) {
+      const page = await azureCall(this.#ctx('list models'), () => pages.next());
+      if (page.done) break;
+      for (const container of page.value) {
+        const latest = container.properties.latestVersion;
+        if (container.name && isModelName(container.name) && latest)
+          names.push({ name: container.name, latest });
+      }
+    }
+    names.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const batch = this.#options.concurrency ?? 8;
+    for (let i = 0; i < names.length; i += batch) {
+      const resources = await pMap(
+        names.slice(i, i + batch),
+        (n) => this.#versionResource(n.name, n.latest),
+        {
+          concurrency: batch,
+        },
+      );
+      for (const [j, resource] of resources.entries())
+        if (resource) yield toModelVersion(names[i + j]!.name, resource);
+    }
+  }
+}

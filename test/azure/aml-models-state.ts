@@ -1,0 +1,160 @@
+import { armError, type SpecServer } from './aml-simulator.ts';
+
+type Json = Record<string, unknown>;
+
+interface VersionState {
+  properties: Json;
+  createdAt: string;
+}
+
+interface ContainerState {
+  properties: Json;
+  createdAt: string;
+  versions: Map<string, VersionState>;
+}
+
+const PROVIDER = 'Microsoft.MachineLearningServices';
+
+/**
+ * The model registry behaviour of a workspace (containers, versions, a blob datastore) on the spec server:
+ * what Azure ML does with these requests, in the response shapes of the specification's examples.
+ */
+export function simulateModels(
+  server: SpecServer,
+  options: {
+    subscriptionId: string;
+    datastore?: { accountName: string; containerName: string };
+    pageSize?: number;
+  },
+) {
+  const workspaces = new Map<string, Map<string, ContainerState>>();
+  const models = (ws: string) => {
+    const m = workspaces.get(ws) ?? new Map<string, ContainerState>();
+    workspaces.set(ws, m);
+    return m;
+  };
+  const id = (ws: string, ...rest: string[]) => {
+    const [rg, name] = ws.split('/');
+    return `/subscriptions/${options.subscriptionId}/resourceGroups/${rg}/providers/${PROVIDER}/workspaces/${name}/${rest.join('/')}`;
+  };
+  const systemData = (createdAt: string) => ({
+    createdAt,
+    createdBy: 'many-models test',
+    createdByType: 'Application',
+    lastModifiedAt: createdAt,
+    lastModifiedBy: 'many-models test',
+    lastModifiedByType: 'Application',
+  });
+  const latest = (c: ContainerState) => {
+    const numbers = [...c.versions.keys()].map(Number).filter(Number.isFinite);
+    return numbers.length ? String(Math.max(...numbers)) : undefined;
+  };
+  const containerResource = (ws: string, name: string, c: ContainerState) => {
+    const last = latest(c);
+    return {
+      id: id(ws, 'models', name),
+      name,
+      type: `${PROVIDER}/workspaces/models`,
+      properties: { ...c.properties, latestVersion: last, nextVersion: String(Number(last ?? 0) + 1) },
+      systemData: systemData(c.createdAt),
+    };
+  };
+  const versionResource = (ws: string, name: string, version: string, v: VersionState) => ({
+    id: id(ws, 'models', name, 'versions', version),
+    name: version,
+    type: `${PROVIDER}/workspaces/models/versions`,
+    properties: v.properties,
+    systemData: systemData(v.createdAt),
+  });
+  const notFound = (what: string) => ({
+    status: 404,
+    body: armError('ResourceNotFound', `${what} was not found`),
+  });
+
+  server.handle('ModelContainers_Get', ({ params, ws }) => {
+    const c = models(ws).get(params.name!);
+    return c
+      ? { status: 200, body: containerResource(ws, params.name!, c) }
+      : notFound(`model ${params.name}`);
+  });
+  server.handle('ModelContainers_CreateOrUpdate', ({ params, body, ws }) => {
+    const existing = models(ws).get(params.name!);
+    const properties = { ...((body.properties as Json) ?? {}) };
+    if (existing) {
+      existing.properties = properties;
+      return { status: 200, body: containerResource(ws, params.name!, existing) };
+    }
+    const c = { properties, createdAt: new Date().toISOString(), versions: new Map() };
+    models(ws).set(params.name!, c);
+    return { status: 201, body: containerResource(ws, params.name!, c) };
+  });
+  server.handle('ModelContainers_List', ({ query, ws }) => {
+    const all = [...models(ws)].sort(([a], [b]) => (a < b ? -1 : 1));
+    const skip = Number(query.get('$skip') ?? 0);
+    const size = options.pageSize ?? 2;
+    const page = all.slice(skip, skip + size).map(([name, c]) => containerResource(ws, name, c));
+    const [rg, name] = ws.split('/');
+    const nextLink =
+      skip + size < all.length
+        ? `${server.endpoint}/subscriptions/${options.subscriptionId}/resourceGroups/${rg}/providers/${PROVIDER}/workspaces/${name}/models?api-version=2022-10-01&$skip=${skip + size}`
+        : undefined;
+    return { status: 200, body: { value: page, nextLink } };
+  });
+  server.handle('ModelVersions_Get', ({ params, ws }) => {
+    const v = models(ws).get(params.name!)?.versions.get(params.version!);
+    return v
+      ? { status: 200, body: versionResource(ws, params.name!, params.version!, v) }
+      : notFound(`version ${params.version} of ${params.name}`);
+  });
+  server.handle('ModelVersions_CreateOrUpdate', ({ params, body, ws }) => {
+    const c = models(ws).get(params.name!);
+    if (!c) return notFound(`model ${params.name}`);
+    const properties = (body.properties as Json) ?? {};
+    const existing = c.versions.get(params.version!);
+    if (existing) {
+      if (existing.properties.modelUri !== properties.modelUri) {
+        return {
+          status: 409,
+          body: armError(
+            'Conflict',
+            `version ${params.version} of ${params.name} exists with another modelUri`,
+          ),
+        };
+      }
+      existing.properties = {
+        ...existing.properties,
+        tags: properties.tags,
+        description: properties.description,
+      };
+      return { status: 200, body: versionResource(ws, params.name!, params.version!, existing) };
+    }
+    const v = { properties, createdAt: new Date().toISOString() };
+    c.versions.set(params.version!, v);
+    return { status: 201, body: versionResource(ws, params.name!, params.version!, v) };
+  });
+  server.handle('Datastores_Get', ({ params, ws }) => {
+    if (params.name !== 'workspaceblobstore' || !options.datastore)
+      return notFound(`datastore ${params.name}`);
+    return {
+      status: 200,
+      body: {
+        id: id(ws, 'datastores', params.name),
+        name: params.name,
+        type: `${PROVIDER}/workspaces/datastores`,
+        properties: {
+          description: 'the workspace default blob store',
+          tags: {},
+          isDefault: true,
+          credentials: { credentialsType: 'None' },
+          datastoreType: 'AzureBlob',
+          accountName: options.datastore.accountName,
+          containerName: options.datastore.containerName,
+          endpoint: 'core.windows.net',
+          protocol: 'https',
+        },
+        systemData: systemData('2024-01-01T00:00:00.000Z'),
+      },
+    };
+  });
+  return { models };
+}

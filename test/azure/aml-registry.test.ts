@@ -1,0 +1,211 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AzureMlModelRegistry } from '../../src/azure/aml-registry.ts';
+import type { ModelArtifact } from '../../src/models/artifact.ts';
+import { modelName } from '../../src/registry/naming.ts';
+import { type ModelVersion, RegistryError } from '../../src/registry/types.ts';
+import { makeArtifact } from '../promotion/fixtures.ts';
+import { DEV, startAml } from './aml-fixture.ts';
+
+let aml: Awaited<ReturnType<typeof startAml>>;
+beforeAll(async () => {
+  aml = await startAml();
+});
+afterAll(async () => {
+  await aml.stop();
+});
+afterEach(() => {
+  // Every request any test made must have been one the REST specification accepts.
+  expect(aml.server.problems).toEqual([]);
+});
+
+const artifact = (key: string[], runId = 'run-1'): ModelArtifact =>
+  makeArtifact({ key }, { runId, partitions: [] });
+const request = (key: string[], runId = 'run-1') => ({
+  artifact: artifact(key, runId),
+  tags: { 'mm.run.id': runId, 'mm.key.Store': key[0] ?? '', 'mm.key.Brand': key[1] ?? '' },
+});
+
+function registry(overrides: Partial<ConstructorParameters<typeof AzureMlModelRegistry>[0]> = {}) {
+  return new AzureMlModelRegistry({
+    ...aml.client,
+    workspace: DEV,
+    stage: 'dev',
+    artifactStore: aml.artifactStore(DEV),
+    ...overrides,
+  });
+}
+
+async function all(iterable: AsyncIterable<ModelVersion>): Promise<ModelVersion[]> {
+  const out: ModelVersion[] = [];
+  for await (const v of iterable) out.push(v);
+  return out;
+}
+
+describe('AzureMlModelRegistry against the Azure ML REST specification', () => {
+  it('registers in bulk: artifact to the datastore, then model and version with tags', async () => {
+    const dev = registry();
+    const keys = [
+      ['1', 'dominicks'],
+      ['2', 'tropicana'],
+      ['3', 'minute.maid'],
+      ['4', 'Ä/ü b'],
+    ];
+    const versions = await dev.registerMany(
+      keys.map((k) => request(k)),
+      { idempotencyTag: 'mm.run.id' },
+    );
+    expect(versions.map((v) => [v.name, v.version])).toEqual(keys.map((k) => [modelName(k), 1]));
+    expect(versions[0]?.tags).toEqual({
+      'mm.run.id': 'run-1',
+      'mm.key.Store': '1',
+      'mm.key.Brand': 'dominicks',
+    });
+    expect(versions[0]?.size).toBe(Buffer.byteLength(JSON.stringify(artifact(['1', 'dominicks']))));
+    expect(Date.parse(versions[0]?.registeredAt ?? '')).not.toBeNaN();
+    expect(aml.opened[0]).toEqual({
+      name: 'workspaceblobstore',
+      accountUrl: 'https://mmmlwstore.blob.core.windows.net',
+      container: 'azureml-blobstore-1234',
+    });
+
+    const put = aml.server
+      .calls('ModelVersions_CreateOrUpdate')
+      .find((c) => c.path.includes(`/models/${modelName(keys[0]!)}/`))?.body as {
+      properties: Record<string, unknown>;
+    };
+    expect(put.properties.modelType).toBe('custom_model');
+    expect(put.properties.modelUri).toMatch(
+      new RegExp(
+        `^azureml://subscriptions/${DEV.subscriptionId}/resourcegroups/mm-dev-rg/workspaces/mm-dev-mlw/datastores/` +
+          `workspaceblobstore/paths/mm-models/${modelName(keys[0]!)}/[0-9a-f]{16}\\.json$`,
+      ),
+    );
+
+    const loaded = await dev.load(modelName(['4', 'Ä/ü b']));
+    expect(loaded?.artifact).toEqual(artifact(['4', 'Ä/ü b']));
+    expect(await dev.latestFor(['3', 'minute.maid'])).toMatchObject({
+      name: modelName(['3', 'minute.maid']),
+      version: 1,
+    });
+    // The listing pages through the workspace two models at a time.
+    expect((await all(dev.list())).map((v) => v.name)).toEqual(keys.map((k) => modelName(k)).sort());
+    expect(aml.server.calls('ModelContainers_List').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('adds nothing on an idempotent re-run, and a new version (not a new model) for a new run', async () => {
+    const dev = registry();
+    await dev.registerMany([request(['9', 'idem'])], { idempotencyTag: 'mm.run.id' });
+    const before = aml.server.log.length;
+    const again = await dev.registerMany([request(['9', 'idem'])], { idempotencyTag: 'mm.run.id' });
+    expect(again[0]?.version).toBe(1);
+    const rerun = aml.server.log.slice(before).map((l) => l.method);
+    expect(rerun.every((m) => m === 'GET')).toBe(true);
+
+    const containersBefore = aml.server.calls('ModelContainers_CreateOrUpdate').length;
+    const next = await dev.registerMany([request(['9', 'idem'], 'run-2')], { idempotencyTag: 'mm.run.id' });
+    expect(next[0]).toMatchObject({ version: 2, tags: { 'mm.run.id': 'run-2' } });
+    expect(aml.server.calls('ModelContainers_CreateOrUpdate').length).toBe(containersBefore);
+    expect((await dev.load(modelName(['9', 'idem']), 1))?.artifact.lineage.runId).toBe('run-1');
+    expect((await dev.load(modelName(['9', 'idem'])))?.artifact.lineage.runId).toBe('run-2');
+  });
+
+  it('answers undefined for a model or version that does not exist, and refuses a non-model name', async () => {
+    const dev = registry();
+    expect(await dev.latest(modelName(['no', 'such']))).toBeUndefined();
+    expect(await dev.load(modelName(['no', 'such']))).toBeUndefined();
+    await dev.registerMany([request(['8', 'one'])]);
+    expect(await dev.load(modelName(['8', 'one']), 7)).toBeUndefined();
+    await expect(dev.latest('../etc')).rejects.toThrow("'../etc' is not a model name");
+  });
+
+  it('checks a request batch before any call: bad input registers nothing', async () => {
+    const before = aml.server.log.length;
+    const bad = { artifact: { ...artifact(['5', 'x']), name: 'not a name' }, tags: {} };
+    await expect(registry().registerMany([request(['5', 'ok']), bad])).rejects.toThrow(RegistryError);
+    expect(aml.server.log.length).toBe(before);
+  });
+
+  it('refuses an artifact whose bytes no longer match the registered SHA-256', async () => {
+    const dev = registry();
+    const [v] = await dev.registerMany([request(['6', 'tamper'])]);
+    const last = aml.server.calls('ModelVersions_CreateOrUpdate').at(-1)!;
+    const uri = (last.body as { properties: { modelUri: string } }).properties.modelUri;
+    const key = uri.split('/paths/')[1]!;
+    const store = aml.artifactStore(DEV)(aml.opened[0]!);
+    await store.put(key, JSON.stringify({ ...artifact(['6', 'tamper']), chosen: 'naive' }));
+    await expect(dev.load(v!.name)).rejects.toThrow('does not match its registered SHA-256');
+  });
+});
+
+describe('AzureMlModelRegistry retries, timeouts and errors', () => {
+  it('waits out a 429 for its Retry-After, then registers', async () => {
+    aml.server.fail('ModelVersions_CreateOrUpdate', { status: 429, retryAfter: 1, code: 'TooManyRequests' });
+    const [v] = await registry().registerMany([request(['7', 'throttled'])]);
+    expect(v?.version).toBe(1);
+    const puts = aml.server.calls('ModelVersions_CreateOrUpdate').slice(-2);
+    expect(puts.map((p) => p.status)).toEqual([429, 201]);
+    expect(puts[1]!.at - puts[0]!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('retries 500s with back-off and succeeds when the service recovers', async () => {
+    aml.server.fail('ModelContainers_Get', { status: 500 }, { status: 500 });
+    const [v] = await registry().registerMany([request(['7', 'flaky'])]);
+    expect(v?.version).toBe(1);
+    expect(
+      aml.server
+        .calls('ModelContainers_Get')
+        .slice(-3)
+        .map((c) => c.status),
+    ).toEqual([500, 500, 404]);
+  });
+
+  it('gives up after a bounded number of retries, says which model and why, and keeps the others', async () => {
+    const dev = registry({ maxRetries: 2, concurrency: 1 });
+    aml.server.fail('ModelVersions_CreateOrUpdate', { status: 500 }, { status: 500 }, { status: 500 });
+    const error = await dev
+      .registerMany([request(['11', 'down']), request(['12', 'fine'])], { idempotencyTag: 'mm.run.id' })
+      .then(
+        () => new Error('registered'),
+        (e: unknown) => e as Error,
+      );
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.message).toContain('1 of 2 model(s) could not be registered in workspace mm-dev-mlw');
+    expect(error.message).toContain(
+      `register version 1 on model ${modelName(['11', 'down'])} in workspace mm-dev-mlw`,
+    );
+    expect(error.message).toContain('(HTTP 500) even after retries');
+    expect(await dev.latest(modelName(['12', 'fine']))).toMatchObject({ version: 1 });
+    // The re-run registers only what is missing.
+    const again = await dev.registerMany([request(['11', 'down']), request(['12', 'fine'])], {
+      idempotencyTag: 'mm.run.id',
+    });
+    expect(again.map((v) => v.version)).toEqual([1, 1]);
+  });
+
+  it('names the missing role on a 403 AuthorizationFailed', async () => {
+    aml.server.fail('ModelContainers_Get', {
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: 'no access',
+    });
+    await expect(registry().latest(modelName(['13', 'x']))).rejects.toThrow(
+      'role assignment missing: AzureML Data Scientist on workspace mm-dev-mlw (resource group mm-dev-rg)',
+    );
+  });
+
+  it('says a workspace that is not there is not found, pointing at the environment file', async () => {
+    const wrong = registry({ workspace: { ...DEV, workspace: 'mm-typo-mlw' } });
+    await expect(wrong.latest(modelName(['1', 'a']))).rejects.toThrow(
+      /read datastore on datastore workspaceblobstore of workspace mm-typo-mlw \(resource group mm-dev-rg\) failed: .* not found: check subscription, resource group and names in environments\/<env>\.yaml/,
+    );
+  });
+
+  it('bounds a call that the service never answers', async () => {
+    aml.server.fail('ModelContainers_Get', { status: 200, delayMs: 3_000 });
+    const started = Date.now();
+    await expect(
+      registry({ maxRetries: 0, operationTimeoutMs: 300 }).latest(modelName(['14', 'slow'])),
+    ).rejects.toThrow(/read model on model .* failed: timed out after 0\.3s/);
+    expect(Date.now() - started).toBeLessThan(2_500);
+  });
+});
