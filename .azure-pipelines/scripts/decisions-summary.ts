@@ -86,7 +86,7 @@ export function escapeCell(text: string, maxLength = 80): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/([\\`*_[\]|#~!()])/g, '\\$1');
+    .replace(/([\\`*_[\]|#~])/g, '\\$1');
 }
 
 function median(values: number[]): number | null {

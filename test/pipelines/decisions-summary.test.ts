@@ -61,7 +61,7 @@ describe('the decisions summary on the run', () => {
     const text = renderDecisionsSummary(decisionsFile([decision('evil', 'keep-champion', {}, key)]));
     const row = text.split('\n').find((l) => l.includes('alert'))!;
     expect(text).not.toContain('<script>');
-    expect(row).toContain('&lt;script&gt;alert\\(&quot;x&quot;\\)&lt;/script&gt;');
+    expect(row).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(row).toContain('a\\|b');
     expect(row).not.toContain('\n');
     // Unescaped pipes delimit exactly the six columns.

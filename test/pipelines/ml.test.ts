@@ -5,7 +5,8 @@ import { expandPipeline, type Job, pipelinesDir, type Stage, stepsOf } from './e
 
 const file = path.join(pipelinesDir, 'ml.yml');
 const ml = expandPipeline(file);
-const scheduled = {}; // a scheduled or manual run with the defaults: no predefined variable changes the path
+// A scheduled or manual run with the defaults, on the first attempt of each job.
+const scheduled = { 'System.JobAttempt': '1' };
 
 const stage = (name: string): Stage => {
   const found = ml.stages.find((s) => s.stage === name);
@@ -42,7 +43,7 @@ describe('ml.yml', () => {
       {
         stage: 'Train',
         command:
-          'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId) --shards $(shardCount) --resume',
+          'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId) --shards $(shardCount)',
       },
       {
         stage: 'EvaluateAndPromote',
@@ -61,6 +62,13 @@ describe('ml.yml', () => {
       },
     ]);
     expect(ml.variables.runId).toBe('ado-$(Build.BuildId)');
+  });
+
+  it('resumes the same training run when failed jobs are rerun', () => {
+    const rerun = stepCommands(ml, { 'System.JobAttempt': '2' }).filter((c) => c.stage === 'Train');
+    expect(rerun.map((c) => c.command)).toEqual([
+      'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId) --shards $(shardCount) --resume',
+    ]);
   });
 
   it('takes the dataset config, environment, shard count and dry run as run parameters', () => {
