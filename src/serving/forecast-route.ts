@@ -70,41 +70,68 @@ async function loadFor(cache: ModelCache, name: string, key: string): Promise<Lo
   return entry;
 }
 
+/** Response schema: fastify compiles it into a serializer (faster than JSON.stringify, and no stray fields). */
+const RESPONSE_200 = {
+  type: 'object',
+  required: ['model', 'forecast', 'usedFallback', 'latencyMs'],
+  properties: {
+    model: {
+      type: 'object',
+      required: ['name', 'version', 'kind'],
+      properties: { name: { type: 'string' }, version: { type: 'integer' }, kind: { type: 'string' } },
+    },
+    forecast: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['date', 'value'],
+        properties: { date: { type: 'string' }, value: { type: 'number' } },
+      },
+    },
+    usedFallback: { type: 'boolean' },
+    latencyMs: { type: 'number' },
+  },
+} as const;
+
 export function forecastRoute(options: ForecastRouteOptions): FastifyPluginAsync {
   const schema = forecastBodySchema(options.partitionBy, options.maxHorizon);
   const columns = options.partitionBy;
   return async (app) => {
-    app.post('/v1/forecast', async (request, reply): Promise<ForecastResponse> => {
-      const parsed = parseForecastBody(schema, request.body);
-      if (!parsed.ok)
-        throw new HttpError(400, `invalid forecast request: ${parsed.issues.join('; ')}`, parsed.issues);
-      const { partition, horizon, future } = parsed.body;
-      const name = modelName(columns.map((c) => partition[c] as string));
-      const entry = await loadFor(options.cache, name, describeKey(partition, columns));
-      checkPartition(entry, partition, columns);
-      let result: ReturnType<typeof forecastWithModel>;
-      try {
-        result = forecastWithModel(entry.artifact, entry.model, future ? { horizon, future } : { horizon });
-      } catch (error) {
-        if (error instanceof ForecastInputError) {
-          throw new HttpError(400, `invalid forecast request: ${error.message}`, error.issues);
+    app.post(
+      '/v1/forecast',
+      { schema: { response: { 200: RESPONSE_200 } } },
+      async (request, reply): Promise<ForecastResponse> => {
+        const parsed = parseForecastBody(schema, request.body);
+        if (!parsed.ok)
+          throw new HttpError(400, `invalid forecast request: ${parsed.issues.join('; ')}`, parsed.issues);
+        const { partition, horizon, future } = parsed.body;
+        const name = modelName(columns.map((c) => partition[c] as string));
+        const entry = await loadFor(options.cache, name, describeKey(partition, columns));
+        checkPartition(entry, partition, columns);
+        let result: ReturnType<typeof forecastWithModel>;
+        try {
+          result = forecastWithModel(entry.artifact, entry.model, future ? { horizon, future } : { horizon });
+        } catch (error) {
+          if (error instanceof ForecastInputError) {
+            throw new HttpError(400, `invalid forecast request: ${error.message}`, error.issues);
+          }
+          // The model was rebuilt when it was loaded, so what it rejects now is this request's input (e.g. a
+          // price of 0 for a model that uses log(price)).
+          if (error instanceof ModelError)
+            throw new HttpError(400, `invalid forecast request: ${error.message}`);
+          throw error;
         }
-        // The model was rebuilt when it was loaded, so what it rejects now is this request's input (e.g. a
-        // price of 0 for a model that uses log(price)).
-        if (error instanceof ModelError)
-          throw new HttpError(400, `invalid forecast request: ${error.message}`);
-        throw error;
-      }
-      const forecast = new Array<{ date: string; value: number }>(horizon);
-      for (let i = 0; i < horizon; i++) {
-        forecast[i] = { date: dateOf(result.times[i]!), value: result.values[i]! };
-      }
-      return {
-        model: { name, version: entry.version.version, kind: entry.artifact.model.kind },
-        forecast,
-        usedFallback: result.usedFallback,
-        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
-      };
-    });
+        const forecast = new Array<{ date: string; value: number }>(horizon);
+        for (let i = 0; i < horizon; i++) {
+          forecast[i] = { date: dateOf(result.times[i]!), value: result.values[i]! };
+        }
+        return {
+          model: { name, version: entry.version.version, kind: entry.artifact.model.kind },
+          forecast,
+          usedFallback: result.usedFallback,
+          latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
+        };
+      },
+    );
   };
 }
