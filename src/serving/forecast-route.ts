@@ -70,6 +70,20 @@ async function loadFor(cache: ModelCache, name: string, key: string): Promise<Lo
   return entry;
 }
 
+function forecastFor(entry: LoadedModel, horizon: number, future: Record<string, number[]> | undefined) {
+  try {
+    return forecastWithModel(entry.artifact, entry.model, future ? { horizon, future } : { horizon });
+  } catch (error) {
+    if (error instanceof ForecastInputError) {
+      throw new HttpError(400, `invalid forecast request: ${error.message}`, error.issues);
+    }
+    // The model was rebuilt when it was loaded, so what it rejects now is this request's input (e.g. a price
+    // of 0 for a model that uses log(price)).
+    if (error instanceof ModelError) throw new HttpError(400, `invalid forecast request: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Response schema: fastify compiles it into a serializer (faster than JSON.stringify, and no stray fields). */
 const RESPONSE_200 = {
   type: 'object',
@@ -108,19 +122,7 @@ export function forecastRoute(options: ForecastRouteOptions): FastifyPluginAsync
         const name = modelName(columns.map((c) => partition[c] as string));
         const entry = await loadFor(options.cache, name, describeKey(partition, columns));
         checkPartition(entry, partition, columns);
-        let result: ReturnType<typeof forecastWithModel>;
-        try {
-          result = forecastWithModel(entry.artifact, entry.model, future ? { horizon, future } : { horizon });
-        } catch (error) {
-          if (error instanceof ForecastInputError) {
-            throw new HttpError(400, `invalid forecast request: ${error.message}`, error.issues);
-          }
-          // The model was rebuilt when it was loaded, so what it rejects now is this request's input (e.g. a
-          // price of 0 for a model that uses log(price)).
-          if (error instanceof ModelError)
-            throw new HttpError(400, `invalid forecast request: ${error.message}`);
-          throw error;
-        }
+        const result = forecastFor(entry, horizon, future);
         const forecast = new Array<{ date: string; value: number }>(horizon);
         for (let i = 0; i < horizon; i++) {
           forecast[i] = { date: dateOf(result.times[i]!), value: result.values[i]! };
