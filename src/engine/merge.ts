@@ -6,6 +6,12 @@ export function totalsOf(records: readonly PartitionRecord[]): Record<PartitionS
   return totals;
 }
 
+/** Share of a run's partitions that failed: what `engine.maxFailedShare` is compared with. */
+export function failedShareOf(manifest: Pick<RunManifest, 'totals' | 'partitions'>): number {
+  const total = manifest.partitions.length;
+  return total === 0 ? 0 : manifest.totals.failed / total;
+}
+
 export function sortRecords(records: PartitionRecord[]): PartitionRecord[] {
   return records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

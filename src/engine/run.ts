@@ -14,7 +14,7 @@ import { codeVersion } from '../util/code-version.ts';
 import { createProgress } from '../util/progress.ts';
 import { RunJournal } from './journal.ts';
 import type { PartitionRecord, RunManifest } from './manifest.ts';
-import { sortRecords, totalsOf } from './merge.ts';
+import { failedShareOf, sortRecords, totalsOf } from './merge.ts';
 import { inShard, type Shard } from './shard.ts';
 import type { TrainTask } from './worker.ts';
 
@@ -88,9 +88,11 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   if (!continuing && existsSync(journal.file)) {
     throw new RunError(`run ${runId} already exists in ${runDir}; pass --resume to continue it`);
   }
-  if (continuing && !existsSync(journal.file)) {
-    throw new RunError(`run ${runId} has no journal in ${runDir}; nothing to resume`);
+  if (options.onlyFailed && !existsSync(journal.file)) {
+    throw new RunError(`run ${runId} has no journal in ${runDir}; there are no failures to retrain`);
   }
+  // --resume of a run that died before its first batch (or never started) simply starts it: pipelines can
+  // always pass --resume on a retried job.
 
   const meta = await readMeta(options.preparedDir);
   const catalog = (await listPartitions(options.preparedDir)).filter((p) => inShard(p.name, shard));
@@ -217,8 +219,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   };
   const manifestPath = manifestFile(runDir, shard);
   await writeJsonAtomic(manifestPath, manifest);
-  const total = partitions.length;
-  const failedShare = total === 0 ? 0 : manifest.totals.failed / total;
+  const failedShare = failedShareOf(manifest);
   return {
     runId,
     runDir,

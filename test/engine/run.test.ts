@@ -129,9 +129,11 @@ describe('trainRun', () => {
     expect(existsSync(path.join(lake.layout.run('sharded'), 'manifest.json'))).toBe(true);
   });
 
-  it('refuses to overwrite a run, to resume a run that does not exist, and to merge an incomplete shard set', async () => {
+  it('refuses to overwrite a run, to retry failures of a run that does not exist, and to merge an incomplete shard set', async () => {
     await expect(run({ runId: 'all' })).rejects.toThrow(/already exists.*--resume/);
-    await expect(run({ runId: 'nope', resume: true })).rejects.toThrow(RunError);
+    await expect(run({ runId: 'nope', onlyFailed: true })).rejects.toThrow(RunError);
+    // Resuming a run that never wrote a journal starts it, so a retried pipeline job can always pass --resume.
+    expect((await run({ runId: 'fresh', resume: true })).trainedNow).toBeGreaterThan(0);
     await run({ runId: 'half', shard: { index: 0, count: 2 } });
     await expect(mergeRun(lake.layout.runs, 'half', 2)).rejects.toThrow(/shard 1\/2 of run half/);
   });

@@ -1,8 +1,13 @@
+import os from 'node:os';
 import { Command, Option } from 'commander';
+import type { RunManifest } from '../../engine/manifest.ts';
+import { failedShareOf } from '../../engine/merge.ts';
 import { mergeRun } from '../../engine/merge-run.ts';
 import { registerRun } from '../../engine/register.ts';
-import { trainRun } from '../../engine/run.ts';
+import { manifestFile, newRunId, trainRun } from '../../engine/run.ts';
+import { trainInShardProcesses } from '../../engine/shard-processes.ts';
 import { registryFor } from '../../registry/for-config.ts';
+import type { ModelRegistry } from '../../registry/types.ts';
 import { EXIT, StageError } from '../exit.ts';
 import { layoutFor } from '../lake.ts';
 import { type ConfigOptions, configFrom, parseShard, withConfigOptions } from '../options.ts';
@@ -10,11 +15,12 @@ import { type ConfigOptions, configFrom, parseShard, withConfigOptions } from '.
 interface TrainOptions extends ConfigOptions {
   run?: string;
   shard?: { index: number; count: number };
+  shards?: number;
+  merge?: number;
   resume?: boolean;
   onlyFailed?: boolean;
   workers?: number;
   register: boolean;
-  merge?: number;
 }
 
 export function trainCommand(): Command {
@@ -24,11 +30,18 @@ export function trainCommand(): Command {
         'run manifest, and register the models in the dev registry in bulk.',
     )
     .option('--run <id>', 'run id (default: a new one); shards of one run and --resume need it')
-    .option('--shard <i/N>', 'train only shard i of N (0-based); N machines split one run', parseShard)
     .option('--resume', 'continue the run: partitions already journaled are not trained again')
     .option('--only-failed', 'retrain only the partitions the run recorded as failed')
     .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(Number))
-    .option('--no-register', 'do not register the models in the dev registry (shards register after merging)')
+    .addOption(
+      new Option(
+        '--shards <N>',
+        'split the run over N engine processes (N cluster nodes on Azure), then merge',
+      )
+        .argParser(Number)
+        .conflicts(['shard', 'merge', 'onlyFailed']),
+    )
+    .option('--shard <i/N>', 'train only shard i of N (0-based): what one of N machines runs', parseShard)
     .addOption(
       new Option(
         '--merge <N>',
@@ -37,51 +50,68 @@ export function trainCommand(): Command {
         .argParser(Number)
         .conflicts(['shard', 'resume', 'onlyFailed']),
     )
+    .option('--no-register', 'do not register the models in the dev registry')
     .action(async (options: TrainOptions) => {
       const config = configFrom(options);
       const layout = layoutFor(config);
-      if (options.merge !== undefined) {
+      const dev = options.register && !options.shard ? registryFor(config, 'dev') : undefined;
+      let manifest: RunManifest;
+      if (options.shards !== undefined && options.shards > 1) {
+        const runId = options.run ?? newRunId();
+        manifest = await trainInShardProcesses({
+          configPath: options.config,
+          env: options.env,
+          runId,
+          runsDir: layout.runs,
+          count: options.shards,
+          workersEach: Math.max(
+            1,
+            Math.floor((options.workers ?? os.availableParallelism()) / options.shards),
+          ),
+          ...(options.resume ? { resume: true } : {}),
+        });
+      } else if (options.merge !== undefined) {
         if (!options.run) throw new StageError('--merge needs the run id (--run <id>)');
-        const manifest = await mergeRun(layout.runs, options.run, options.merge);
-        const { totals } = manifest;
-        console.log(
-          `run ${manifest.runId}: merged ${options.merge} shards: ${totals.ok} ok, ${totals.failed} failed, ${totals.skipped} skipped`,
-        );
-        if (options.register) {
-          const versions = await registerRun(
-            manifest,
-            layout.run(manifest.runId),
-            registryFor(config, 'dev'),
-          );
-          console.log(`registered ${versions.length} models in the dev registry`);
-        }
-        return;
+        manifest = await mergeRun(layout.runs, options.run, options.merge);
+      } else {
+        const result = await trainRun({
+          config,
+          preparedDir: layout.prepared,
+          runsDir: layout.runs,
+          ...(options.run ? { runId: options.run } : {}),
+          ...(options.shard ? { shard: options.shard } : {}),
+          ...(options.resume ? { resume: true } : {}),
+          ...(options.onlyFailed ? { onlyFailed: true } : {}),
+          ...(options.workers ? { workers: options.workers } : {}),
+        });
+        manifest = result.manifest;
       }
-      const result = await trainRun({
-        config,
-        preparedDir: layout.prepared,
-        runsDir: layout.runs,
-        ...(options.run ? { runId: options.run } : {}),
-        ...(options.shard ? { shard: options.shard } : {}),
-        ...(options.resume ? { resume: true } : {}),
-        ...(options.onlyFailed ? { onlyFailed: true } : {}),
-        ...(options.workers ? { workers: options.workers } : {}),
-      });
-      const { totals } = result.manifest;
-      console.log(
-        `run ${result.runId}: ${totals.ok} ok, ${totals.failed} failed, ${totals.skipped} skipped ` +
-          `(${result.trainedNow} trained now)\nmanifest: ${result.manifestPath}`,
-      );
-      if (options.register && !options.shard) {
-        const versions = await registerRun(result.manifest, result.runDir, registryFor(config, 'dev'));
-        console.log(`registered ${versions.length} models in the dev registry`);
-      }
-      if (!result.passed) {
-        throw new StageError(
-          `${(result.failedShare * 100).toFixed(1)}% of partitions failed, above engine.maxFailedShare ` +
-            `${(config.engine.maxFailedShare * 100).toFixed(1)}%; see ${result.manifestPath}`,
-          EXIT.runFailed,
-        );
-      }
+      await finish(manifest, layout.run(manifest.runId), dev, config.engine.maxFailedShare);
     });
+}
+
+/** Reports, registers and applies the failed-share bar, whichever way the run was trained. */
+async function finish(
+  manifest: RunManifest,
+  runDir: string,
+  dev: ModelRegistry | undefined,
+  maxFailedShare: number,
+): Promise<void> {
+  const { totals } = manifest;
+  const file = manifestFile(runDir, manifest.shard ?? undefined);
+  console.log(
+    `run ${manifest.runId}: ${totals.ok} ok, ${totals.failed} failed, ${totals.skipped} skipped\nmanifest: ${file}`,
+  );
+  if (dev) {
+    const versions = await registerRun(manifest, runDir, dev);
+    console.log(`registered ${versions.length} models in the dev registry`);
+  }
+  const failedShare = failedShareOf(manifest);
+  if (failedShare > maxFailedShare) {
+    throw new StageError(
+      `${(failedShare * 100).toFixed(1)}% of partitions failed, above engine.maxFailedShare ` +
+        `${(maxFailedShare * 100).toFixed(1)}%; see ${file}`,
+      EXIT.runFailed,
+    );
+  }
 }

@@ -1,0 +1,35 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { trainRun } from '../../src/engine/run.ts';
+import { trainInShardProcesses } from '../../src/engine/shard-processes.ts';
+import { type LakeFixture, preparedLake } from './fixture.ts';
+
+describe('N engine processes with --shard i/N over one lake', () => {
+  let lake: LakeFixture;
+  beforeAll(async () => {
+    lake = await preparedLake({ partitions: 45, periods: 70 });
+  });
+
+  it('cover every partition exactly once and merge into the single-process manifest', async () => {
+    const merged = await trainInShardProcesses({
+      configPath: lake.configPath,
+      env: 'local',
+      runId: 'three-nodes',
+      runsDir: lake.layout.runs,
+      count: 3,
+      workersEach: 1,
+      cwd: lake.root,
+    });
+    const single = await trainRun({
+      config: lake.config,
+      preparedDir: lake.layout.prepared,
+      runsDir: lake.layout.runs,
+      runId: 'one-node',
+      progress: 'silent',
+    });
+    const names = merged.partitions.map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
+    const strip = ({ durationMs: _d, ...rest }: (typeof merged.partitions)[number]) => rest;
+    expect(merged.partitions.map(strip)).toEqual(single.manifest.partitions.map(strip));
+    expect(merged.shard).toBeNull();
+  });
+});
