@@ -2,6 +2,8 @@ import type * as pulumi from '@pulumi/pulumi';
 import type { Environment, IdentityRole } from './naming.ts';
 import type { RoleName } from './roles.ts';
 
+export type PrincipalType = 'ServicePrincipal' | 'User' | 'Group';
+
 /** One role assignment: who gets which built-in role on which (narrowest possible) scope, and why. */
 export interface Grant {
   /** Stable logical name, unique in the stack. */
@@ -11,6 +13,8 @@ export interface Grant {
   role: RoleName;
   scope: pulumi.Input<string>;
   reason: string;
+  /** Said explicitly: azure-native would otherwise send 'User', which Azure rejects for a service principal. */
+  principalType: PrincipalType;
 }
 
 export interface AccessRefs {
@@ -25,7 +29,12 @@ export interface AccessRefs {
     registryId: pulumi.Input<string>;
   };
   synapse?: { principalId: pulumi.Input<string>; filesystemId: pulumi.Input<string> };
-  aks?: { kubeletObjectId: pulumi.Input<string> };
+  aks?: {
+    clusterId: pulumi.Input<string>;
+    kubeletObjectId: pulumi.Input<string>;
+    /** Whoever runs `pulumi up`, when the program deploys the scoring service into the cluster. */
+    deployer?: { objectId: pulumi.Input<string>; principalType: PrincipalType };
+  };
   /** From the dev stack, for the prod promotion identity that reads candidates there. */
   dev?: { workspaceId: pulumi.Input<string>; lakeContainerId: pulumi.Input<string> };
 }
@@ -56,7 +65,16 @@ function identity(refs: AccessRefs, role: IdentityRole): pulumi.Input<string> {
 export function accessPlan(refs: AccessRefs): Grant[] {
   const grants: Grant[] = [];
   const grant: AddGrant = (principal, principalId, role, on, scope, reason) => {
-    grants.push({ key: `${principal}-${role}-${on}`, principal, principalId, role, scope, reason });
+    const principalType = 'ServicePrincipal' as const;
+    grants.push({
+      key: `${principal}-${role}-${on}`,
+      principal,
+      principalId,
+      role,
+      scope,
+      reason,
+      principalType,
+    });
   };
   const { lake, workspace: ws } = refs;
 
@@ -130,6 +148,17 @@ export function accessPlan(refs: AccessRefs): Grant[] {
       ws.registryId,
       'nodes pull the image',
     );
+    if (refs.aks.deployer !== undefined) {
+      grants.push({
+        key: 'deployer-aksRbacClusterAdmin-cluster',
+        principal: 'deployer',
+        principalId: refs.aks.deployer.objectId,
+        principalType: refs.aks.deployer.principalType,
+        role: 'aksRbacClusterAdmin',
+        scope: refs.aks.clusterId,
+        reason: 'pulumi up deploys the scoring service (local accounts are off)',
+      });
+    }
   }
   return grants;
 }

@@ -83,6 +83,25 @@ export const aksConfigSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
     .default('mm-scoring'),
+  /** How `pulumi up` signs in to the Entra-only cluster through kubelogin (azurecli in an AzureCLI task). */
+  kubeloginMode: z.enum(['azurecli', 'workloadidentity', 'spn', 'msi']).default('azurecli'),
+  /** What runs `pulumi up` (granted cluster admin to deploy the service): the pipeline's service principal. */
+  deployerPrincipalType: z.enum(['ServicePrincipal', 'User']).default('ServicePrincipal'),
+  /** The scoring service; deployed once its image is in the registry (the ML pipeline sets the tag). */
+  scoring: z
+    .strictObject({
+      image: z
+        .string()
+        .regex(
+          /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/,
+          'expected <registry>/<repository>:<tag>',
+        ),
+      /** Repository-relative dataset config the service reads, e.g. configs/demo.yaml. */
+      configFile: z.string().min(1),
+      minReplicas: z.number().int().min(1).default(2),
+      maxReplicas: z.number().int().min(1).default(10),
+    })
+    .optional(),
 });
 
 export const databricksConfigSchema = z.strictObject({
@@ -144,6 +163,20 @@ export const infraConfigSchema = z
         code: 'custom',
         path: ['lake', 'predictionsRetentionDays'],
         message: 'must be longer than lake.coolAfterDays (blobs are cooled before they expire)',
+      });
+    }
+    if (c.aks.scoring && c.aks.scoring.minReplicas > c.aks.scoring.maxReplicas) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aks', 'scoring', 'minReplicas'],
+        message: 'must not exceed maxReplicas',
+      });
+    }
+    if (c.aks.scoring && !c.enableAks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aks', 'scoring'],
+        message: 'the scoring service needs enableAks: true',
       });
     }
     if (c.aks.minNodes > c.aks.maxNodes) {

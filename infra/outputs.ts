@@ -37,6 +37,8 @@ export const stackOutputsSchema = z.object({
   aksComputeName: z.string().optional(),
   aksNamespace: z.string().optional(),
   aksServiceAccount: z.string().optional(),
+  /** In-cluster URL of the real-time forecast endpoint, when the scoring service is deployed. */
+  scoringServiceUrl: z.string().optional(),
   databricksWorkspaceUrl: z.string().optional(),
 });
 

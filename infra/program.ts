@@ -10,10 +10,12 @@ import { Databricks } from './components/databricks.ts';
 import { type Federation, Identities } from './components/identities.ts';
 import { MlWorkspace } from './components/ml-workspace.ts';
 import { Network } from './components/network.ts';
+import type { ScoringService } from './components/scoring-service.ts';
 import { SYNAPSE_FILESYSTEM, Synapse } from './components/synapse.ts';
 import type { InfraConfig } from './config.ts';
 import { type IdentityRole, resourceNames, workspacePair } from './naming.ts';
 import type { StackOutputs } from './outputs.ts';
+import { deployScoringService } from './serving.ts';
 import { standardTags } from './tags.ts';
 
 export type StackOutputInputs = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
@@ -29,6 +31,7 @@ export interface BuiltStack {
   databricks?: Databricks;
   synapse?: Synapse;
   aks?: Aks;
+  scoring?: ScoringService;
 }
 
 /** Identities per environment: dev trains, prod scores and promotes; both prepare data. */
@@ -133,13 +136,14 @@ export function buildStack(config: InfraConfig): BuiltStack {
         privateCluster: config.enablePrivateNetworking,
       })
     : undefined;
-  if (aks) {
-    // Scoring pods run as the scoring identity through workload identity: no secret in the cluster.
-    identities.federate('scoring', {
-      issuer: aks.oidcIssuerUrl,
-      subject: `system:serviceaccount:${config.aks.namespace}:${config.aks.serviceAccount}`,
-    });
-  }
+  // Scoring pods run as the scoring identity through workload identity: no secret in the cluster.
+  const scoringFederation = aks
+    ? identities.federate('scoring', {
+        issuer: aks.oidcIssuerUrl,
+        subject: `system:serviceaccount:${config.aks.namespace}:${config.aks.serviceAccount}`,
+      })
+    : undefined;
+  const deploysScoring = aks !== undefined && config.aks.scoring !== undefined;
 
   const dev = env === 'prod' && config.devStack ? devStackRefs(config.devStack) : undefined;
   const access = new Access('access', {
@@ -157,10 +161,30 @@ export function buildStack(config: InfraConfig): BuiltStack {
       synapse: synapse
         ? { principalId: synapse.principalId, filesystemId: lake.containerId(SYNAPSE_FILESYSTEM) }
         : undefined,
-      aks: aks ? { kubeletObjectId: aks.kubeletObjectId } : undefined,
+      aks: aks
+        ? {
+            clusterId: aks.clusterId,
+            kubeletObjectId: aks.kubeletObjectId,
+            deployer: deploysScoring
+              ? { objectId: client.objectId, principalType: config.aks.deployerPrincipalType }
+              : undefined,
+          }
+        : undefined,
       dev,
     }),
   });
+
+  const scoring =
+    aks && scoringFederation
+      ? deployScoringService({
+          config,
+          resourceGroupName: group.name,
+          clusterName: aks.clusterName,
+          tenantId: client.tenantId,
+          scoringClientId: identities.get('scoring').clientId,
+          dependsOn: [access, scoringFederation],
+        })
+      : undefined;
 
   const pair = workspacePair(config.prefix);
   const outputs: StackOutputInputs = {
@@ -198,9 +222,22 @@ export function buildStack(config: InfraConfig): BuiltStack {
     outputs.aksNamespace = config.aks.namespace;
     outputs.aksServiceAccount = config.aks.serviceAccount;
   }
+  if (scoring) outputs.scoringServiceUrl = scoring.url;
   if (databricks) outputs.databricksWorkspaceUrl = databricks.workspaceUrl;
 
-  return { outputs, lake, workspace, cluster, identities, access, network, databricks, synapse, aks };
+  return {
+    outputs,
+    lake,
+    workspace,
+    cluster,
+    identities,
+    access,
+    network,
+    databricks,
+    synapse,
+    aks,
+    scoring,
+  };
 }
 
 /** The dev stack's outputs the prod stack needs; a missing output fails the preview with its name. */

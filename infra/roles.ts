@@ -9,6 +9,8 @@ export const BUILT_IN_ROLES = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   azureMlDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121',
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+  /** Lets the principal running `pulumi up` deploy the scoring service into the Entra-only cluster. */
+  aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
 } as const;
 
 export type RoleName = keyof typeof BUILT_IN_ROLES;

@@ -25,7 +25,7 @@ export class Access extends pulumi.ComponentResource {
           principalId: grant.principalId,
           // Managed identities are service principals; saying so skips the directory lookup that fails while
           // a just-created identity replicates.
-          principalType: 'ServicePrincipal',
+          principalType: grant.principalType,
           roleDefinitionId: pulumi
             .output(args.subscriptionId)
             .apply((sub) => roleDefinitionId(sub, grant.role)),

@@ -66,7 +66,7 @@ describe('access plan', () => {
     const plan = accessPlan({
       ...refs('prod'),
       synapse: { principalId: 'p-synapse', filesystemId: `${sub}/prod/containers/synapse` },
-      aks: { kubeletObjectId: 'p-kubelet' },
+      aks: { clusterId: `${sub}/prod/managedClusters/aks`, kubeletObjectId: 'p-kubelet' },
     });
     expect(table(plan.filter((g) => g.principal === 'synapse' || g.principal === 'aks-kubelet'))).toEqual([
       `p-synapse storageBlobDataReader ${sub}/prod/containers/lake`,
@@ -75,10 +75,34 @@ describe('access plan', () => {
     ]);
   });
 
+  it('makes whoever runs pulumi up cluster admin only when the program deploys into the cluster', () => {
+    const aks = { clusterId: `${sub}/prod/managedClusters/aks`, kubeletObjectId: 'p-kubelet' };
+    expect(accessPlan({ ...refs('prod'), aks }).some((g) => g.principal === 'deployer')).toBe(false);
+    const deployer = accessPlan({
+      ...refs('prod'),
+      aks: { ...aks, deployer: { objectId: 'p-ci', principalType: 'User' } },
+    }).filter((g) => g.principal === 'deployer');
+    // A local `pulumi up` runs as a user; the pipeline as a service principal: the config says which.
+    expect(deployer).toEqual([
+      expect.objectContaining({
+        principalId: 'p-ci',
+        principalType: 'User',
+        role: 'aksRbacClusterAdmin',
+        scope: aks.clusterId,
+      }),
+    ]);
+  });
+
   it('gives every grant a unique key and a reason', () => {
-    const plan = accessPlan({ ...refs('prod'), aks: { kubeletObjectId: 'k' } });
+    const plan = accessPlan({
+      ...refs('prod'),
+      aks: { clusterId: 'c', kubeletObjectId: 'k', deployer: { objectId: 'd', principalType: 'User' } },
+    });
     expect(new Set(plan.map((g) => g.key)).size).toBe(plan.length);
     for (const g of plan) expect(g.reason.length).toBeGreaterThan(5);
+    expect(plan.filter((g) => g.principalType !== 'ServicePrincipal').map((g) => g.principal)).toEqual([
+      'deployer',
+    ]);
   });
 
   it('fails clearly when a stack lacks an identity the plan needs', () => {

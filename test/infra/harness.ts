@@ -142,6 +142,34 @@ function computed(type: string, i: Inputs, name: string, id: string): Inputs {
   }
 }
 
+/** The exec kubeconfig AKS returns for an Entra-only cluster (kubelogin with device-code sign-in). */
+export function aksKubeconfig(inputs: { resourceName?: string }): string {
+  const name = inputs.resourceName ?? 'aks';
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${name}`,
+    '  cluster:',
+    `    server: https://${name}-dns.hcp.westeurope.azmk8s.io:443`,
+    'contexts:',
+    `- name: ${name}`,
+    '  context:',
+    `    cluster: ${name}`,
+    `    user: clusterUser_${name}`,
+    `current-context: ${name}`,
+    'users:',
+    `- name: clusterUser_${name}`,
+    '  user:',
+    '    exec:',
+    '      apiVersion: client.authentication.k8s.io/v1beta1',
+    '      command: kubelogin',
+    '      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630,',
+    `        --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, ${TENANT}, --login, devicecode]`,
+    '',
+  ].join('\n');
+}
+
 export interface MockOptions {
   stack: 'dev' | 'prod';
   /** Outputs a StackReference returns (the dev stack, when building prod). */
@@ -204,6 +232,13 @@ export async function installMocks(options: MockOptions): Promise<Recorder> {
             tenantId: TENANT,
             clientId: fakeGuid('ci'),
             objectId: fakeGuid('ci-o'),
+          };
+        }
+        if (args.token === 'azure-native:containerservice:listManagedClusterUserCredentials') {
+          return {
+            kubeconfigs: [
+              { name: 'clusterUser', value: Buffer.from(aksKubeconfig(args.inputs)).toString('base64') },
+            ],
           };
         }
         throw new Error(`unexpected invoke ${args.token}`);

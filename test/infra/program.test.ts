@@ -144,6 +144,51 @@ describe('the infrastructure program', () => {
     ).toEqual(['lake', 'synapse']);
   });
 
+  it('deploys the scoring service into the cluster once its image is configured', async () => {
+    const prod = stackConfig('prod');
+    const image = 'mmprodacr.azurecr.io/many-models-serve:1.0.0';
+    const { rec, outputs } = await build(
+      stackConfig('prod', { aks: { ...prod.aks, scoring: { image, configFile: 'configs/demo.yaml' } } }),
+    );
+    expect(families(rec).has('many-models:infra:ScoringService')).toBe(true);
+    const provider = rec.one('pulumi:providers:kubernetes');
+    expect(JSON.stringify(provider.inputs.kubeconfig)).toContain('azurecli');
+    const account = rec.one('kubernetes:core/v1:ServiceAccount');
+    const scoring = rec.one(
+      'azure-native:managedidentity:UserAssignedIdentity',
+      (d) => d.inputs.resourceName === 'mm-prod-id-scoring',
+    );
+    expect(account.inputs).toMatchObject({
+      metadata: {
+        name: 'mm-scoring',
+        namespace: 'mm-serving',
+        annotations: { 'azure.workload.identity/client-id': scoring.state.clientId },
+      },
+    });
+    const deployment = rec.one('kubernetes:apps/v1:Deployment');
+    expect(JSON.stringify(deployment.inputs)).toContain(image);
+    const cluster = rec.one('azure-native:containerservice:ManagedCluster');
+    const admin = assignments(rec).filter((a) =>
+      String(a.inputs.roleDefinitionId).endsWith(BUILT_IN_ROLES.aksRbacClusterAdmin),
+    );
+    expect(admin.map((a) => [a.inputs.scope, a.inputs.principalType])).toEqual([
+      [cluster.id, 'ServicePrincipal'],
+    ]);
+    expect(outputs.scoringServiceUrl).toBe('http://mm-scoring.mm-serving.svc.cluster.local/v1/forecast');
+  });
+
+  it('leaves the cluster empty (and grants no cluster admin) until the scoring image is configured', async () => {
+    const { rec, outputs } = await build(stackConfig('prod'));
+    expect(families(rec).has('many-models:infra:ScoringService')).toBe(false);
+    expect(rec.of('pulumi:providers:kubernetes')).toEqual([]);
+    expect(
+      assignments(rec).filter((a) =>
+        String(a.inputs.roleDefinitionId).endsWith(BUILT_IN_ROLES.aksRbacClusterAdmin),
+      ),
+    ).toEqual([]);
+    expect(outputs.scoringServiceUrl).toBeUndefined();
+  });
+
   it('makes everything private when enablePrivateNetworking is on', async () => {
     const { rec } = await build(stackConfig('prod', { enablePrivateNetworking: true }));
     expect(families(rec).has('many-models:infra:Network')).toBe(true);

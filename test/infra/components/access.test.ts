@@ -20,6 +20,7 @@ describe('Access', () => {
           role: 'storageBlobDataReader',
           scope,
           reason: 'reads raw',
+          principalType: 'ServicePrincipal',
         },
         {
           key: 'kubelet-pull',
@@ -28,6 +29,7 @@ describe('Access', () => {
           role: 'acrPull',
           scope: 'acr-id',
           reason: 'pulls',
+          principalType: 'Group',
         },
       ],
     });
@@ -45,6 +47,7 @@ describe('Access', () => {
     });
     const pull = rec.one('azure-native:authorization:RoleAssignment', (d) => d.inputs.principalId === 'p2');
     expect(pull.inputs.roleDefinitionId).toMatch(new RegExp(`/roleDefinitions/${BUILT_IN_ROLES.acrPull}$`));
+    expect(pull.inputs.principalType).toBe('Group');
   });
 
   it('refuses a plan that grants the same thing twice', () => {
@@ -55,6 +58,7 @@ describe('Access', () => {
       role: 'reader' as const,
       scope: 's',
       reason: 'why',
+      principalType: 'ServicePrincipal' as const,
     };
     expect(() => new Access('dupe', { subscriptionId: SUBSCRIPTION, grants: [grant, grant] })).toThrow(
       "access plan grants 'same' twice",
