@@ -117,6 +117,14 @@ describe('stack configuration', () => {
       { lake: { container: 'raw' } },
       'many-models:lake.container: raw and synapse are taken by other containers',
     ],
+    [
+      { aks: { scoring: { image: 'many-models-serve', configFile: 'configs/demo.yaml' } } },
+      'many-models:aks.scoring.image: expected <registry>/<repository>:<tag>',
+    ],
+    [
+      { aks: { scoring: { image: 'mmprodacr.azurecr.io/serve:1', configFile: 'configs/demo.yaml' } } },
+      'many-models:aks.scoring: the scoring service needs enableAks: true',
+    ],
   ])('rejects %j with a message naming the key', (change, message) => {
     expect(issuesOf({ ...minimal, ...change })).toEqual([message]);
   });
