@@ -118,7 +118,12 @@ describe('stack configuration', () => {
       'many-models:lake.container: raw and synapse are taken by other containers',
     ],
     [
-      { aks: { scoring: { image: 'many-models-serve', configFile: 'configs/demo.yaml' } } },
+      {
+        environment: 'prod',
+        devStack: 'org/many-models/dev',
+        enableAks: true,
+        aks: { scoring: { image: 'many-models-serve', configFile: 'configs/demo.yaml' } },
+      },
       'many-models:aks.scoring.image: expected <registry>/<repository>:<tag>',
     ],
     [
