@@ -140,7 +140,8 @@ function liftCharts(data: ReportData, s: Summary): ChartSpec[] {
 
   const lifts = data.comparisons.filter((c) => !c.chosenIsBaseline).map((c) => c.lift * 100);
   // A fixed scale: a pile of partitions just above zero must look like one, not be zoomed to fill the chart.
-  const h = histogram([lifts], { fixed: { lo: -20, hi: 60, step: 5 } });
+  // Improvement cannot pass 100 % (a perfect forecast), so the scale ends there.
+  const h = histogram([lifts], { fixed: { lo: -20, hi: 100, step: 5 } });
   const edges = h.labels.map((label) => Number.parseFloat(label.replace(/^[<≥]\s*/, '')));
   const barColor = (i: number) => {
     const lower = h.labels[i]!.startsWith('<') ? -Infinity : edges[i]!;

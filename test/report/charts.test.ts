@@ -1,10 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANDIDATES } from '../../src/config/schema.ts';
 import { binsFor, buildCharts, type ChartSpec, COLORS } from '../../src/report/charts.ts';
 import { loadReportData } from '../../src/report/load.ts';
 import { renderChartSvg } from '../../src/report/render.ts';
 import { summarize } from '../../src/report/summary.ts';
 import type { ReportData } from '../../src/report/types.ts';
-import { noiseSpecs, signalSpecs, tempRoot, writeRun } from './fixtures.ts';
+import { noiseSpecs, removeTempRoots, signalSpecs, tempRoot, writeRun } from './fixtures.ts';
 
 type BarSeries = { name?: string; data: (number | { value: number; itemStyle: { color: string } })[] };
 const seriesOf = (spec: ChartSpec) => spec.option.series as BarSeries[];
@@ -64,7 +65,11 @@ describe('buildCharts', () => {
   });
 
   it('counts chosen kinds and promotion outcomes, zeros included', () => {
-    expect(values(seriesOf(byId('chosen-kinds'))[0]!)).toEqual([0, 1, 6, 0]);
+    const kinds = (byId('chosen-kinds').option.xAxis as { data: string[] }).data;
+    expect(kinds).toEqual([...CANDIDATES]);
+    expect(values(seriesOf(byId('chosen-kinds'))[0]!)).toEqual(
+      kinds.map((k) => ({ seasonal_naive: 1, ridge: 6 })[k] ?? 0),
+    );
     expect(values(seriesOf(byId('outcomes'))[0]!)).toEqual([5, 1, 1, 2]);
     expect(values(seriesOf(byId('failed-rules'))[0]!)).toEqual([2]);
   });
@@ -106,7 +111,7 @@ describe('buildCharts', () => {
     const lift = buildCharts(noise, s).find((c) => c.id === 'lift-distribution')!;
     const labels = (lift.option.xAxis as { data: string[] }).data;
     expect(labels[0]).toBe('-20–-15');
-    expect(labels.at(-1)).toBe('55–60');
+    expect(labels.at(-1)).toBe('95–100');
     const counts = values(seriesOf(lift)[0]!);
     expect(counts[labels.indexOf('0–5')]).toBe(8);
   });
@@ -127,3 +132,5 @@ describe('binsFor', () => {
     expect(binsFor(100_000)).toBe(24);
   });
 });
+
+afterAll(removeTempRoots);

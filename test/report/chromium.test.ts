@@ -1,9 +1,19 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/write.ts';
-import { HOSTILE_KEY, signalSpecs, tempRoot, writePredictions, writePrepared, writeRun } from './fixtures.ts';
+import {
+  HOSTILE_KEY,
+  removeTempRoots,
+  signalSpecs,
+  tempRoot,
+  writePredictions,
+  writePrepared,
+  writeRun,
+} from './fixtures.ts';
 
 /**
  * Opens the written report in headless Chromium (Debian's `chromium`, which CI installs) and checks that a
@@ -12,6 +22,8 @@ import { HOSTILE_KEY, signalSpecs, tempRoot, writePredictions, writePrepared, wr
  */
 const CHROMIUM = process.env.MM_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
+/** Kept after the run, for a person to look at. */
+const SCREENSHOT = path.join(tmpdir(), 'mm-report-screenshot.png');
 if (!available) {
   console.warn(
     `report rendering test skipped: ${CHROMIUM} not found (install it with: apt-get install -y chromium)`,
@@ -127,7 +139,9 @@ describe.skipIf(!available)('the report in headless Chromium', () => {
     expect(problems).toEqual([]);
     expect(requests).toEqual([url]);
 
-    await page.screenshot({ path: `${tempRoot('mm-report-shot-')}/report.png`, fullPage: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
     await page.close();
   });
 });
+
+afterAll(removeTempRoots);

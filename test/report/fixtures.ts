@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -58,8 +58,17 @@ export function forecastWith(actual: readonly number[], wape: number): number[] 
   return actual.map((a, t) => a * (1 + (t % 2 === 0 ? wape : -wape)));
 }
 
+const created: string[] = [];
+
 export function tempRoot(prefix = 'mm-report-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** For `afterAll`: removes every folder `tempRoot` made in this test file. */
+export function removeTempRoots(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Writes `runs/<runId>/` with manifest.json, artifacts/ and (unless `decisions: false`) decisions.json. */

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelName } from '../../src/registry/naming.ts';
 import { loadReportData } from '../../src/report/load.ts';
 import { ReportInputError } from '../../src/report/schemas.ts';
@@ -8,6 +8,7 @@ import {
   HOLDOUT,
   HOSTILE_KEY,
   type RunFixture,
+  removeTempRoots,
   signalSpecs,
   TARGET,
   TIME,
@@ -187,3 +188,5 @@ describe('loadReportData on bad input', () => {
     expect(error.message).toContain("runId 'other' is not this run's 'mine'");
   });
 });
+
+afterAll(removeTempRoots);

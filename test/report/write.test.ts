@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/run.ts';
 import { writeReport } from '../../src/report/write.ts';
 import {
   HOSTILE_KEY,
   noiseSpecs,
   type RunFixture,
+  removeTempRoots,
   signalSpecs,
   tempRoot,
   writePredictions,
@@ -175,3 +176,5 @@ describe('mm report', () => {
     expect(stderr.join('')).toContain("--best must be a whole number from 0 to 50, got 'many'");
   });
 });
+
+afterAll(removeTempRoots);
