@@ -15,13 +15,23 @@ import type { RegisterRequest } from '../src/registry/types.ts';
 import { FORECAST, makeArtifact, type PartitionSpec, writeRun } from '../test/promotion/fixtures.ts';
 
 const n = Number(process.argv[2] ?? 10_000);
-const rows: [string, string][] = [];
+const loadBefore = os.loadavg()[0]!;
+const rows: string[][] = [];
 
+/** Wall time and this process's CPU time (user + system): on a shared machine both tell part of the story. */
 async function time<T>(label: string, fn: () => Promise<T>, per = n): Promise<T> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const result = await fn();
   const ms = performance.now() - started;
-  rows.push([label, `${(ms / 1000).toFixed(2)} s (${((ms * 1000) / per).toFixed(0)} µs each)`]);
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  rows.push([
+    label,
+    `${(ms / 1000).toFixed(2)} s`,
+    `${((ms * 1000) / per).toFixed(0)} µs`,
+    `${(cpuMs / 1000).toFixed(2)} s`,
+  ]);
   return result;
 }
 
@@ -85,10 +95,19 @@ try {
   const again = await time(`evaluateAndPromote ${n} partitions, idempotent re-run`, () =>
     evaluateAndPromote({ runDir, prod, rules, dryRun: false }),
   );
-  rows.push(['first promotion totals', JSON.stringify(first.totals)]);
-  rows.push(['re-run new versions', String(again.decisions.filter((d) => d.newVersion).length)]);
+  rows.push(['first promotion totals', JSON.stringify(first.totals), '', '']);
+  rows.push([
+    're-run: new prod versions',
+    String(again.decisions.filter((d) => d.newVersion).length),
+    '',
+    '',
+  ]);
 } finally {
   await rm(root, { recursive: true, force: true });
 }
 
-console.log(`| step | time |\n| --- | --- |\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}`);
+console.log(
+  `${n} models, node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after`,
+);
+console.log('| step | wall | wall per item | CPU (user + sys) |\n| --- | --- | --- | --- |');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
