@@ -1,5 +1,6 @@
 import { CANDIDATES, type CandidateKind } from '../config/schema.ts';
 import { ETS_VERSION, etsFactory, loadEts } from './ets.ts';
+import { loadMean, MEAN_VERSION, meanFactory } from './mean.ts';
 import {
   loadNaive,
   loadSeasonalNaive,
@@ -25,6 +26,7 @@ export { ModelError } from './types.ts';
 export const MODEL_FACTORIES: Record<CandidateKind, ModelFactory> = {
   naive: naiveFactory,
   seasonal_naive: seasonalNaiveFactory,
+  mean: meanFactory,
   ridge: ridgeFactory,
   ets: etsFactory,
 };
@@ -33,6 +35,7 @@ export const MODEL_FACTORIES: Record<CandidateKind, ModelFactory> = {
 export const MODEL_VERSIONS: Record<CandidateKind, number> = {
   naive: NAIVE_VERSION,
   seasonal_naive: SEASONAL_NAIVE_VERSION,
+  mean: MEAN_VERSION,
   ridge: RIDGE_VERSION,
   ets: ETS_VERSION,
 };
@@ -40,6 +43,7 @@ export const MODEL_VERSIONS: Record<CandidateKind, number> = {
 const LOADERS: Record<CandidateKind, (params: unknown) => FittedModel> = {
   naive: loadNaive,
   seasonal_naive: loadSeasonalNaive,
+  mean: loadMean,
   ridge: loadRidge,
   ets: loadEts,
 };

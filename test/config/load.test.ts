@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     const root = project({ 'configs/a.yaml': VALID });
     const config = loadConfig({ configPath: path.join(root, 'configs/a.yaml'), projectRoot: root });
     expect(config.dataset.path).toBe(path.join(root, 'configs/data/sales.csv'));
-    expect(config.forecast.candidates).toEqual(['naive', 'seasonal_naive', 'ridge', 'ets']);
+    expect(config.forecast.candidates).toEqual(['naive', 'seasonal_naive', 'mean', 'ridge', 'ets']);
     expect(config.promotion).toMatchObject({ maxMetric: null, mustBeatBaseline: true });
     expect(config.storage).toEqual({ kind: 'local', root: '.mm/local' });
   });

@@ -39,6 +39,7 @@ describe('trainPartition', () => {
     expect(artifact.baselineModel.kind).toBe('seasonal_naive');
     expect(Object.keys(artifact.holdout.candidates).sort()).toEqual([
       'ets',
+      'mean',
       'naive',
       'ridge',
       'seasonal_naive',
@@ -97,7 +98,7 @@ describe('trainPartition', () => {
     for (const v of values) expect(v).toBeGreaterThan(0);
   });
 
-  it('always evaluates the baseline, even when it is not a configured candidate', () => {
+  it('always evaluates the baseline benchmarks (naive family and mean), even when they are not configured', () => {
     const { series, context } = retailSeries({ seed: 5 });
     const artifact = ok(
       trainPartition(series, {
@@ -108,14 +109,25 @@ describe('trainPartition', () => {
       }),
     );
     expect(artifact.chosen).toBe('ridge');
-    expect(Object.keys(artifact.holdout.candidates).sort()).toEqual(['ridge', 'seasonal_naive']);
+    expect(Object.keys(artifact.holdout.candidates).sort()).toEqual(['mean', 'ridge', 'seasonal_naive']);
   });
 
   it('uses naive as the baseline when history is shorter than two seasons plus the holdout', () => {
     const { series, context } = retailSeries({ seed: 6, length: 100 });
     const artifact = ok(trainPartition(series, { context, forecast: forecastOf(), partitionBy, lineage }));
-    expect(artifact.baseline).toBe('naive');
-    expect(artifact.baselineModel.kind).toBe('naive');
+    // Seasonal naive may still run as a candidate, but it is not the benchmark below two seasons.
+    expect(['naive', 'mean']).toContain(artifact.baseline);
+    expect(artifact.baselineModel.kind).toBe(artifact.baseline);
+  });
+
+  it('makes the baseline the better of the naive benchmark and the historical mean on the holdout', () => {
+    for (const seed of [11, 12, 13, 14]) {
+      const { series, context } = retailSeries({ seed });
+      const artifact = ok(trainPartition(series, { context, forecast: forecastOf(), partitionBy, lineage }));
+      const wapeOf = (kind: 'seasonal_naive' | 'mean') => artifact.holdout.candidates[kind]!.metrics.wape;
+      const better = wapeOf('mean') < wapeOf('seasonal_naive') ? 'mean' : 'seasonal_naive';
+      expect(artifact.baseline).toBe(better);
+    }
   });
 
   it('records a candidate that cannot fit and carries on with the others', () => {
@@ -128,7 +140,7 @@ describe('trainPartition', () => {
         message: 'seasonal naive needs at least one full season (52 periods), got 32',
       },
     });
-    expect(Object.keys(artifact.holdout.candidates).sort()).toEqual(['ets', 'naive', 'ridge']);
+    expect(Object.keys(artifact.holdout.candidates).sort()).toEqual(['ets', 'mean', 'naive', 'ridge']);
   });
 
   it('records a candidate that throws unexpectedly without sinking the partition', () => {
