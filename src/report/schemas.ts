@@ -23,9 +23,9 @@ const maybeNumber = z.number().nullable();
 const candidateKind = z.enum(CANDIDATES);
 // Objects with optional keys rather than partial records: zod compiles object shapes, which matters at
 // 100,000 manifest lines (records validate about 2.5x slower).
-const metricValues = z.object(Object.fromEntries(METRICS.map((m) => [m, maybeNumber.optional()]))) as z.ZodType<
-  Partial<Record<(typeof METRICS)[number], number | null>>
->;
+const metricValues = z.object(
+  Object.fromEntries(METRICS.map((m) => [m, maybeNumber.optional()])),
+) as z.ZodType<Partial<Record<(typeof METRICS)[number], number | null>>>;
 const perCandidate = <T extends z.ZodType>(value: T) =>
   z.object(Object.fromEntries(CANDIDATES.map((k) => [k, value.optional()]))) as unknown as z.ZodType<
     Partial<Record<(typeof CANDIDATES)[number], z.infer<T>>>
