@@ -78,6 +78,18 @@ function hint(f: ErrorFacts, ctx: AzureCallContext): string {
   if (f.name === 'AuthenticationError' || ctx.service === 'identity') {
     return 'could not get an Azure token: run `az login` again, or check the tenant and the identity';
   }
+  if (ctx.service === 'sql') {
+    if (f.code === 'ELOGIN') {
+      return (
+        `login refused by ${ctx.resource}: the identity needs to be a Synapse SQL administrator (or have a ` +
+        'login and database user) to create the database and views'
+      );
+    }
+    if (f.code === 'ETIMEOUT')
+      return `timed out reaching ${ctx.resource}: the serverless pool may be waking up; retry`;
+    if (f.code === 'ESOCKET')
+      return `cannot reach ${ctx.resource}: check synapse.server and the firewall rules`;
+  }
   if (f.code && NETWORK_CODES.has(f.code)) {
     return `cannot reach ${ctx.resource} (${f.code}): check the endpoint in environments/<env>.yaml and the network`;
   }

@@ -91,7 +91,14 @@ export class SpecServer {
   shape(operationId: OperationId, status: number, value: unknown): unknown {
     const exchange = this.exchanges.get(operationId)!;
     const example = exchange.responses[String(status)];
-    return shaped(example, value, exchange.readOnlyMembers ?? {}, '', exchange.dictionaries);
+    return shaped(
+      example,
+      value,
+      exchange.readOnlyMembers ?? {},
+      '',
+      exchange.dictionaries,
+      (exchange.variants ?? {}) as Record<string, unknown>,
+    );
   }
 
   async start(): Promise<this> {

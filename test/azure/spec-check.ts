@@ -50,12 +50,15 @@ export function conforms(
     const sample = Object.values(example)[0];
     return Object.values(actual).flatMap((value) => conforms(value, sample, {}, `${at}.*`));
   }
-  const options = variants[at] as unknown[] | undefined;
+  const options = variants[at] as Record<string, unknown>[] | undefined;
   if (options && Array.isArray(options)) {
-    const results = options.map((option) => conforms(actual, option, {}, at));
-    return results.some((r) => r.length === 0)
-      ? []
-      : [`${here}: matches none of the spec's shapes (${results.flat().join('; ')})`];
+    const chosen = pickVariant(options, actual);
+    if (!chosen) return [`${here}: is none of the spec's types (${options.map(discriminatorOf).join(', ')})`];
+    const { $required, ...shape } = chosen;
+    return [
+      ...conforms(actual, shape, {}, at),
+      ...missingRequired(actual, ($required as string[]) ?? [], `${here}.`),
+    ];
   }
   if (example === null) return [];
   if (kind(actual) !== kind(example)) return [`${here}: is ${kind(actual)}, the spec has ${kind(example)}`];
@@ -80,14 +83,30 @@ export function conforms(
   return problems;
 }
 
-export function missingRequired(actual: unknown, required: readonly string[] = []): string[] {
+/** The variant whose discriminator (its '...Type' member with a concrete value) matches the actual value's. */
+export function pickVariant(
+  options: Record<string, unknown>[],
+  actual: unknown,
+): Record<string, unknown> | undefined {
+  if (!isObject(actual)) return undefined;
+  return options.find((option) => {
+    const [key, value] = Object.entries(option).find(([k, v]) => k.endsWith('Type') && v !== 'string') ?? [];
+    return key !== undefined && actual[key] === value;
+  });
+}
+
+function discriminatorOf(option: Record<string, unknown>): string {
+  return String(Object.entries(option).find(([k]) => k.endsWith('Type'))?.[1]);
+}
+
+export function missingRequired(actual: unknown, required: readonly string[] = [], prefix = ''): string[] {
   return required
     .filter((dotted) => {
       let node: unknown = actual;
       for (const part of dotted.split('.')) node = isObject(node) ? node[part] : undefined;
       return node === undefined || node === null;
     })
-    .map((dotted) => `${dotted}: required by the spec`);
+    .map((dotted) => `${prefix}${dotted}: required by the spec`);
 }
 
 /**
@@ -100,26 +119,38 @@ export function shaped(
   extras: Record<string, unknown> = {},
   at = '',
   dictionaries: readonly string[] = [],
+  variants: Record<string, unknown> = {},
 ): unknown {
+  const options = variants[at] as Record<string, unknown>[] | undefined;
+  if (options && Array.isArray(options) && isObject(value)) {
+    const chosen = pickVariant(options, value);
+    if (!chosen) throw new Error(`response member ${at} is none of the spec's types`);
+    const { $required: _, ...shape } = chosen;
+    return shaped(shape, value, {}, at);
+  }
   if (Array.isArray(value)) {
     if (!Array.isArray(example))
       throw new Error(`response member ${at} is an array where the spec has ${kind(example)}`);
     // Paths restart at each array element: 'properties.tags' names the same member in a get and in a list.
-    return value.map((v) => shaped(example[0], v, extras, '', dictionaries));
+    return value.map((v) => shaped(example[0], v, extras, '', dictionaries, variants));
   }
   if (value === undefined || value === null || !isObject(value)) return value;
   if (!isObject(example))
     throw new Error(`response member ${at} is an object where the spec has ${kind(example)}`);
   if (isDictionary(example) || dictionaries.includes(at)) {
     const sample = isDictionary(example) ? example.string : Object.values(example)[0];
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shaped(sample, v, {}, `${at}.*`)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, shaped(sample, v, {}, `${at}.*`, [], variants)]),
+    );
   }
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     const child = at ? `${at}.${key}` : key;
     if (!(key in example) && !(child in extras))
       throw new Error(`response member ${child} is not in the spec's example`);
-    if (v !== undefined) out[key] = key in example ? shaped(example[key], v, extras, child, dictionaries) : v;
+    if (v !== undefined) {
+      out[key] = key in example ? shaped(example[key], v, extras, child, dictionaries, variants) : v;
+    }
   }
   return out;
 }
