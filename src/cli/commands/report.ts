@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { Config } from '../../config/schema.ts';
 import { resolveRunDir } from '../../report/runs.ts';
 import { ReportInputError } from '../../report/schemas.ts';
 import { writeReport } from '../../report/write.ts';
 import { EXIT, StageError } from '../exit.ts';
+import { workingRoot } from '../lake.ts';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 
 interface ReportOptions extends ConfigOptions {
@@ -13,11 +13,6 @@ interface ReportOptions extends ConfigOptions {
   best: number;
   worst: number;
   partition?: string[];
-}
-
-/** The local folder the lake lives in: the root itself, or the working cache of an ADLS account. */
-function storageRootOf(config: Config): string {
-  return path.resolve(config.storage.kind === 'local' ? config.storage.root : config.storage.cacheRoot);
 }
 
 function count(name: string) {
@@ -41,7 +36,7 @@ export function reportCommand(): Command {
     .addOption(new Option('-p, --partition <modelName...>', 'partitions (model names) to chart first'))
     .action(async (options: ReportOptions) => {
       const config = configFrom(options);
-      const root = storageRootOf(config);
+      const root = path.resolve(workingRoot(config));
       try {
         const runDir = resolveRunDir(root, options.run);
         const result = await writeReport({
