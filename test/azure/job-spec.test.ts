@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{inputs.x}} and ${NODE_RANK} are AML and shell syntax, not templates.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadJobSpec, parseJobSpec, toCommandJobBody } from '../../src/azure/job-spec.ts';
