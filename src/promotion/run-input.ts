@@ -89,6 +89,13 @@ export async function readManifest(runDir: string): Promise<RunManifest> {
   const parsed = manifestSchema.safeParse(await readJson(file, 'run manifest'));
   if (!parsed.success)
     throw new PromotionInputError(`run manifest ${file} is malformed: ${issues(parsed.error)}`);
+  const seen = new Set<string>();
+  for (const record of parsed.data.partitions) {
+    if (seen.has(record.name)) {
+      throw new PromotionInputError(`run manifest ${file} lists partition ${record.name} twice`);
+    }
+    seen.add(record.name);
+  }
   return parsed.data as unknown as RunManifest;
 }
 

@@ -135,6 +135,9 @@ export class LocalModelRegistry implements ModelRegistry {
       return undefined;
     }
     checkDocument(doc, file, name);
+    if (typeof doc.artifact !== 'object' || doc.artifact === null || doc.artifact.name !== name) {
+      throw new RegistryError(`${file} holds no artifact for ${name}; the registry is damaged`);
+    }
     return { version: doc.version, artifact: doc.artifact };
   }
 

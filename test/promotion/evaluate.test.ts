@@ -240,6 +240,11 @@ describe('evaluateAndPromote', () => {
     await expect(evaluateAndPromote({ runDir: real, prod, rules, dryRun: false })).rejects.toThrow(
       /artifact path '\.\.\/\.\.\/\.\.\/etc\/passwd' of mm-1-a-[0-9a-f]{12} points outside the run folder/,
     );
+    manifest.partitions.push(manifest.partitions[0]);
+    await writeFile(manifestFile, JSON.stringify(manifest));
+    await expect(evaluateAndPromote({ runDir: real, prod, rules, dryRun: false })).rejects.toThrow(
+      /manifest\.json lists partition mm-1-a-[0-9a-f]{12} twice/,
+    );
     delete manifest.runId;
     await writeFile(manifestFile, JSON.stringify(manifest));
     await expect(evaluateAndPromote({ runDir: real, prod, rules, dryRun: false })).rejects.toThrow(

@@ -156,6 +156,14 @@ describe('LocalModelRegistry', () => {
     const dir = (key: string[]) => path.join(registry.location, 'models', modelName(key));
     await writeFile(path.join(dir(['1', 'a']), 'latest.json'), 'not json');
     await expect(registry.latest(modelName(['1', 'a']))).rejects.toThrow(/latest\.json is not valid JSON/);
+    const meta = await registry.latest(modelName(['2', 'b']));
+    await writeFile(
+      path.join(dir(['2', 'b']), 'v1.json'),
+      JSON.stringify({ schemaVersion: 1, version: meta }),
+    );
+    await expect(registry.load(modelName(['2', 'b']))).rejects.toThrow(
+      /v1\.json holds no artifact for mm-2-b-/,
+    );
     await rm(path.join(dir(['2', 'b']), 'v1.json'));
     await expect(registry.load(modelName(['2', 'b']))).rejects.toThrow(
       /points to version 1 but .*v1\.json is missing/,
