@@ -10,7 +10,7 @@ export interface PartitionRecord {
   key: string[];
   status: PartitionStatus;
   chosen?: CandidateKind;
-  /** The naive candidate the chosen model had to beat (the artifact's `baseline`), for `ok` partitions. */
+  /** The benchmark the chosen model had to beat (the artifact's `baseline`: naive family or mean), for `ok` partitions. */
   baseline?: CandidateKind;
   /** Holdout metrics of every candidate (the promotion step needs the baseline's too). */
   metrics?: Partial<Record<CandidateKind, Metrics>>;

@@ -59,6 +59,7 @@ export default async function trainBatch(task: TrainTask): Promise<PartitionReco
         name: artifact.name,
         status: 'ok',
         chosen: artifact.chosen,
+        baseline: artifact.baseline,
         metrics,
         artifact: relative,
         durationMs: Math.round(performance.now() - started),
