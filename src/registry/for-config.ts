@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
+import { DeferredRegistry } from './deferred.ts';
 import { LocalModelRegistry } from './local.ts';
-import { type ModelRegistry, RegistryError, type Stage } from './types.ts';
+import type { ModelRegistry, Stage } from './types.ts';
 
 /**
  * The registry a config names for a stage: a folder below the working root locally (the storage root, or the
@@ -12,9 +13,9 @@ export function registryFor(config: Config, stage: Stage): ModelRegistry {
     const root = config.storage.kind === 'local' ? config.storage.root : config.storage.cacheRoot;
     return new LocalModelRegistry({ root, stage });
   }
-  // The Azure ML adapter plugs in here (src/azure); until it lands, say so rather than fall back silently.
-  throw new RegistryError(
-    `registry.kind 'azureml' (workspace ${stage === 'prod' ? registry.prodWorkspace : registry.devWorkspace}) ` +
-      'is not available in this build; use registry.kind: local',
-  );
+  const workspace = stage === 'prod' ? registry.prodWorkspace : registry.devWorkspace;
+  return new DeferredRegistry(stage, `azureml:${workspace}`, async () => {
+    const { azureMlRegistryFor } = await import('../azure/aml-registry-for.ts');
+    return azureMlRegistryFor(registry, stage);
+  });
 }
