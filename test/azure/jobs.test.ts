@@ -5,52 +5,16 @@ import { staticTokenCredential } from '../../src/azure/credential.ts';
 import { loadJobSpec, toCommandJobBody } from '../../src/azure/job-spec.ts';
 import { ensureEnvironment, JobError, jobName, submitJob, waitForJob } from '../../src/azure/jobs.ts';
 import { DEV, SUBSCRIPTION } from './aml-fixture.ts';
-import { armError, SpecServer } from './aml-simulator.ts';
+import { simulateJobs } from './aml-jobs-state.ts';
+import { SpecServer } from './aml-simulator.ts';
 
 let server: SpecServer;
-const jobs = new Map<string, { body: Record<string, unknown>; statuses: string[] }>();
-const environments = new Map<string, Record<string, unknown>>();
+let state: ReturnType<typeof simulateJobs>;
+const WS = 'mm-dev-rg/mm-dev-mlw';
 
 beforeAll(async () => {
-  server = await new SpecServer({ workspaces: ['mm-dev-rg/mm-dev-mlw'] }).start();
-  const resource = (id: string, properties: Record<string, unknown>, status: string) => ({
-    id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/mm-dev-rg/providers/Microsoft.MachineLearningServices/workspaces/mm-dev-mlw/jobs/${id}`,
-    name: id,
-    type: 'Microsoft.MachineLearningServices/workspaces/jobs',
-    properties: { ...properties, status },
-  });
-  server.handle('Jobs_CreateOrUpdate', ({ params, body }) => {
-    if (jobs.has(params.id!)) return { status: 409, body: armError('Conflict', `job ${params.id} exists`) };
-    const statuses = (body.properties as { tags?: Record<string, string> }).tags?.['test.statuses']?.split(
-      ',',
-    ) ?? ['Queued', 'Running', 'Completed'];
-    jobs.set(params.id!, { body: body.properties as Record<string, unknown>, statuses });
-    return {
-      status: 201,
-      body: resource(params.id!, body.properties as Record<string, unknown>, 'NotStarted'),
-    };
-  });
-  server.handle('Jobs_Get', ({ params }) => {
-    const job = jobs.get(params.id!);
-    if (!job) return { status: 404, body: armError('ResourceNotFound', `job ${params.id} not found`) };
-    // Each read moves the job one status on, ending on the last.
-    const status = job.statuses.length > 1 ? job.statuses.shift()! : job.statuses[0]!;
-    return { status: 200, body: resource(params.id!, job.body, status) };
-  });
-  server.handle('EnvironmentVersions_CreateOrUpdate', ({ params, body }) => {
-    const key = `${params.name}:${params.version}`;
-    const existed = environments.has(key);
-    environments.set(key, body.properties as Record<string, unknown>);
-    return {
-      status: existed ? 200 : 201,
-      body: {
-        id: key,
-        name: params.version,
-        type: 'Microsoft.MachineLearningServices/workspaces/environments/versions',
-        properties: body.properties,
-      },
-    };
-  });
+  server = await new SpecServer({ workspaces: [WS] }).start();
+  state = simulateJobs(server, SUBSCRIPTION);
 });
 afterAll(async () => {
   await server.stop();
@@ -78,7 +42,7 @@ describe('ensureEnvironment', () => {
     expect(first).toBe(again);
     expect(first).toMatch(/\/workspaces\/mm-dev-mlw\/environments\/mm-runtime\/versions\/i[0-9a-f]{12}$/);
     expect(server.calls('EnvironmentVersions_CreateOrUpdate').map((c) => c.status)).toEqual([201, 200]);
-    expect([...environments.values()][0]).toMatchObject({ image });
+    expect([...state.environments.values()][0]).toMatchObject({ image });
   });
 });
 
@@ -97,7 +61,7 @@ describe('submitJob and waitForJob', () => {
     });
     expect(submitted).toMatchObject({ name: 'mm-train-r-2026-01-05', status: 'NotStarted' });
     expect(submitted.studioUrl).toContain('https://ml.azure.com/runs/mm-train-r-2026-01-05?wsid=');
-    const sent = jobs.get(name)!.body as {
+    const sent = state.sent(WS, name)! as {
       resources: unknown;
       inputs: Record<string, unknown>;
       outputs: Record<string, unknown>;
@@ -198,7 +162,7 @@ describe('why submitJob does not use jobs.createOrUpdate', () => {
     const client = createAmlClient(SUBSCRIPTION, target());
     const body = toCommandJobBody(trainSpec(), DEV, { environmentId: 'env-id' });
     await client.jobs.createOrUpdate(DEV.resourceGroup, DEV.workspace, 'mm-sdk-serializer-check', body);
-    const sent = jobs.get('mm-sdk-serializer-check')!.body as { outputs: Record<string, unknown> };
+    const sent = state.sent(WS, 'mm-sdk-serializer-check')! as { outputs: Record<string, unknown> };
     // If this starts failing, the SDK is fixed and submitJob can go back to jobs.createOrUpdate.
     expect(sent.outputs.lake).toEqual({ jobOutputType: 'uri_folder' });
   });

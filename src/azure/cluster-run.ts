@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { ConfigError } from '../config/errors.ts';
+import type { Config } from '../config/schema.ts';
+import type { Stage } from '../registry/types.ts';
+import type { AmlClientOptions } from './aml-client.ts';
+import { workspaceFor } from './aml-registry-for.ts';
+import { loadJobSpec } from './job-spec.ts';
+import {
+  ensureEnvironment,
+  jobName,
+  type SubmittedJob,
+  submitJob,
+  type WaitOptions,
+  waitForJob,
+} from './jobs.ts';
+
+/** The job specs in pipelines/: one per stage that runs on the cluster. */
+export const CLUSTER_STAGES = ['train', 'train-merge', 'score'] as const;
+export type ClusterStage = (typeof CLUSTER_STAGES)[number];
+
+export interface ClusterStageOptions extends AmlClientOptions {
+  config: Config;
+  stage: ClusterStage;
+  runId: string;
+  /** The dataset config as the image sees it (relative to /app), e.g. configs/demo.yaml. */
+  configPath: string;
+  /** The environment the nodes load (environments/<env>.yaml inside the image). */
+  env: string;
+  /** Workspace that runs the job; default: dev for training, prod for scoring. */
+  workspace?: Stage;
+  /** For train-merge: how many shards the train job ran (default: compute.instanceCount). */
+  shards?: number;
+  pipelinesDir?: string;
+  /** Submit and return without waiting. */
+  detach?: boolean;
+  wait?: Pick<WaitOptions, 'timeoutMs' | 'pollIntervalMs' | 'onStatus' | 'signal'>;
+}
+
+/**
+ * Runs one stage as an Azure ML job on the environment's cluster: registers the runtime image (compute.image) as an
+ * environment version, submits pipelines/<stage>.yml with this run's inputs and the configured node count, and
+ * follows it to the end. Training on N nodes is `train` then `train-merge` with the same run id.
+ */
+export async function runStageOnCluster(
+  options: ClusterStageOptions,
+): Promise<{ job: SubmittedJob; status: string; durationMs?: number }> {
+  const { config, stage } = options;
+  if (config.registry.kind !== 'azureml') {
+    throw new ConfigError(`environments/${options.env}.yaml`, [
+      `registry.kind: running '${stage}' on a cluster needs 'azureml' (the models live in the workspaces)`,
+    ]);
+  }
+  if (!config.compute) {
+    throw new ConfigError(`environments/${options.env}.yaml`, [
+      `compute: running '${stage}' on a cluster needs compute.cluster, compute.instanceCount and compute.image`,
+    ]);
+  }
+  const workspace = workspaceFor(config.registry, options.workspace ?? (stage === 'score' ? 'prod' : 'dev'));
+  const target = { ...options, workspace };
+  const spec = loadJobSpec(path.join(options.pipelinesDir ?? path.resolve('pipelines'), `${stage}.yml`));
+  const environmentId = config.compute.image
+    ? await ensureEnvironment({ ...target, image: config.compute.image })
+    : undefined;
+  const inputs: Record<string, string> = {
+    config: options.configPath,
+    env: options.env,
+    run_id: options.runId,
+  };
+  if (stage === 'train-merge') inputs.shards = String(options.shards ?? config.compute.instanceCount);
+  const job = await submitJob({
+    ...target,
+    name: jobName(stage, options.runId),
+    spec,
+    overrides: {
+      compute: config.compute.cluster,
+      instanceCount: stage === 'train' ? config.compute.instanceCount : undefined,
+      environmentId,
+      inputs,
+      tags: { 'mm.run.id': options.runId, 'mm.environment': options.env },
+    },
+  });
+  if (options.detach) return { job, status: job.status };
+  const outcome = await waitForJob({ ...target, ...options.wait, name: job.name });
+  return { job, status: outcome.status, durationMs: outcome.durationMs };
+}
