@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { workingRoot } from '../storage/layout.ts';
 import { DeferredRegistry } from './deferred.ts';
 import { LocalModelRegistry } from './local.ts';
 import type { ModelRegistry, Stage } from './types.ts';
@@ -10,7 +11,7 @@ import type { ModelRegistry, Stage } from './types.ts';
 export function registryFor(config: Config, stage: Stage): ModelRegistry {
   const registry = config.registry;
   if (registry.kind === 'local') {
-    const root = config.storage.kind === 'local' ? config.storage.root : config.storage.cacheRoot;
+    const root = workingRoot(config);
     return new LocalModelRegistry({ root, stage });
   }
   const workspace = stage === 'prod' ? registry.prodWorkspace : registry.devWorkspace;

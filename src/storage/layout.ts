@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Config } from '../config/schema.ts';
 import type { Stage } from '../registry/types.ts';
 
 /**
@@ -23,3 +24,11 @@ export function lakeLayout(root: string) {
 }
 
 export type LakeLayout = ReturnType<typeof lakeLayout>;
+
+/**
+ * The local folder the engine computes in: the storage root itself locally, or the cache that mirrors the ADLS
+ * lake on Azure (steps sync it with the lake before and after).
+ */
+export function workingRoot(config: Pick<Config, 'storage'>): string {
+  return config.storage.kind === 'local' ? config.storage.root : config.storage.cacheRoot;
+}

@@ -6,7 +6,7 @@ import { decisionsPath, evaluateAndPromote } from '../../promotion/evaluate.ts';
 import { manifestPath, PromotionInputError } from '../../promotion/run-input.ts';
 import { formatSummary } from '../../promotion/summary.ts';
 import { registryFor } from '../../registry/for-config.ts';
-import { lakeLayout } from '../../storage/layout.ts';
+import { lakeLayout, workingRoot } from '../../storage/layout.ts';
 import { createProgress } from '../../util/progress.ts';
 import { EXIT, StageError } from '../exit.ts';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
@@ -19,7 +19,7 @@ interface EvaluateCommandOptions extends ConfigOptions {
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function runsDir(config: Config): string {
-  const root = config.storage.kind === 'local' ? config.storage.root : config.storage.cacheRoot;
+  const root = workingRoot(config);
   return lakeLayout(root).runs;
 }
 
