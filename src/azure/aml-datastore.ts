@@ -26,10 +26,18 @@ export async function resolveDatastore(
     () => client.datastores.get(ref.resourceGroup, ref.workspace, name, callOptions(options)),
   );
   const p = datastore.properties;
-  if (p.datastoreType !== 'AzureBlob' || !('accountName' in p) || !p.accountName || !p.containerName) {
-    throw new Error(`${label} is a ${p.datastoreType} datastore; model artifacts need an AzureBlob one`);
+  // Both kinds are read through the Blob API: ADLS Gen2 serves it on the same account.
+  const where =
+    p.datastoreType === 'AzureBlob' && 'containerName' in p
+      ? { account: p.accountName, container: p.containerName, endpoint: p.endpoint, protocol: p.protocol }
+      : p.datastoreType === 'AzureDataLakeGen2' && 'filesystem' in p
+        ? { account: p.accountName, container: p.filesystem, endpoint: p.endpoint, protocol: p.protocol }
+        : undefined;
+  if (!where?.account || !where.container) {
+    throw new Error(
+      `${label} is a ${p.datastoreType} datastore; model artifacts need an AzureBlob or AzureDataLakeGen2 one`,
+    );
   }
-  const protocol = p.protocol ?? 'https';
-  const endpoint = p.endpoint ?? 'core.windows.net';
-  return { name, accountUrl: `${protocol}://${p.accountName}.blob.${endpoint}`, container: p.containerName };
+  const accountUrl = `${where.protocol ?? 'https'}://${where.account}.blob.${where.endpoint ?? 'core.windows.net'}`;
+  return { name, accountUrl, container: where.container };
 }

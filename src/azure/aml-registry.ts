@@ -39,9 +39,12 @@ import { type AzureCallContext, azureCall, isNotFound } from './errors.ts';
 export interface AzureMlRegistryOptions extends AmlClientOptions {
   workspace: AmlWorkspaceRef;
   stage: Stage;
-  /** Blob datastore holding artifacts; every workspace has `workspaceblobstore`. */
+  /**
+   * Datastore holding artifacts: default `mm_lake`, the lake container the Pulumi program registers in each
+   * workspace, so training, promotion and scoring need data roles on the lake only (`workspaceblobstore` works too).
+   */
   datastore?: string;
-  /** Folder inside the datastore. */
+  /** Folder inside the datastore; default `registry/<stage>` as in the lake layout. */
   artifactPrefix?: string;
   /** Models registered at once; each is 3-4 ARM calls, so this bounds the request rate on the workspace. */
   concurrency?: number;
@@ -56,7 +59,7 @@ const DESCRIPTION = 'many-models: one forecasting model per partition';
 
 /**
  * ModelRegistry on an Azure ML workspace. A model is a model container named by `modelName()` with integer
- * versions; the artifact JSON goes to the workspace's blob datastore first (content-addressed), then the version
+ * versions; the artifact JSON goes to the workspace's lake datastore first (content-addressed), then the version
  * is registered pointing at it, so a registered version always has its artifact. Bulk registration runs models in
  * parallel with a bound; the SDK retries 429 (after Retry-After), 408 and 5xx; every call has a deadline.
  */
@@ -76,8 +79,8 @@ export class AzureMlModelRegistry implements ModelRegistry {
     this.location = workspaceLabel(options.workspace);
     this.#options = options;
     this.#client = options.client ?? createAmlClient(options.workspace.subscriptionId, options);
-    this.#datastore = options.datastore ?? 'workspaceblobstore';
-    this.#prefix = options.artifactPrefix ?? 'mm-models';
+    this.#datastore = options.datastore ?? 'mm_lake';
+    this.#prefix = options.artifactPrefix ?? `registry/${options.stage}`;
   }
 
   #ctx(operation: string, name?: string): AzureCallContext {

@@ -21,13 +21,21 @@ export const PROD: AmlWorkspaceRef = {
 };
 
 /** A spec server holding two workspaces, and datastores kept as local folders (one per account/container). */
-export async function startAml() {
+export async function startAml(options: { latencyMs?: number } = {}) {
   const server = await new SpecServer({
     workspaces: ['mm-dev-rg/mm-dev-mlw', 'mm-prod-rg/mm-prod-mlw'],
+    latencyMs: options.latencyMs,
   }).start();
   const state = simulateModels(server, {
     subscriptionId: SUBSCRIPTION,
-    datastore: { accountName: 'mmmlwstore', containerName: 'azureml-blobstore-1234' },
+    datastores: {
+      mm_lake: { type: 'AzureDataLakeGen2', accountName: 'mmdevlake', container: 'lake' },
+      workspaceblobstore: {
+        type: 'AzureBlob',
+        accountName: 'mmmlwstore',
+        container: 'azureml-blobstore-1234',
+      },
+    },
   });
   const dir = await mkdtemp(path.join(tmpdir(), 'mm-aml-'));
   const opened: DatastoreLocation[] = [];

@@ -23,7 +23,11 @@ export function simulateModels(
   server: SpecServer,
   options: {
     subscriptionId: string;
-    datastore?: { accountName: string; containerName: string };
+    /** Datastores by name: an ADLS Gen2 filesystem (like mm_lake) or a blob container (like workspaceblobstore). */
+    datastores?: Record<
+      string,
+      { type: 'AzureBlob' | 'AzureDataLakeGen2'; accountName: string; container: string }
+    >;
     pageSize?: number;
   },
 ) {
@@ -133,22 +137,25 @@ export function simulateModels(
     return { status: 201, body: versionResource(ws, params.name!, params.version!, v) };
   });
   server.handle('Datastores_Get', ({ params, ws }) => {
-    if (params.name !== 'workspaceblobstore' || !options.datastore)
-      return notFound(`datastore ${params.name}`);
+    const store = options.datastores?.[params.name!];
+    if (!store) return notFound(`datastore ${params.name}`);
+    const where =
+      store.type === 'AzureBlob'
+        ? { accountName: store.accountName, containerName: store.container }
+        : { accountName: store.accountName, filesystem: store.container };
     return {
       status: 200,
       body: {
-        id: id(ws, 'datastores', params.name),
+        id: id(ws, 'datastores', params.name!),
         name: params.name,
         type: `${PROVIDER}/workspaces/datastores`,
         properties: {
-          description: 'the workspace default blob store',
+          description: `datastore ${params.name}`,
           tags: {},
-          isDefault: true,
+          isDefault: store.type === 'AzureBlob',
           credentials: { credentialsType: 'None' },
-          datastoreType: 'AzureBlob',
-          accountName: options.datastore.accountName,
-          containerName: options.datastore.containerName,
+          datastoreType: store.type,
+          ...where,
           endpoint: 'core.windows.net',
           protocol: 'https',
         },

@@ -62,10 +62,11 @@ describe('AzureMlModelRegistry against the Azure ML REST specification', () => {
     });
     expect(versions[0]?.size).toBe(Buffer.byteLength(JSON.stringify(artifact(['1', 'dominicks']))));
     expect(Date.parse(versions[0]?.registeredAt ?? '')).not.toBeNaN();
+    // Artifacts go to the lake's datastore (ADLS Gen2, read through the Blob API), below registry/<stage>.
     expect(aml.opened[0]).toEqual({
-      name: 'workspaceblobstore',
-      accountUrl: 'https://mmmlwstore.blob.core.windows.net',
-      container: 'azureml-blobstore-1234',
+      name: 'mm_lake',
+      accountUrl: 'https://mmdevlake.blob.core.windows.net',
+      container: 'lake',
     });
 
     const put = aml.server
@@ -77,7 +78,7 @@ describe('AzureMlModelRegistry against the Azure ML REST specification', () => {
     expect(put.properties.modelUri).toMatch(
       new RegExp(
         `^azureml://subscriptions/${DEV.subscriptionId}/resourcegroups/mm-dev-rg/workspaces/mm-dev-mlw/datastores/` +
-          `workspaceblobstore/paths/mm-models/${modelName(keys[0]!)}/[0-9a-f]{16}\\.json$`,
+          `mm_lake/paths/registry/dev/${modelName(keys[0]!)}/[0-9a-f]{16}\\.json$`,
       ),
     );
 
@@ -193,10 +194,21 @@ describe('AzureMlModelRegistry retries, timeouts and errors', () => {
     );
   });
 
+  it('can keep artifacts in the workspace blob store instead', async () => {
+    const dev = registry({ datastore: 'workspaceblobstore' });
+    const [v] = await dev.registerMany([request(['15', 'blob'])]);
+    expect((await dev.load(v!.name))?.artifact.name).toBe(v!.name);
+    expect(aml.opened.at(-1)).toEqual({
+      name: 'workspaceblobstore',
+      accountUrl: 'https://mmmlwstore.blob.core.windows.net',
+      container: 'azureml-blobstore-1234',
+    });
+  });
+
   it('says a workspace that is not there is not found, pointing at the environment file', async () => {
     const wrong = registry({ workspace: { ...DEV, workspace: 'mm-typo-mlw' } });
     await expect(wrong.latest(modelName(['1', 'a']))).rejects.toThrow(
-      /read datastore on datastore workspaceblobstore of workspace mm-typo-mlw \(resource group mm-dev-rg\) failed: .* not found: check subscription, resource group and names in environments\/<env>\.yaml/,
+      /read datastore on datastore mm_lake of workspace mm-typo-mlw \(resource group mm-dev-rg\) failed: .* not found: check subscription, resource group and names in environments\/<env>\.yaml/,
     );
   });
 

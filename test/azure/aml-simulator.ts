@@ -65,9 +65,12 @@ export class SpecServer {
   #cert = selfSignedCertificate();
   endpoint = '';
 
-  constructor(options: { workspaces: string[]; token?: string }) {
+  readonly latencyMs: number;
+
+  constructor(options: { workspaces: string[]; token?: string; latencyMs?: number }) {
     this.workspaces = new Set(options.workspaces);
     this.token = options.token ?? 'test-token';
+    this.latencyMs = options.latencyMs ?? 0;
   }
 
   get ca(): string {
@@ -121,6 +124,8 @@ export class SpecServer {
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.endpoint);
     const text = await readBody(req);
+    // Azure Resource Manager answers in tens of milliseconds at best; benchmarks set this to see concurrency pay.
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const body = text ? (JSON.parse(text) as Json) : {};
     const route = this.#route(req.method ?? 'GET', url.pathname);
     if (!route) {

@@ -19,7 +19,7 @@ export interface Azurite {
 let counter = 0;
 
 /** Starts the Azure Storage emulator on a free port (in memory, so nothing is left behind). */
-export async function startAzurite(): Promise<Azurite> {
+export async function startAzurite(options: { memoryLimitMiB?: number } = {}): Promise<Azurite> {
   const bin = path.resolve('node_modules/.bin/azurite-blob');
   const child: ChildProcess = spawn(
     bin,
@@ -27,7 +27,7 @@ export async function startAzurite(): Promise<Azurite> {
       '--silent',
       '--inMemoryPersistence',
       '--extentMemoryLimit',
-      '256',
+      String(options.memoryLimitMiB ?? 256),
       '--blobHost',
       '127.0.0.1',
       '--blobPort',
