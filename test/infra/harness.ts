@@ -11,8 +11,9 @@ import { type InfraConfig, parseInfraConfig, rawConfigFrom } from '../../infra/c
  * Pulumi mocks that answer like Azure would: ARM-shaped ids, the computed properties the program reads
  * (endpoints, principal ids, OIDC issuer), and a record of every resource declared with its inputs.
  */
-export const SUBSCRIPTION = '6f1c7d3e-0000-4000-8000-000000000001';
-export const TENANT = '6f1c7d3e-0000-4000-8000-000000000002';
+/** Placeholder ids: the generated environment files carry the subscription, so it reads as one. */
+export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+export const TENANT = '00000000-0000-0000-0000-00000000000a';
 export const INFRA_DIR = path.resolve(import.meta.dirname, '../../infra');
 
 export interface Declared {
