@@ -105,11 +105,13 @@ export function accessPlan(refs: AccessRefs): Grant[] {
     );
     grant('training', training, WRITE, 'ws-storage', ws.storageAccountId, 'jobs write logs and outputs');
     grant('training', training, 'azureMlDataScientist', 'workspace', ws.id, 'training registers dev models');
+    grant('training', training, 'acrPull', 'registry', ws.registryId, 'cluster jobs pull the runtime image');
   } else {
     const scoring = identity(refs, 'scoring');
     grant('scoring', scoring, 'reader', 'workspace', ws.id, 'scoring lists prod model versions, read only');
     grant('scoring', scoring, WRITE, 'lake', lake.engine, 'scoring reads history and writes predictions');
     grant('scoring', scoring, WRITE, 'ws-storage', ws.storageAccountId, 'jobs write logs and outputs');
+    grant('scoring', scoring, 'acrPull', 'registry', ws.registryId, 'cluster jobs pull the runtime image');
 
     const promotion = identity(refs, 'promotion');
     grant(

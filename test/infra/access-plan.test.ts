@@ -33,6 +33,7 @@ describe('access plan', () => {
       `p-training storageBlobDataContributor ${sub}/dev/containers/lake`,
       `p-training storageBlobDataContributor ${sub}/dev/storageAccounts/mlwst`,
       `p-training azureMlDataScientist ${sub}/dev/workspaces/mlw`,
+      `p-training acrPull ${sub}/dev/registries/acr`,
     ]);
   });
 
@@ -45,6 +46,12 @@ describe('access plan', () => {
     expect(table(onWorkspace)).toEqual([
       `p-scoring reader ${sub}/prod/workspaces/mlw`,
       `p-promotion azureMlDataScientist ${sub}/prod/workspaces/mlw`,
+    ]);
+    expect(table(plan.filter((g) => g.principal === 'scoring'))).toEqual([
+      `p-scoring reader ${sub}/prod/workspaces/mlw`,
+      `p-scoring storageBlobDataContributor ${sub}/prod/containers/lake`,
+      `p-scoring storageBlobDataContributor ${sub}/prod/storageAccounts/mlwst`,
+      `p-scoring acrPull ${sub}/prod/registries/acr`,
     ]);
     expect(table(plan.filter((g) => g.principal === 'promotion'))).toEqual([
       `p-promotion azureMlDataScientist ${sub}/prod/workspaces/mlw`,
