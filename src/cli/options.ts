@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { effectiveStorage } from '../azure/cluster.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 
@@ -20,7 +21,9 @@ export function withConfigOptions(command: Command): Command {
 }
 
 export function configFrom(options: ConfigOptions): Config {
-  return loadConfig({ configPath: options.config, env: options.env });
+  const config = loadConfig({ configPath: options.config, env: options.env });
+  // On an Azure ML node the lake is mounted (MM_LAKE_ROOT): the stage computes on it as on a local folder.
+  return { ...config, storage: effectiveStorage(config.storage) };
 }
 
 /** Parses "i/N" (0-based shard i of N). */

@@ -15,6 +15,7 @@ import { createProgress } from '../util/progress.ts';
 import { RunJournal } from './journal.ts';
 import type { PartitionRecord, RunManifest } from './manifest.ts';
 import { failedShareOf, sortRecords, totalsOf } from './merge.ts';
+import { isRunId } from './runs.ts';
 import { inShard, type Shard } from './shard.ts';
 import type { TrainTask } from './worker.ts';
 
@@ -56,8 +57,6 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 export function shardLabel(shard: Shard | undefined): string {
   return shard && shard.count > 1 ? `.shard-${shard.index}-of-${shard.count}` : '';
 }
@@ -80,7 +79,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     throw new RunError('--resume and --only-failed need the run id (--run <id>) of the run to continue');
   }
   const runId = options.runId ?? newRunId();
-  if (!RUN_ID.test(runId))
+  if (!isRunId(runId))
     throw new RunError(`run id '${runId}' may only hold letters, digits, '.', '_' and '-'`);
   const runDir = path.join(options.runsDir, runId);
   const journal = new RunJournal(runDir, shardLabel(shard));

@@ -1,9 +1,45 @@
-import { Command } from 'commander';
-import { StageError } from '../exit.ts';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { formatReport, prepare } from '../../data/index.ts';
+import { defaultProgressMode } from '../../util/progress.ts';
+import { layoutFor } from '../lake.ts';
+import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 
-// Placeholder until the 'prepare' stage lands; fails loudly rather than pretending.
+interface PrepareFlags extends ConfigOptions {
+  out?: string;
+  report?: string;
+}
+
 export function prepareCommand(): Command {
-  return new Command('prepare').description('(not built yet)').action(() => {
-    throw new StageError("the 'prepare' stage is not built yet", 3);
-  });
+  return withConfigOptions(
+    new Command('prepare')
+      .description(
+        'validate the dataset and write the prepared Parquet lake (hash buckets, catalog, meta, validation report)',
+      )
+      // Bad flags become a CommanderError (exit code 2 in runCli) instead of a process.exit from commander.
+      .exitOverride(),
+  )
+    .addOption(new Option('--out <dir>', 'prepared folder (default: <storage root>/prepared)'))
+    .addOption(
+      new Option(
+        '--report <file>',
+        'validation report; outside the prepared folder it is also written on failure',
+      ),
+    )
+    .action(async (flags: PrepareFlags) => {
+      const config = configFrom(flags);
+      const outDir = path.resolve(flags.out ?? layoutFor(config).prepared);
+      const result = await prepare(config, {
+        outDir,
+        reportPath: flags.report,
+        progress: defaultProgressMode(),
+      });
+      const { meta } = result;
+      process.stdout.write(
+        `${formatReport(result.report)}\n` +
+          `prepared ${meta.rows.prepared} rows of ${meta.partitions.ok} partitions into ${outDir} ` +
+          `(${meta.buckets} bucket(s), fingerprint ${meta.dataFingerprint}) in ${result.seconds.toFixed(1)} s\n` +
+          `report: ${result.reportPath}\n`,
+      );
+    });
 }

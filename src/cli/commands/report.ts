@@ -5,6 +5,7 @@ import { ReportInputError } from '../../report/schemas.ts';
 import { writeReport } from '../../report/write.ts';
 import { EXIT, StageError } from '../exit.ts';
 import { workingRoot } from '../lake.ts';
+import { pullFromLake, pushToLake } from '../lake-sync.ts';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 
 interface ReportOptions extends ConfigOptions {
@@ -36,6 +37,11 @@ export function reportCommand(): Command {
     .addOption(new Option('-p, --partition <modelName...>', 'partitions (model names) to chart first'))
     .action(async (options: ReportOptions) => {
       const config = configFrom(options);
+      if (config.storage.kind === 'azure') {
+        if (!options.run)
+          throw new StageError('with the lake in Azure, name the run to report on: --run <id>');
+        await pullFromLake(config, [`runs/${options.run}`, 'prepared', 'predictions']);
+      }
       const root = path.resolve(workingRoot(config));
       try {
         const runDir = resolveRunDir(root, options.run);
@@ -50,6 +56,7 @@ export function reportCommand(): Command {
         });
         for (const warning of result.warnings) process.stderr.write(`mm report: ${warning}\n`);
         process.stdout.write(`${result.path}\n`);
+        await pushToLake(config, ['reports']);
       } catch (error) {
         if (error instanceof ReportInputError) throw new StageError(error.message, EXIT.badInput);
         throw error;

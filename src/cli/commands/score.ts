@@ -1,5 +1,8 @@
 import { Command, Option } from 'commander';
+import type { Config } from '../../config/schema.ts';
+import { newRunId } from '../../engine/run.ts';
 import { scoreRun } from '../../scoring/score.ts';
+import { runOnCluster, runsOnCluster } from '../cluster.ts';
 import { EXIT, StageError } from '../exit.ts';
 import { layoutFor } from '../lake.ts';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
@@ -24,6 +27,12 @@ export function scoreCommand(): Command {
     .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(Number))
     .action(async (options: ScoreOptions) => {
       const config = configFrom(options);
+      if (runsOnCluster(config)) {
+        const runId = options.run ?? newRunId();
+        await runOnCluster('score', { config, configPath: options.config, env: options.env, runId });
+        await refreshSynapse(config);
+        return;
+      }
       const layout = layoutFor(config);
       const result = await scoreRun({
         config,
@@ -49,4 +58,21 @@ export function scoreCommand(): Command {
         );
       }
     });
+}
+
+/** Exposes the lake's predictions through the Synapse serverless view Power BI reads, when one is configured. */
+async function refreshSynapse(config: Config): Promise<void> {
+  if (!config.synapse || config.storage.kind !== 'azure') return;
+  const { refreshPredictionsView } = await import('../../azure/synapse.ts');
+  const { dfsUrl } = await import('../../azure/synapse-sql.ts');
+  await refreshPredictionsView({
+    server: config.synapse.server,
+    database: config.synapse.database,
+    lakeUrl: dfsUrl(config.storage.accountUrl, config.storage.container),
+    partitionBy: config.dataset.partitionBy,
+    timeColumn: config.dataset.time,
+  });
+  console.log(
+    `Synapse view refreshed: ${config.synapse.server}/${config.synapse.database} dbo.latest_predictions`,
+  );
 }

@@ -1,0 +1,43 @@
+import type { Config } from '../config/schema.ts';
+import { EXIT, StageError } from './exit.ts';
+
+/**
+ * A stage runs on the Azure ML cluster when its environment keeps the lake in Azure and names a cluster: the
+ * pipeline agent only submits and follows the job. On a cluster node the lake is mounted, `configFrom` has turned
+ * the storage local, and the same command trains or scores right there.
+ */
+export function runsOnCluster(config: Config): boolean {
+  return config.storage.kind === 'azure' && config.compute !== undefined;
+}
+
+export interface ClusterRun {
+  config: Config;
+  configPath: string;
+  env: string;
+  runId: string;
+}
+
+/** Submits one stage's job and follows it to the end; a job that does not complete fails the step. */
+export async function runOnCluster(
+  stage: 'train' | 'train-merge' | 'score',
+  run: ClusterRun,
+  extra: { shards?: number } = {},
+): Promise<void> {
+  // The SDK costs a second to import: only steps that really go to Azure pay it.
+  const { runStageOnCluster } = await import('../azure/cluster-run.ts');
+  const result = await runStageOnCluster({
+    ...run,
+    stage,
+    ...extra,
+    wait: {
+      onStatus: (e) =>
+        process.stderr.write(`${e.job}: ${e.status} after ${Math.round(e.elapsedSeconds)} s\n`),
+    },
+  });
+  if (result.status !== 'Completed') {
+    throw new StageError(
+      `the ${stage} job ${result.job.name} ended ${result.status}; see it in Azure ML studio`,
+      EXIT.runFailed,
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { blobStoreFor } from '../storage/factory.ts';
+import { workingRoot } from '../storage/layout.ts';
+
+/**
+ * Stages that run on the pipeline agent (evaluate-and-promote, report) compute in the local cache of the lake:
+ * `pull` brings the prefixes they read down from ADLS, `push` sends what they wrote back. With local storage the
+ * cache IS the lake and both are no-ops.
+ */
+export async function pullFromLake(config: Config, prefixes: readonly string[]): Promise<void> {
+  if (config.storage.kind !== 'azure') return;
+  const store = blobStoreFor(config);
+  for (const prefix of prefixes) {
+    const count = await store.downloadDir(prefix, path.join(workingRoot(config), prefix));
+    process.stderr.write(`lake: ${count} file(s) of ${prefix} from ${store.location}\n`);
+  }
+}
+
+export async function pushToLake(config: Config, prefixes: readonly string[]): Promise<void> {
+  if (config.storage.kind !== 'azure') return;
+  const store = blobStoreFor(config);
+  for (const prefix of prefixes) {
+    const count = await store.uploadDir(path.join(workingRoot(config), prefix), prefix);
+    process.stderr.write(`lake: ${count} file(s) of ${prefix} to ${store.location}\n`);
+  }
+}
