@@ -152,8 +152,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
         applicationInsights: insights.id,
         containerRegistry: registry.id,
         systemDatastoresAuthMode: 'identity',
+        // Private setups put compute in the stack's own subnet (customer VNet), hence no AML managed network.
         publicNetworkAccess: publicAccess,
-        managedNetwork: isPrivate ? { isolationMode: 'AllowOnlyApprovedOutbound' } : undefined,
         tags,
       },
       parent,

@@ -146,7 +146,7 @@ export class Synapse extends pulumi.ComponentResource {
     this.principalId = systemPrincipal(workspace.identity, `Synapse workspace ${args.names.synapse}`);
     this.serverlessSqlEndpoint = workspace.connectivityEndpoints.apply((endpoints) => {
       const sql = endpoints?.sqlOnDemand;
-      if (!sql) return `${args.names.synapse}-ondemand.sql.azuresynapse.net`;
+      if (!sql) throw new Error(`Synapse workspace ${args.names.synapse} reports no serverless SQL endpoint`);
       return sql;
     });
     this.registerOutputs({

@@ -120,10 +120,9 @@ describe('MlWorkspace', () => {
 
   it('with private links: everything private, a Premium registry, and endpoints for each service', () => {
     const ws = named('azure-native:machinelearningservices:Workspace', 'workspaceName', 'mm-prod-mlw');
-    expect(ws.inputs).toMatchObject({
-      publicNetworkAccess: 'Disabled',
-      managedNetwork: { isolationMode: 'AllowOnlyApprovedOutbound' },
-    });
+    expect(ws.inputs).toMatchObject({ publicNetworkAccess: 'Disabled' });
+    // Compute sits in the stack's own subnet instead of an AML managed network.
+    expect(ws.inputs.managedNetwork).toBeUndefined();
     expect(
       named('azure-native:containerregistry:Registry', 'registryName', 'mmprodacr').inputs,
     ).toMatchObject({
