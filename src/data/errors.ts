@@ -1,0 +1,19 @@
+/**
+ * A problem with the input data: each entry of `problems` names what is wrong and where (column, rows,
+ * example values or partition keys). Raised before anything is written, so a failed prepare loses nothing.
+ */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  /** The headline: what failed validation. */
+  readonly what: string;
+  readonly problems: readonly string[];
+  /** The machine-readable report, when validation got far enough to build one. */
+  readonly report: unknown;
+
+  constructor(what: string, problems: readonly string[], report?: unknown) {
+    super(`${what}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.what = what;
+    this.problems = problems;
+    this.report = report;
+  }
+}
