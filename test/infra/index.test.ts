@@ -1,7 +1,13 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import program from '../../infra/index.ts';
-import { installMocks, resolve, settle } from './harness.ts';
+import { INFRA_DIR, installMocks, resolve, settle } from './harness.ts';
 
 /** Config as the Pulumi engine hands it to the program: flat keys, every value text. */
 const devConfig = {
@@ -54,5 +60,24 @@ describe('the program entry point (infra/index.ts)', () => {
     );
     await settle();
     expect(rec.declared).toEqual([]);
+  });
+
+  it('is loaded by Node itself, the way Pulumi imports it with typescript: false (no ts-node, no build)', async () => {
+    const project = parse(readFileSync(path.join(INFRA_DIR, 'Pulumi.yaml'), 'utf8')) as {
+      runtime: { name: string; options: Record<string, unknown> };
+      main: string;
+    };
+    expect(project.runtime).toEqual({
+      name: 'nodejs',
+      options: { typescript: false, packagemanager: 'npm' },
+    });
+    const main = path.join(INFRA_DIR, project.main);
+    expect(existsSync(main)).toBe(true);
+    // A fresh Node process, outside vitest's transforms: native type stripping must accept every infra file.
+    const probe = `const m = await import(${JSON.stringify(pathToFileURL(main).href)}); console.log(typeof m.default);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe], {
+      cwd: INFRA_DIR,
+    });
+    expect(stdout.trim()).toBe('function');
   });
 });
