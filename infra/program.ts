@@ -121,6 +121,14 @@ export function buildStack(config: InfraConfig): BuiltStack {
         names,
         lake: { accountId: lake.accountId, dfsEndpoint: lake.dfsEndpoint },
         ...config.synapse,
+        // Scoring refreshes the predictions view after each run, so the scoring identity administers SQL.
+        sqlAdmin: roles.includes('scoring')
+          ? {
+              login: names.identity('scoring'),
+              clientId: identities.get('scoring').clientId,
+              tenantId: client.tenantId,
+            }
+          : undefined,
         privateLinks,
       })
     : undefined;

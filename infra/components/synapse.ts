@@ -24,6 +24,11 @@ export interface SynapseArgs extends PlacementArgs {
   dedicatedSqlPool?: { sku: string };
   firewall: readonly FirewallRule[];
   adminObjectId?: string;
+  /**
+   * The SQL Active Directory admin (serverless and dedicated pools): the identity that creates and refreshes the
+   * predictions view after each scoring run. For a managed identity the SID is its client (application) id.
+   */
+  sqlAdmin?: { login: pulumi.Input<string>; clientId: pulumi.Input<string>; tenantId: pulumi.Input<string> };
   privateLinks?: PrivateLinkArgs;
 }
 
@@ -71,6 +76,21 @@ export class Synapse extends pulumi.ComponentResource {
       },
       parent,
     );
+
+    if (args.sqlAdmin) {
+      new synapse.WorkspaceAadAdmin(
+        `${name}-sql-admin`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          workspaceName: workspace.name,
+          administratorType: 'ActiveDirectory',
+          login: args.sqlAdmin.login,
+          sid: args.sqlAdmin.clientId,
+          tenantId: args.sqlAdmin.tenantId,
+        },
+        parent,
+      );
+    }
 
     if (!isPrivate) {
       for (const rule of args.firewall) {

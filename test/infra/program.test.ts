@@ -91,6 +91,13 @@ describe('the infrastructure program', () => {
       (a) => a.inputs.principalId === promotion.state.principalId,
     );
     expect(promotionGrants.map((a) => a.inputs.scope)).toEqual(expect.arrayContaining([DEV_WS, DEV_LAKE]));
+    const scoring = rec.one(
+      'azure-native:managedidentity:UserAssignedIdentity',
+      (d) => d.inputs.resourceName === 'mm-prod-id-scoring',
+    );
+    expect(rec.one('azure-native:synapse:WorkspaceAadAdmin').inputs).toMatchObject({
+      sid: scoring.state.clientId,
+    });
     // The scoring pods' service account is federated to the scoring identity through the cluster's OIDC issuer.
     const fic = rec.one('azure-native:managedidentity:FederatedIdentityCredential');
     expect(fic.inputs).toMatchObject({

@@ -24,7 +24,14 @@ describe('Synapse', () => {
 
   beforeAll(async () => {
     rec = await installMocks({ stack: 'prod' });
-    syn = new Synapse('syn', base);
+    syn = new Synapse('syn', {
+      ...base,
+      sqlAdmin: {
+        login: 'mm-prod-id-scoring',
+        clientId: '0c0c0c0c-0000-4000-8000-000000000000',
+        tenantId: 't',
+      },
+    });
     new Synapse('dw', { ...base, names: resourceNames('dw', 'prod'), dedicatedSqlPool: { sku: 'DW100c' } });
     new Synapse('private', {
       ...base,
@@ -56,6 +63,20 @@ describe('Synapse', () => {
     expect(inputs.sqlAdministratorLogin).toBeUndefined();
     expect(inputs.sqlAdministratorLoginPassword).toBeUndefined();
     expect(inputs.cspWorkspaceAdminProperties).toEqual({ initialWorkspaceAdminObjectId: base.adminObjectId });
+  });
+
+  it('makes the scoring identity SQL admin (by client id) so it can refresh the predictions view', () => {
+    const admins = rec.of('azure-native:synapse:WorkspaceAadAdmin');
+    expect(admins.map((a) => a.inputs)).toEqual([
+      {
+        resourceGroupName: 'mm-dev-rg',
+        workspaceName: 'mm-prod-syn',
+        administratorType: 'ActiveDirectory',
+        login: 'mm-prod-id-scoring',
+        sid: '0c0c0c0c-0000-4000-8000-000000000000',
+        tenantId: 't',
+      },
+    ]);
   });
 
   it('has a Spark pool that pauses itself after the idle delay', () => {
