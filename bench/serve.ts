@@ -4,7 +4,8 @@
  * process drives it with autocannon and samples the child's resident memory from /proc.
  *   warm: requests spread over a warm set of partitions that all fit in the cache -> latency, throughput
  *   cold: requests walk all N partitions in order through a smaller cache -> every request loads its model
- * Run: node bench/serve.ts [models=10000] [seconds=10] [connections=10]
+ * Run: node bench/serve.ts [models=10000] [seconds=10] [connections=4,10]  (warm runs once per connection count;
+ *   cold uses the last)
  * Profile the server: MM_BENCH_CPU_PROF=/tmp/prof node bench/serve.ts
  */
 import { fork } from 'node:child_process';
@@ -124,7 +125,8 @@ const fmt = (r: AutocannonResult) =>
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10_000);
   const seconds = Number(process.argv[3] ?? 10);
-  const connections = Number(process.argv[4] ?? 10);
+  const connectionCounts = (process.argv[4] ?? '4,10').split(',').map(Number);
+  const connections = connectionCounts.at(-1)!;
   const root = await mkdtemp(path.join(os.tmpdir(), 'mm-bench-serve-'));
   try {
     let started = performance.now();
@@ -154,17 +156,19 @@ async function main(): Promise<void> {
       for (let i = 0; i < warmSet; i += 50) {
         await Promise.all(Array.from({ length: Math.min(50, warmSet - i) }, (_, k) => load1(url, i + k)));
       }
-      let k = 0;
-      const cpu = await cpuSeconds(pid);
-      const warm = await load(url, seconds, connections, () => (k++ * 7919) % warmSet);
-      const perRequest = ((await cpuSeconds(pid)) - cpu) / warm.requests.total;
-      console.log(`warm (${warmSet} cached models, ${connections} connections, ${seconds} s): ${fmt(warm)}`);
-      console.log(
-        `  server CPU ${(perRequest * 1e6).toFixed(0)} µs per request (${(1 / perRequest).toFixed(0)} req/s per core)`,
-      );
+      for (const c of connectionCounts) {
+        let k = 0;
+        const cpu = await cpuSeconds(pid);
+        const warm = await load(url, seconds, c, () => (k++ * 7919) % warmSet);
+        const perRequest = ((await cpuSeconds(pid)) - cpu) / warm.requests.total;
+        console.log(`warm (${warmSet} cached models, ${c} connections, ${seconds} s): ${fmt(warm)}`);
+        console.log(
+          `  server CPU ${(perRequest * 1e6).toFixed(0)} µs per request (${(1 / perRequest).toFixed(0)} req/s per core)`,
+        );
+      }
       const hits = await metric(url, 'mm_serve_model_cache_hits_total');
       const misses = await metric(url, 'mm_serve_model_cache_misses_total');
-      console.log(`  cache hits ${hits}, misses ${misses} (the ${warmSet} warm-up loads)`);
+      console.log(`  cache hits ${hits}, misses ${misses} (the misses are the ${warmSet} warm-up loads)`);
     });
 
     const cacheMax = Math.max(1, Math.floor(n / 20));
