@@ -16,7 +16,9 @@ const pulumiCommands = (variables: Record<string, string>) =>
     .filter((c) => /^pulumi (preview|up)\b/.test(c.command))
     .map((c) => ({
       stage: c.stage,
-      command: c.command.replace(/ --policy-pack "[^"]+"/, ' --policy-pack <pack>'),
+      command: c.command
+        .replace(/ --policy-pack "[^"]+"/, ' --policy-pack <pack>')
+        .replace(/ --policy-pack-config "[^"]+"/, ' --policy-pack-config <config>'),
     }));
 const environmentOf = (job: Job) =>
   typeof job.environment === 'string' ? job.environment : (job.environment as { name?: string })?.name;
@@ -40,11 +42,13 @@ describe('infra.yml', () => {
     expect(pulumiCommands(PULL_REQUEST)).toEqual([
       {
         stage: 'Preview',
-        command: 'pulumi preview --cwd infra --stack dev --policy-pack <pack> --non-interactive --diff',
+        command:
+          'pulumi preview --cwd infra --stack dev --policy-pack <pack> --policy-pack-config <config> --non-interactive --diff',
       },
       {
         stage: 'Preview',
-        command: 'pulumi preview --cwd infra --stack prod --policy-pack <pack> --non-interactive --diff',
+        command:
+          'pulumi preview --cwd infra --stack prod --policy-pack <pack> --policy-pack-config <config> --non-interactive --diff',
       },
     ]);
   });
@@ -58,16 +62,19 @@ describe('infra.yml', () => {
     expect(pulumiCommands(MERGE_TO_MAIN)).toEqual([
       {
         stage: 'DeployDev',
-        command: 'pulumi up --cwd infra --stack dev --policy-pack <pack> --non-interactive --diff --yes',
+        command:
+          'pulumi up --cwd infra --stack dev --policy-pack <pack> --policy-pack-config <config> --non-interactive --diff --yes',
       },
       // The prod plan, shown while dev deploys, is what approvers read before DeployProd starts.
       {
         stage: 'DeployDev',
-        command: 'pulumi preview --cwd infra --stack prod --policy-pack <pack> --non-interactive --diff',
+        command:
+          'pulumi preview --cwd infra --stack prod --policy-pack <pack> --policy-pack-config <config> --non-interactive --diff',
       },
       {
         stage: 'DeployProd',
-        command: 'pulumi up --cwd infra --stack prod --policy-pack <pack> --non-interactive --diff --yes',
+        command:
+          'pulumi up --cwd infra --stack prod --policy-pack <pack> --policy-pack-config <config> --non-interactive --diff --yes',
       },
     ]);
   });

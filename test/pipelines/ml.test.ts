@@ -48,6 +48,12 @@ describe('ml.yml', () => {
       {
         stage: 'EvaluateAndPromote',
         command:
+          'node infra/scripts/write-policy-config.ts --config configs/demo.yaml --env "${config_env:-prod}" ' +
+          '--out "$(Agent.TempDirectory)/policy-config.prod.json"',
+      },
+      {
+        stage: 'EvaluateAndPromote',
+        command:
           'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
       },
       {
@@ -62,6 +68,22 @@ describe('ml.yml', () => {
       },
     ]);
     expect(ml.variables.runId).toBe('ado-$(Build.BuildId)');
+  });
+
+  it('gives the promotion gate the thresholds the step reads: the same dataset config and environment', () => {
+    for (const params of [{}, { datasetConfig: 'configs/oj-sales.yaml', environment: 'prod' }] as const) {
+      const pipeline = expandPipeline(file, params);
+      const promote = executedSteps(pipeline, scheduled).filter((s) => s.stage === 'EvaluateAndPromote');
+      const lines = promote.flatMap((s) => s.commands);
+      const config = 'datasetConfig' in params ? params.datasetConfig : 'configs/demo.yaml';
+      const env = 'environment' in params ? params.environment : 'dev';
+      expect(lines).toContain(`config_env="${env}"`);
+      expect(lines.find((l) => l.startsWith('node infra/scripts/write-policy-config.ts'))).toContain(
+        `--config ${config}`,
+      );
+      const preview = lines.find((l) => l.startsWith('pulumi preview'))!;
+      expect(preview).toContain('--policy-pack-config "$(Agent.TempDirectory)/policy-config.prod.json"');
+    }
   });
 
   it('resumes the same training run when failed jobs are rerun', () => {
@@ -102,6 +124,8 @@ describe('ml.yml', () => {
     ]);
     const promote = stepCommands(dry).filter((c) => c.stage === 'EvaluateAndPromote');
     expect(promote.map((c) => c.command)).toEqual([
+      'node infra/scripts/write-policy-config.ts --config configs/demo.yaml --env "${config_env:-prod}" ' +
+        '--out "$(Agent.TempDirectory)/policy-config.prod.json"',
       'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(environment) --run $(runId) --dry-run',
     ]);
     const tasks = executedSteps(dry, scheduled).map((s) => s.step.task);

@@ -48,7 +48,7 @@ describe('every step of both pipelines', () => {
     );
     expect(called.length).toBeGreaterThanOrEqual(6);
     for (const { where, script } of called) {
-      expect(script, where).toMatch(/^(steps|\.azure-pipelines\/scripts)\/[\w-]+\.ts$/);
+      expect(script, where).toMatch(/^(steps|\.azure-pipelines\/scripts|infra\/scripts)\/[\w-]+\.ts$/);
       expect(existsSync(path.join(repoRoot, script)), `${where}: ${script} exists`).toBe(true);
     }
     const stepScripts = readdirSync(path.join(repoRoot, 'steps'));
