@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { effectiveStorage } from '../azure/cluster.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -35,4 +35,20 @@ export function parseShard(value: string): { index: number; count: number } {
     throw new Error(`--shard must be i/N with 0 <= i < N, got '${value}'`);
   }
   return { index, count };
+}
+
+/** Parser for options that take a whole number >= 1 (workers, shards, partitions). */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number >= 1, got '${value}'`);
+  return n;
+}
+
+/** Parser for options that take a whole number >= 0 (seeds). */
+export function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a whole number >= 0, got '${value}'`);
+  return n;
 }

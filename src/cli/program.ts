@@ -26,6 +26,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError()
     .exitOverride();
-  for (const stage of STAGES) program.addCommand(stage());
+  // addCommand does not pass exitOverride on: each stage needs it so a bad option exits 2, not 1.
+  for (const stage of STAGES) program.addCommand(stage().exitOverride());
   return program;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { EXIT, StageError } from '../exit.ts';
+import { positiveInt, wholeNumber } from '../options.ts';
 import { runCli } from '../run.ts';
 
 interface DemoOptions {
@@ -20,10 +21,10 @@ export function demoCommand(): Command {
       'Run generate, prepare, train, evaluate-and-promote, score and report locally, then print where the outputs are.',
     )
     .addOption(
-      new Option('--partitions <n>', 'store x brand series to generate').default(1000).argParser(Number),
+      new Option('--partitions <n>', 'store x brand series to generate').default(1000).argParser(positiveInt),
     )
-    .addOption(new Option('--periods <n>', 'weeks per series').default(156).argParser(Number))
-    .addOption(new Option('--seed <n>', 'random seed').default(42).argParser(Number))
+    .addOption(new Option('--periods <n>', 'weeks per series').default(156).argParser(positiveInt))
+    .addOption(new Option('--seed <n>', 'random seed').default(42).argParser(wholeNumber))
     .option('-c, --config <file>', 'dataset config of the demo data', 'configs/demo.yaml')
     .action(async (options: DemoOptions) => {
       const root = '.mm/local';

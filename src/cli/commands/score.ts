@@ -5,7 +5,7 @@ import { scoreRun } from '../../scoring/score.ts';
 import { runOnCluster, runsOnCluster } from '../cluster.ts';
 import { EXIT, StageError } from '../exit.ts';
 import { layoutFor } from '../lake.ts';
-import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
+import { type ConfigOptions, configFrom, positiveInt, withConfigOptions } from '../options.ts';
 
 interface ScoreOptions extends ConfigOptions {
   future?: string;
@@ -24,7 +24,7 @@ export function scoreCommand(): Command {
       'planned covariates for the horizon (CSV or Parquet: partition, time, features)',
     )
     .option('--run <id>', 'scoring run id (default: a new one)')
-    .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(Number))
+    .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(positiveInt))
     .action(async (options: ScoreOptions) => {
       const config = configFrom(options);
       if (runsOnCluster(config)) {

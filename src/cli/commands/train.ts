@@ -11,7 +11,7 @@ import type { ModelRegistry } from '../../registry/types.ts';
 import { runOnCluster, runsOnCluster } from '../cluster.ts';
 import { EXIT, StageError } from '../exit.ts';
 import { layoutFor } from '../lake.ts';
-import { type ConfigOptions, configFrom, parseShard, withConfigOptions } from '../options.ts';
+import { type ConfigOptions, configFrom, parseShard, positiveInt, withConfigOptions } from '../options.ts';
 
 interface TrainOptions extends ConfigOptions {
   run?: string;
@@ -33,13 +33,13 @@ export function trainCommand(): Command {
     .option('--run <id>', 'run id (default: a new one); shards of one run and --resume need it')
     .option('--resume', 'continue the run: partitions already journaled are not trained again')
     .option('--only-failed', 'retrain only the partitions the run recorded as failed')
-    .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(Number))
+    .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(positiveInt))
     .addOption(
       new Option(
         '--shards <N>',
         'split the run over N engine processes (N cluster nodes on Azure), then merge',
       )
-        .argParser(Number)
+        .argParser(positiveInt)
         .conflicts(['shard', 'merge', 'onlyFailed']),
     )
     .option('--shard <i/N>', 'train only shard i of N (0-based): what one of N machines runs', parseShard)
@@ -48,7 +48,7 @@ export function trainCommand(): Command {
         '--merge <N>',
         'merge the N shard manifests of --run into its manifest and register the models',
       )
-        .argParser(Number)
+        .argParser(positiveInt)
         .conflicts(['shard', 'resume', 'onlyFailed']),
     )
     .option('--no-register', 'do not register the models in the dev registry')
