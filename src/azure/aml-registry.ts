@@ -5,7 +5,7 @@ import type {
 import pMap from 'p-map';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { isModelName, modelName } from '../registry/naming.ts';
-import { validateRequests } from '../registry/requests.ts';
+import { indexesByName, validateRequests } from '../registry/requests.ts';
 import {
   type ModelRegistry,
   type ModelVersion,
@@ -125,12 +125,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
     validateRequests(requests);
     options.signal?.throwIfAborted();
     if (requests.length === 0) return [];
-    const byName = new Map<string, number[]>();
-    requests.forEach((request, index) => {
-      const list = byName.get(request.artifact.name) ?? [];
-      list.push(index);
-      byName.set(request.artifact.name, list);
-    });
+    const byName = indexesByName(requests);
     const results = new Array<ModelVersion>(requests.length);
     const failures: string[] = [];
     await pMap(

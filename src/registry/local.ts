@@ -14,7 +14,7 @@ import {
 } from './local-layout.ts';
 import { type HeldLock, type LockOptions, withRegistryLock } from './local-lock.ts';
 import { isModelName } from './naming.ts';
-import { validateRequests } from './requests.ts';
+import { indexesByName, validateRequests } from './requests.ts';
 import {
   type ModelRegistry,
   type ModelVersion,
@@ -85,12 +85,7 @@ export class LocalModelRegistry implements ModelRegistry {
     validateRequests(requests);
     options.signal?.throwIfAborted();
     if (requests.length === 0) return [];
-    const byName = new Map<string, number[]>();
-    requests.forEach((request, index) => {
-      const indexes = byName.get(request.artifact.name);
-      if (indexes) indexes.push(index);
-      else byName.set(request.artifact.name, [index]);
-    });
+    const byName = indexesByName(requests);
     const registeredAt = new Date().toISOString();
     const results = new Array<ModelVersion>(requests.length);
     await withRegistryLock(this.#layout.lockTarget, this.#layout.lockfile, this.#lock, async (lock) => {

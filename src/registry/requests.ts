@@ -41,3 +41,14 @@ export function validateRequests(requests: readonly RegisterRequest[]): void {
     );
   }
 }
+
+/** Request indexes by model name, in first-seen order: one model's versions are registered in request order. */
+export function indexesByName(requests: readonly RegisterRequest[]): Map<string, number[]> {
+  const byName = new Map<string, number[]>();
+  requests.forEach((request, index) => {
+    const indexes = byName.get(request.artifact.name);
+    if (indexes) indexes.push(index);
+    else byName.set(request.artifact.name, [index]);
+  });
+  return byName;
+}
