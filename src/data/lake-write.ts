@@ -9,7 +9,7 @@ import { BUCKET_FILE, bucketDir, CATALOG_FILE } from './buckets.ts';
 import type { Classification, PartitionStats } from './classify.ts';
 import { num, queryRows } from './duckdb.ts';
 import { ident, literal } from './sql.ts';
-import { featureCols, keyCols } from './typed.ts';
+import { featureCols, keyCols, keyTextCols } from './typed.ts';
 
 /** A partition with everything decided about it: its name, bucket and verdict. */
 export interface PlannedPartition {
@@ -27,24 +27,23 @@ function gridDate(frequency: Frequency): string {
   return `CAST(${EPOCH} + first + to_months(CAST(i AS INTEGER)) AS DATE)`;
 }
 
-/** Loads the partition plan into DuckDB (the table `parts`) with the appender: one row per partition. */
+/**
+ * Loads the verdicts into DuckDB with the appender and joins them to `stats`: the table `parts`, one row per
+ * partition with its native and text keys. The plan is in pid order (see `partitionStats`), and pid is the
+ * rank in key order, so sorting rows by pid then time sorts them by key then time, on integers.
+ */
 export async function loadPlan(
   connection: DuckDBConnection,
   dataset: DatasetConfig,
   plan: PlannedPartition[],
 ): Promise<void> {
-  const keys = keyCols(dataset);
-  // pid follows the plan's order, which is key order (stats come sorted by key): sorting rows by pid then
-  // time sorts them by key then time, on integers instead of strings.
   await connection.run(
-    `CREATE OR REPLACE TABLE parts (pid INTEGER, ${keys.map((k) => `${k} VARCHAR`).join(', ')}, name VARCHAR, bucket INTEGER,
-       status VARCHAR, reason VARCHAR, first INTEGER, last INTEGER, periods INTEGER, input_rows INTEGER,
-       gaps INTEGER, needs_fill BOOLEAN)`,
+    `CREATE OR REPLACE TABLE verdicts (pid INTEGER, name VARCHAR, bucket INTEGER, status VARCHAR, reason VARCHAR,
+       first INTEGER, last INTEGER, periods INTEGER, input_rows INTEGER, gaps INTEGER, needs_fill BOOLEAN)`,
   );
-  const appender = await connection.createAppender('parts');
+  const appender = await connection.createAppender('verdicts');
   for (const [pid, p] of plan.entries()) {
     appender.appendInteger(pid);
-    for (const value of p.stats.key) appender.appendVarchar(value);
     appender.appendVarchar(p.name);
     appender.appendInteger(p.bucket);
     appender.appendVarchar(p.verdict.status);
@@ -58,6 +57,10 @@ export async function loadPlan(
     appender.endRow();
   }
   appender.closeSync();
+  const keys = [...keyCols(dataset), ...keyTextCols(dataset)].map((k) => `s.${k}`).join(', ');
+  await connection.run(
+    `CREATE OR REPLACE TABLE parts AS SELECT ${keys}, v.* FROM stats s JOIN verdicts v USING (pid)`,
+  );
 }
 
 /**
@@ -91,7 +94,7 @@ export async function createCleanView(connection: DuckDBConnection, dataset: Dat
 /** The final columns, under the dataset's own names: keys come back from `parts` by pid. */
 function finalColumns(dataset: DatasetConfig): string {
   return [
-    ...dataset.partitionBy.map((c, i) => `p.k${i} AS ${ident(c)}`),
+    ...dataset.partitionBy.map((c, i) => `p.s${i} AS ${ident(c)}`),
     `s.t AS ${ident(dataset.time)}`,
     `s.y AS ${ident(dataset.target)}`,
     ...dataset.features.map((c, i) => `s.f${i} AS ${ident(c)}`),
@@ -149,9 +152,8 @@ export async function writeCatalog(
   dataset: DatasetConfig,
   dir: string,
 ): Promise<void> {
-  const keys = keyCols(dataset);
   await connection.run(`
-    COPY (SELECT name, [${keys.join(', ')}] AS key, bucket,
+    COPY (SELECT name, [${keyTextCols(dataset).join(', ')}] AS key, bucket,
                  CASE WHEN status = 'ok' THEN periods ELSE 0 END AS rows, input_rows,
                  CASE WHEN status = 'ok' THEN gaps ELSE 0 END AS filled,
                  ${EPOCH} + first AS start, ${EPOCH} + last AS "end", status, reason

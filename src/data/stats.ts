@@ -3,7 +3,7 @@ import type { DatasetConfig } from '../config/schema.ts';
 import type { TypedColumns } from './checks.ts';
 import type { PartitionStats } from './classify.ts';
 import { num, queryRows } from './duckdb.ts';
-import { featureCols, keyCols } from './typed.ts';
+import { featureCols, keyCols, keyTextCols } from './typed.ts';
 
 const DAY = (expr: string) => `CAST(${expr} - DATE '1970-01-01' AS INTEGER)`;
 
@@ -26,36 +26,44 @@ function distinctTimes(typed: Pick<TypedColumns, 'days' | 'approxPartitions'>): 
   return `bit_count(bitstring_agg(${DAY('t')}, ${min - 31}, ${max}))`;
 }
 
-/** One aggregate pass over the typed view: everything the partition rules need, per partition. */
+/**
+ * One aggregate pass over the typed view: everything the partition rules need, per partition, kept in the
+ * table `stats` (native keys for joins, text keys, and pid: the partition's rank in text-key order, which is the
+ * order rows are written in). Returned sorted by pid, so a partition's index in the result is its pid.
+ */
 export async function partitionStats(
   connection: DuckDBConnection,
   dataset: DatasetConfig,
   typed: Pick<TypedColumns, 'days' | 'approxPartitions'>,
 ): Promise<PartitionStats[]> {
   const keys = keyCols(dataset);
+  const texts = keyTextCols(dataset);
   const features = featureCols(dataset);
   const nonFiniteFeature =
     features.length > 0 ? features.map((f) => `NOT isfinite(${f})`).join(' OR ') : 'false';
-  const sql = `
-    SELECT ${keys.join(', ')},
-      count(*) AS n,
-      ${distinctTimes(typed)} AS nd,
-      ${DAY('min(t)')} AS first,
-      ${DAY('max(t)')} AS last,
-      datediff('month', min(t), max(t)) AS month_span,
-      bit_count(bit_or(CAST(1 AS INTEGER) << dayofweek(t))) AS weekdays,
-      count(*) FILTER (WHERE y IS NULL) AS y_null,
-      count(*) FILTER (WHERE NOT isfinite(y)) AS y_nonfinite,
-      count(*) FILTER (WHERE y < 0) AS y_negative,
-      ${DAY('min(t) FILTER (WHERE NOT isfinite(y))')} AS first_nonfinite,
-      ${DAY('min(t) FILTER (WHERE y < 0)')} AS first_negative,
-      min(y) FILTER (WHERE isfinite(y)) AS min_y,
-      count(*) FILTER (WHERE ${nonFiniteFeature}) AS f_nonfinite
-      ${features.map((f) => `, count(${f}) AS ${f}_n`).join('')}
-    FROM typed GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`;
-  const rows = await queryRows(connection, sql);
+  await connection.run(`
+    CREATE OR REPLACE TABLE stats AS
+    SELECT CAST(row_number() OVER (ORDER BY ${texts.join(', ')}) - 1 AS INTEGER) AS pid, *
+    FROM (
+      SELECT ${keys.join(', ')}, ${keys.map((k, i) => `CAST(${k} AS VARCHAR) AS ${texts[i]}`).join(', ')},
+        count(*) AS n,
+        ${distinctTimes(typed)} AS nd,
+        ${DAY('min(t)')} AS first,
+        ${DAY('max(t)')} AS last,
+        datediff('month', min(t), max(t)) AS month_span,
+        bit_count(bit_or(CAST(1 AS INTEGER) << dayofweek(t))) AS weekdays,
+        count(*) FILTER (WHERE y IS NULL) AS y_null,
+        count(*) FILTER (WHERE NOT isfinite(y)) AS y_nonfinite,
+        count(*) FILTER (WHERE y < 0) AS y_negative,
+        ${DAY('min(t) FILTER (WHERE NOT isfinite(y))')} AS first_nonfinite,
+        ${DAY('min(t) FILTER (WHERE y < 0)')} AS first_negative,
+        min(y) FILTER (WHERE isfinite(y)) AS min_y,
+        count(*) FILTER (WHERE ${nonFiniteFeature}) AS f_nonfinite
+        ${features.map((f) => `, count(${f}) AS ${f}_n`).join('')}
+      FROM typed GROUP BY ${keys.join(', ')})`);
+  const rows = await queryRows(connection, `SELECT * EXCLUDE (${keys.join(', ')}) FROM stats ORDER BY pid`);
   return rows.map((r) => ({
-    key: keys.map((k) => String(r[k])),
+    key: texts.map((k) => String(r[k])),
     rows: num(r.n),
     distinctTimes: num(r.nd),
     first: num(r.first),
@@ -79,25 +87,21 @@ export async function addDuplicateExamples(
   dataset: DatasetConfig,
   stats: PartitionStats[],
 ): Promise<void> {
-  const flagged = stats.filter((s) => s.rows > s.distinctTimes);
+  const flagged = stats.flatMap((s, pid) => (s.rows > s.distinctTimes ? [pid] : [])).slice(0, 10_000);
   if (flagged.length === 0) return;
-  const keys = keyCols(dataset);
-  const byKey = new Map(flagged.map((s) => [JSON.stringify(s.key), s]));
-  // The join keeps the scan to flagged partitions' rows; arg_min picks the earliest repeated date per partition.
-  const values = flagged
-    .slice(0, 10_000)
-    .map((s) => `(${s.key.map((k) => `'${k.replaceAll("'", "''")}'`).join(', ')})`)
-    .join(', ');
+  const on = keyCols(dataset)
+    .map((k) => `d.${k} = s.${k}`)
+    .join(' AND ');
+  // The join keeps the scan to flagged partitions' rows; arg_min picks the count of the earliest repeated date.
   const rows = await queryRows(
     connection,
-    `WITH flagged(${keys.join(', ')}) AS (VALUES ${values}),
-          dup AS (SELECT ${keys.map((k) => `d.${k}`).join(', ')}, d.t, count(*) AS c
-                    FROM typed d JOIN flagged USING (${keys.join(', ')})
+    `WITH dup AS (SELECT s.pid, d.t, count(*) AS c
+                    FROM typed d JOIN (SELECT * FROM stats WHERE pid IN (${flagged.join(', ')})) s ON ${on}
                    GROUP BY ALL HAVING count(*) > 1)
-     SELECT ${keys.join(', ')}, ${DAY('min(t)')} AS day, arg_min(c, t) AS c FROM dup GROUP BY ALL`,
+     SELECT pid, ${DAY('min(t)')} AS day, arg_min(c, t) AS c FROM dup GROUP BY pid`,
   );
   for (const r of rows) {
-    const s = byKey.get(JSON.stringify(keys.map((k) => String(r[k]))));
+    const s = stats[num(r.pid)];
     if (s) s.firstDuplicate = { day: num(r.day), count: num(r.c) };
   }
 }

@@ -3,11 +3,16 @@ import type { DatasetConfig, Frequency } from '../config/schema.ts';
 import type { TypedColumns } from './checks.ts';
 
 /**
- * Internal column names of the typed view: k0..kn (keys, VARCHAR), t (DATE), y (target), f0..fm (features).
+ * Internal column names of the typed view: k0..kn (keys, in their own type), t (DATE), y (target), f0..fm
+ * (features). The table `stats` adds s0..sn: the keys as text, which is how they are reported and written.
  * Positional names keep the SQL independent of user column names, which may clash with anything.
  */
 export function keyCols(dataset: Pick<DatasetConfig, 'partitionBy'>): string[] {
   return dataset.partitionBy.map((_, i) => `k${i}`);
+}
+
+export function keyTextCols(dataset: Pick<DatasetConfig, 'partitionBy'>): string[] {
+  return dataset.partitionBy.map((_, i) => `s${i}`);
 }
 
 export function featureCols(dataset: Pick<DatasetConfig, 'features'>): string[] {
