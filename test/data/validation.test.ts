@@ -225,6 +225,16 @@ describe('partition-level problems exclude the partition and the others go on', 
       expect(bad).toMatchObject({ status: c.status, reason: c.message, rows: 0 });
       expect((await readMeta(out)).partitions).toEqual({ total: 21, ok: 20, excluded: 1 });
     });
+
+    it(`${c.name}: with no failures allowed, fails naming the partition and writes nothing`, async () => {
+      const dir = await tempDir();
+      const csv = await writeCsv(path.join(dir, 'data.csv'), HEADER, withGoodPartitions(c.rows));
+      const error = await rejects(dir, configFor(csv, { engine: { maxFailedShare: 0 } }));
+      expect(error.message).toContain(
+        '1 of 21 partitions (4.8 %) failed validation, above engine.maxFailedShare 0.0 %',
+      );
+      expect(error.problems).toEqual([`partition Store="9", Brand="bad": ${c.message}`]);
+    });
   }
 
   it('fails the whole prepare when the excluded share passes engine.maxFailedShare, keeping the previous data', async () => {
