@@ -110,7 +110,7 @@ function liftCharts(data: ReportData, s: Summary): ChartSpec[] {
   const threshold = fmtPct(s.meaningfulLift);
   const shares = {
     id: 'beats-baseline',
-    title: 'Does the model beat the naive baseline?',
+    title: 'Does the model beat the baseline?',
     caption:
       `Of ${s.compared} partitions, the chosen model beats its baseline's holdout WAPE in ${fmtPct(s.beatShare)}, ` +
       `by at least ${threshold} in ${fmtPct(s.liftShares.meaningful)}. The model was selected on this holdout, ` +

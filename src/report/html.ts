@@ -62,16 +62,19 @@ export function verdict(s: Summary): { tone: 'good' | 'mixed' | 'bad'; text: str
   const t = fmtPct(s.meaningfulLift);
   if (s.compared === 0)
     return { tone: 'bad', text: 'No partition has both a model and a baseline score on the holdout.' };
-  const lift = `median improvement over the naive baseline ${fmtNum(s.medianLift * 100, 1)} %`;
+  const lift = `median improvement over the baseline ${fmtNum(s.medianLift * 100, 1)} %`;
   const share = `${fmtPct(s.liftShares.meaningful)} of partitions improve on it by at least ${t}`;
   if (s.liftShares.meaningful < 0.2) {
     return {
       tone: 'bad',
-      text: `Nothing beats the naive baseline meaningfully: only ${share}; ${lift}. Treat these forecasts as no better than naive.`,
+      text: `Nothing beats the baseline (naive or historical mean) meaningfully: only ${share}; ${lift}. Treat these forecasts as no better than the baseline.`,
     };
   }
   if (s.liftShares.meaningful >= 0.5 && s.medianLift >= s.meaningfulLift) {
-    return { tone: 'good', text: `The models beat the naive baseline: ${share}; ${lift}.` };
+    return {
+      tone: 'good',
+      text: `The models beat the baseline (the better of naive and the historical mean): ${share}; ${lift}.`,
+    };
   }
   return { tone: 'mixed', text: `Mixed: ${share}; ${lift}.` };
 }
@@ -154,7 +157,7 @@ ${tile('Duration', formatDuration(s.durationMs), `run ${data.runId}`)}
 </section>
 <p class="verdict ${v.tone}" id="verdict">${esc(v.text)}</p>
 ${warnings}
-<h2>Accuracy next to the naive baseline</h2>
+<h2>Accuracy next to the baseline (naive or historical mean)</h2>
 <div class="grid">${accuracy}</div>
 <h2>Promotion</h2>
 ${promotion}

@@ -172,7 +172,9 @@ export function pickCharted(
   const ranked = comparisons
     .filter((c) => !Number.isNaN(c.model.wape))
     .sort((a, b) => a.model.wape - b.model.wape || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const c of ranked.slice(0, options.best)) if (!picked.has(c.name)) picked.set(c.name, 'best');
+  // A holdout of all zeros scores a perfect 0 against an undefined baseline: it says nothing, so it is never "best".
+  const informative = ranked.filter((c) => Number.isFinite(c.base.wape));
+  for (const c of informative.slice(0, options.best)) if (!picked.has(c.name)) picked.set(c.name, 'best');
   const worst = ranked.slice(Math.max(0, ranked.length - options.worst)).reverse();
   for (const c of worst) if (!picked.has(c.name)) picked.set(c.name, 'worst');
   return [...picked].map(([name, role]) => ({ name, role }));

@@ -31,12 +31,12 @@ describe('verdict', () => {
       liftShares: { meaningful, marginal: 0, 'no-better': 0, 'is-baseline': 1 - meaningful },
     }) as Summary;
 
-  it('says plainly when nothing beats the naive baseline', () => {
+  it('says plainly when nothing beats the baseline', () => {
     const v = verdict(summary(0.03, 0.01));
     expect(v.tone).toBe('bad');
     expect(v.text).toBe(
-      'Nothing beats the naive baseline meaningfully: only 3 % of partitions improve on it by at least 5 %; ' +
-        'median improvement over the naive baseline 1.0 %. Treat these forecasts as no better than naive.',
+      'Nothing beats the baseline (naive or historical mean) meaningfully: only 3 % of partitions improve on it by at least 5 %; ' +
+        'median improvement over the baseline 1.0 %. Treat these forecasts as no better than the baseline.',
     );
   });
 

@@ -140,6 +140,16 @@ describe('pickCharted', () => {
     ]);
   });
 
+  it('never calls an all-zero holdout (perfect score, undefined baseline) one of the best', () => {
+    const zero = {
+      ...compare(record())!,
+      name: 'zeros',
+      model: { wape: 0, mase: 0 },
+      base: { wape: Infinity, mase: 0 },
+    };
+    expect(pickCharted([...cs, zero], { best: 1, worst: 0 })).toEqual([{ name: 'p1', role: 'best' }]);
+  });
+
   it('does not chart a partition twice when best and worst overlap', () => {
     expect(pickCharted(cs.slice(0, 2), { best: 3, worst: 3 }).map((p) => p.name)).toEqual(['p1', 'p0']);
   });

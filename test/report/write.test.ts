@@ -60,7 +60,7 @@ describe('writeReport', () => {
     expect(text).toContain('Promoted 5 of 9 decided');
     expect(text).toContain('Duration 2 min 5 s');
     expect(text).toContain(
-      'The models beat the naive baseline: 86 % of partitions improve on it by at least 5 %',
+      'The models beat the baseline (the better of naive and the historical mean): 86 % of partitions improve on it by at least 5 %',
     );
     expect(text).toContain('ValidationError: target has 3 negative values in S8/failed');
   });
@@ -71,12 +71,12 @@ describe('writeReport', () => {
     expect(html).toContain('Brand=<bdi>O&#39;Brien &amp; &quot;Sons&quot; \u202Eexe.txt 日本🚀</bdi>');
   });
 
-  it('makes a noise run read as no better than naive', async () => {
+  it('makes a noise run read as no better than the baseline', async () => {
     const root = tempRoot();
     const noise = writeRun(root, 'noise', noiseSpecs(12));
     const page = readFileSync((await writeReport({ runDir: noise.runDir, root })).path, 'utf8');
     expect(page).toContain(
-      '<p class="verdict bad" id="verdict">Nothing beats the naive baseline meaningfully',
+      '<p class="verdict bad" id="verdict">Nothing beats the baseline (naive or historical mean) meaningfully',
     );
     expect(page).toContain('Beats baseline by ≥ 5 %</div><div class="value">0 %</div>');
   });

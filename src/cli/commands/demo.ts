@@ -44,7 +44,7 @@ export function demoCommand(): Command {
           'W',
           '--out',
           raw,
-          '--future-periods',
+          '--future',
           '8',
         ],
         ['prepare', ...common],
