@@ -104,6 +104,7 @@ async function examplesOf(
   check: BadValueCheck,
 ): Promise<{ row: number; value: string | null }[]> {
   // One thread so row_number() follows the file's order and the row numbers point at the right lines.
+  const [setting] = await queryRows(connection, "SELECT current_setting('threads') AS threads");
   await connection.run('SET threads = 1');
   try {
     const rows = await queryRows(
@@ -113,7 +114,7 @@ async function examplesOf(
     );
     return rows.map((r) => ({ row: num(r.rn), value: r.v === null ? null : String(r.v) }));
   } finally {
-    await connection.run('RESET threads');
+    await connection.run(`SET threads = ${num(setting?.threads)}`);
   }
 }
 

@@ -124,6 +124,7 @@ export async function writeBuckets(
       `COPY (SELECT ${finalColumns(dataset)} FROM ${from} s JOIN parts p USING (pid) ORDER BY s.pid, s.t)
          TO ${target(b)} (FORMAT parquet, COMPRESSION zstd)`,
     );
+  if (buckets.length === 0) return;
   if (buckets.length === 1) {
     const only = buckets[0]!;
     await mkdir(path.join(dir, bucketDir(only)), { recursive: true });

@@ -122,6 +122,64 @@ function summarise(report: ValidationReport, planned: PlannedPartition[], config
   report.excludedShare = report.excluded.length / Math.max(planned.length, 1);
 }
 
+interface LakeInput {
+  connection: DuckDBConnection;
+  config: Config;
+  planned: PlannedPartition[];
+  buckets: number;
+  report: ValidationReport;
+  outDir: string;
+  /** Set when the report belongs inside the prepared folder. */
+  reportInside: string | null;
+  progress: ProgressOptions['mode'];
+}
+
+/** Writes the whole prepared folder in a temporary sibling and swaps it in; returns the meta and when the buckets were done. */
+async function writeLake(input: LakeInput): Promise<{ meta: PreparedMeta; written: number }> {
+  const { connection, config, planned, report } = input;
+  const dataset = config.dataset;
+  const valid = planned.filter((p) => p.verdict.status === 'ok');
+  const okBuckets = [...new Set(valid.map((p) => p.bucket))].sort((a, b) => a - b);
+  const expected = valid.reduce((n, p) => n + p.verdict.periods, 0);
+  await loadPlan(connection, dataset, planned);
+  await createCleanView(connection, dataset);
+  const progress = createProgress({ label: 'prepare', total: okBuckets.length, mode: input.progress });
+  let written = 0;
+  try {
+    const meta = await replaceDirAtomically(input.outDir, async (tmp) => {
+      await writeBuckets(connection, dataset, tmp, okBuckets, progress);
+      written = performance.now();
+      await writeCatalog(connection, dataset, tmp);
+      const print = await fingerprint(connection, dataset, tmp, okBuckets);
+      if (print.rows !== expected) {
+        throw new Error(
+          `prepared ${print.rows} rows but planned ${expected}; the prepared data was not replaced`,
+        );
+      }
+      const meta: PreparedMeta = {
+        schemaVersion: 1,
+        partitionBy: dataset.partitionBy,
+        time: dataset.time,
+        target: dataset.target,
+        features: dataset.features,
+        frequency: dataset.frequency,
+        buckets: input.buckets,
+        dataFingerprint: print.fingerprint,
+        source: dataset.path,
+        createdAt: new Date().toISOString(),
+        partitions: report.partitions,
+        rows: { input: report.rows, prepared: print.rows, filled: report.filled.periods },
+      };
+      await writeJsonAtomic(path.join(tmp, META_FILE), meta);
+      if (input.reportInside) await writeJsonAtomic(path.join(tmp, input.reportInside), report);
+      return meta;
+    });
+    return { meta, written };
+  } finally {
+    progress.stop();
+  }
+}
+
 /**
  * Validates the configured dataset and writes the prepared lake to `outDir` (buckets, catalog, meta, report),
  * replacing any previous one only when everything succeeded. Dataset-level problems, or too many excluded
@@ -135,16 +193,16 @@ export async function prepare(config: Config, options: PrepareOptions): Promise<
   }
   const outDir = path.resolve(options.outDir);
   const reportPath = path.resolve(options.reportPath ?? path.join(outDir, REPORT_FILE));
-  const reportInside = isInside(outDir, reportPath);
+  const reportInside = isInside(outDir, reportPath) ? path.relative(outDir, reportPath) : null;
   const report = emptyReport(dataset.path, config.engine.maxFailedShare);
   const tempDirectory = path.join(os.tmpdir(), `mm-duckdb-${process.pid}-${randomBytes(4).toString('hex')}`);
   const duck = await openDuck({ threads: options.threads, memoryLimit: options.memoryLimit, tempDirectory });
   const connection = duck.connection;
   try {
     let planned: PlannedPartition[];
-    let bucketCount: number;
+    let buckets: number;
     try {
-      ({ planned, buckets: bucketCount } = await plan(connection, config, report, options.buckets));
+      ({ planned, buckets } = await plan(connection, config, report, options.buckets));
       summarise(report, planned, config);
       if (report.excludedShare > config.engine.maxFailedShare) {
         report.failure = `${report.partitions.excluded} of ${report.partitions.total} partitions (${share(report.partitions.excluded, report.partitions.total)}) failed validation, above engine.maxFailedShare ${share(config.engine.maxFailedShare, 1)}`;
@@ -163,47 +221,16 @@ export async function prepare(config: Config, options: PrepareOptions): Promise<
     }
     const validated = performance.now();
     report.passed = true;
-    const okBuckets = [
-      ...new Set(planned.filter((p) => p.verdict.status === 'ok').map((p) => p.bucket)),
-    ].sort((a, b) => a - b);
-    await loadPlan(connection, dataset, planned);
-    await createCleanView(connection, dataset);
-    const progress = createProgress({
-      label: 'prepare',
-      total: okBuckets.length,
-      mode: options.progress ?? 'silent',
+    const { meta, written } = await writeLake({
+      connection,
+      config,
+      planned,
+      buckets,
+      report,
+      outDir,
+      reportInside,
+      progress: options.progress ?? 'silent',
     });
-    let written = validated;
-    const meta = await replaceDirAtomically(outDir, async (tmp) => {
-      await writeBuckets(connection, dataset, tmp, okBuckets, progress);
-      written = performance.now();
-      await writeCatalog(connection, dataset, tmp);
-      const expected = planned.reduce((n, p) => n + (p.verdict.status === 'ok' ? p.verdict.periods : 0), 0);
-      const print = await fingerprint(connection, dataset, tmp, okBuckets);
-      if (print.rows !== expected) {
-        throw new Error(
-          `prepared ${print.rows} rows but planned ${expected}; the prepared data was not replaced`,
-        );
-      }
-      const meta: PreparedMeta = {
-        schemaVersion: 1,
-        partitionBy: dataset.partitionBy,
-        time: dataset.time,
-        target: dataset.target,
-        features: dataset.features,
-        frequency: dataset.frequency,
-        buckets: bucketCount,
-        dataFingerprint: print.fingerprint,
-        source: dataset.path,
-        createdAt: new Date().toISOString(),
-        partitions: report.partitions,
-        rows: { input: report.rows, prepared: print.rows, filled: report.filled.periods },
-      };
-      await writeJsonAtomic(path.join(tmp, META_FILE), meta);
-      if (reportInside) await writeJsonAtomic(path.join(tmp, path.relative(outDir, reportPath)), report);
-      return meta;
-    });
-    progress.stop();
     if (!reportInside) await writeJsonAtomic(reportPath, report);
     const finished = performance.now();
     return {

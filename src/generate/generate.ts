@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Frequency } from '../config/schema.ts';
 import { epochDayOf, isoDate } from '../data/batch.ts';
 import { openDuck } from '../data/duckdb.ts';
 import { ValidationError } from '../data/errors.ts';
 import { literal } from '../data/sql.ts';
-import { writeJsonAtomic } from '../util/atomic.ts';
 import { DEFAULT_MIX, type KindMix, partitionParams } from './params.ts';
 import { loadDates, loadParams, rowsSql } from './sql.ts';
 import { type GroundTruth, partitionTruth, SIGNAL } from './truth.ts';
@@ -79,21 +79,17 @@ function check(options: GenerateOptions): string[] {
   return problems;
 }
 
-async function copyTo(
-  connection: Awaited<ReturnType<typeof openDuck>>['connection'],
-  sql: string,
-  file: string,
-  format: 'parquet' | 'csv',
-): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(4).toString('hex')}`);
+/** A hidden sibling to write into; files are renamed into place only once every file of the set is written. */
+function tempSibling(file: string): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+}
+
+async function copyTo(connection: DuckDBConnection, sql: string, file: string, format: 'parquet' | 'csv') {
   const options = format === 'csv' ? 'FORMAT csv, HEADER' : 'FORMAT parquet, COMPRESSION zstd';
-  try {
-    await connection.run(`COPY (${sql}) TO ${literal(tmp)} (${options})`);
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await connection.run(`COPY (${sql}) TO ${literal(file)} (${options})`);
 }
 
 /**
@@ -118,6 +114,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     partitionParams(seed, i, options.periods, frequency, brands, mix),
   );
   await mkdir(path.dirname(paths.data), { recursive: true });
+  const staged = new Map<string, string>();
+  const stage = (file: string) => {
+    const tmp = tempSibling(file);
+    staged.set(tmp, file);
+    return tmp;
+  };
   const duck = await openDuck({ threads: options.threads, memoryLimit: '1GB' });
   try {
     const days = await loadDates(duck.connection, startDay, options.periods + horizon, frequency);
@@ -128,25 +130,23 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       lastIndex: options.periods - 1,
       timeColumn,
     };
-    const rowsQuery = rowsSql({ ...base, from: 0, to: options.periods, future: false });
-    await copyTo(duck.connection, rowsQuery, paths.data, format);
+    const data = stage(paths.data);
+    await copyTo(
+      duck.connection,
+      rowsSql({ ...base, from: 0, to: options.periods, future: false }),
+      data,
+      format,
+    );
     // Parquet footers know the row count; CSV (small data) is counted.
     const counted = await duck.connection.runAndReadAll(
       format === 'csv'
-        ? `SELECT count(*) FROM read_csv(${literal(paths.data)}, header = true)`
-        : `SELECT num_rows FROM parquet_file_metadata(${literal(paths.data)})`,
+        ? `SELECT count(*) FROM read_csv(${literal(data)}, header = true)`
+        : `SELECT num_rows FROM parquet_file_metadata(${literal(data)})`,
     );
     const rows = Number(counted.getRows()[0]?.[0] ?? 0);
-    let futurePath: string | null = null;
     if (horizon > 0) {
-      const futureQuery = rowsSql({
-        ...base,
-        from: options.periods,
-        to: options.periods + horizon,
-        future: true,
-      });
-      await copyTo(duck.connection, futureQuery, paths.future, format);
-      futurePath = paths.future;
+      const future = rowsSql({ ...base, from: options.periods, to: options.periods + horizon, future: true });
+      await copyTo(duck.connection, future, stage(paths.future), format);
     }
     const truth: GroundTruth = {
       schemaVersion: 1,
@@ -161,11 +161,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       signal: SIGNAL,
       partitions: params.map((p) => partitionTruth(p, days, options.periods)),
     };
-    await writeJsonAtomic(paths.truth, truth);
+    await writeFile(stage(paths.truth), `${JSON.stringify(truth, null, 2)}\n`);
+    for (const [tmp, file] of staged) await rename(tmp, file);
+    staged.clear();
     return {
       path: paths.data,
       truthPath: paths.truth,
-      futurePath,
+      futurePath: horizon > 0 ? paths.future : null,
       rows,
       partitions: options.partitions,
       timeColumn,
@@ -173,5 +175,6 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     };
   } finally {
     duck.close();
+    await Promise.all([...staged.keys()].map((tmp) => rm(tmp, { force: true })));
   }
 }
