@@ -2,8 +2,15 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
-import { bucketOf, listPartitions, prepare, readMeta, type ValidationReport } from '../../src/data/index.ts';
+import { loadConfig, parseConfig } from '../../src/config/load.ts';
+import {
+  bucketOf,
+  listPartitions,
+  prepare,
+  readMeta,
+  streamPartitions,
+  type ValidationReport,
+} from '../../src/data/index.ts';
 import { modelName } from '../../src/registry/naming.ts';
 import { configFor, HEADER, listing, seriesRows, useTempDir, writeCsv } from './fixtures.ts';
 
@@ -156,6 +163,43 @@ describe('prepare', () => {
     expect(result.reportPath).toBe(reportPath);
     expect(existsSync(reportPath)).toBe(true);
     expect(existsSync(path.join(dir, 'prepared', 'validation.json'))).toBe(false);
+  });
+
+  it('works with one key column and no features', async () => {
+    const dir = await tempDir();
+    const rows = Array.from({ length: 3 }, (_, p) =>
+      Array.from(
+        { length: 14 },
+        (_, i) => `${new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10)},sku-${p},${p + i}`,
+      ),
+    ).flat();
+    const csv = await writeCsv(
+      path.join(dir, 'data.csv'),
+      'day,sku,units',
+      rows.filter((_, i) => i !== 20),
+    );
+    const config = parseConfig(
+      {
+        dataset: { path: csv, partitionBy: ['sku'], time: 'day', target: 'units', frequency: 'D' },
+        forecast: { horizon: 2, holdout: 2, minTrainPoints: 4 },
+      },
+      'test',
+    );
+    const out = path.join(dir, 'prepared');
+    const result = await prepare(config, { outDir: out });
+    expect(result.meta).toMatchObject({
+      partitionBy: ['sku'],
+      features: [],
+      rows: { input: 41, prepared: 42, filled: 1 },
+    });
+    const batches = [];
+    for await (const batch of streamPartitions(out, { batchSize: 10 })) batches.push(batch);
+    expect(batches).toHaveLength(1);
+    const [batch] = batches;
+    expect(batch!.features).toEqual([]);
+    const sku1 = batch!.keys.findIndex((k) => k[0] === 'sku-1');
+    const y = batch!.target.subarray(batch!.offsets[sku1]!, batch!.offsets[sku1 + 1]!);
+    expect([...y.slice(4, 9)]).toEqual([5, 6, Number.NaN, 8, 9]);
   });
 
   it('puts monthly rows on month starts', async () => {
