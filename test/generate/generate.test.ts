@@ -227,6 +227,41 @@ describe('generate', () => {
     expect(catalog.every((e) => e.rows === 100)).toBe(true);
   });
 
+  it('writes monthly data on month starts that prepares cleanly', async () => {
+    const dir = await tempDir();
+    const result = await generate({
+      out: path.join(dir, 'm.parquet'),
+      partitions: 6,
+      periods: 36,
+      frequency: 'M',
+      mix: { short: 0 },
+    });
+    expect(result.timeColumn).toBe('MonthStarting');
+    const [dates] = await query(
+      `SELECT count(DISTINCT MonthStarting) AS n, bool_and(day(MonthStarting) = 1) AS starts,
+              min(MonthStarting)::VARCHAR AS first, max(MonthStarting)::VARCHAR AS last FROM '${result.path}'`,
+    );
+    expect(dates).toMatchObject({ starts: true, first: '2015-01-01', last: '2017-12-01' });
+    expect(num(dates!.n)).toBe(36);
+    const config = parseConfig(
+      {
+        dataset: {
+          path: result.path,
+          partitionBy: ['Store', 'Brand'],
+          time: 'MonthStarting',
+          target: 'Quantity',
+          frequency: 'M',
+          features: ['Price', 'Advert'],
+        },
+        forecast: { horizon: 6, holdout: 6 },
+      },
+      'test',
+    );
+    const prepared = await prepare(config, { outDir: path.join(dir, 'prepared') });
+    expect(prepared.report.partitions).toEqual({ total: 6, ok: 6, excluded: 0 });
+    expect(prepared.meta.rows.prepared).toBe(216);
+  });
+
   it('refuses bad options, listing every problem', async () => {
     const dir = await tempDir();
     const attempt = generate({
