@@ -56,6 +56,11 @@ export const promotionSchema = z.strictObject({
   /** Absolute bar on the holdout metric; null (the default) switches it off. */
   maxMetric: z.number().positive().nullable().default(null),
   mustBeatBaseline: z.boolean().default(true),
+  /**
+   * Relative improvement over the baseline required to promote (0.05 = 5 % better). The candidate was picked as
+   * the best of several on this very holdout, so a tiny win is expected even on noise and proves nothing.
+   */
+  baselineMargin: z.number().min(0).max(1).default(0.05),
   /** Relative improvement over the prod champion required to replace it (0.02 = 2 % better). */
   championMargin: z.number().min(0).max(1).default(0.02),
   /** Minimum number of observations in the partition's history. */

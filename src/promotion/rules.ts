@@ -6,7 +6,7 @@ import { metric } from '../metrics/index.ts';
  * guards prod model resources, so no path can promote a model that these rules reject.
  * Bump RULES_VERSION whenever a rule's meaning changes; decisions and tags record it.
  */
-export const RULES_VERSION = '1';
+export const RULES_VERSION = '2';
 
 export type PromotionRules = PromotionConfig;
 
@@ -84,10 +84,11 @@ export function decide(evidence: PromotionEvidence, rules: PromotionRules): Prom
   }
 
   if (rules.mustBeatBaseline && evidence.candidate.kind !== evidence.baseline.kind) {
+    const needed = m.baseline * (1 - rules.baselineMargin);
     checks.push({
       rule: 'beats-baseline',
-      passed: m.candidate < m.baseline,
-      detail: `${name} ${fmt(m.candidate)} (${evidence.candidate.kind}) vs baseline ${fmt(m.baseline)} (${evidence.baseline.kind})`,
+      passed: m.candidate <= needed && m.candidate < m.baseline,
+      detail: `${name} ${fmt(m.candidate)} (${evidence.candidate.kind}) vs baseline ${fmt(m.baseline)} (${evidence.baseline.kind}) needing <= ${fmt(needed)} (margin ${rules.baselineMargin})`,
     });
   }
 

@@ -64,7 +64,9 @@ export function verdict(s: Summary): { tone: 'good' | 'mixed' | 'bad'; text: str
     return { tone: 'bad', text: 'No partition has both a model and a baseline score on the holdout.' };
   const lift = `median improvement over the baseline ${fmtNum(s.medianLift * 100, 1)} %`;
   const share = `${fmtPct(s.liftShares.meaningful)} of partitions improve on it by at least ${t}`;
-  if (s.liftShares.meaningful < 0.2) {
+  // The median decides: on a short holdout, picking the best of several candidates makes some partitions "win"
+  // by chance even on pure noise, so a share of winners alone is no evidence of skill.
+  if (s.liftShares.meaningful < 0.2 || s.medianLift < s.meaningfulLift) {
     return {
       tone: 'bad',
       text: `Nothing beats the baseline (naive or historical mean) meaningfully: only ${share}; ${lift}. Treat these forecasts as no better than the baseline.`,

@@ -67,7 +67,7 @@ describe('evaluateAndPromote', () => {
     expect(file.totals).toEqual({ promote: 4, 'promote-fallback': 2, 'keep-champion': 0, 'not-trained': 2 });
     const byKey = (k: string) => file.decisions.find((d) => d.key.join('/') === k)!;
     expect(byKey('2/b').reasons).toEqual([
-      'beats-baseline failed: wape 0.1500 (ridge) vs baseline 0.1000 (seasonal_naive)',
+      'beats-baseline failed: wape 0.1500 (ridge) vs baseline 0.1000 (seasonal_naive) needing <= 0.0950 (margin 0.05)',
     ]);
     expect(byKey('5/e').reasons).toEqual(['min-history failed: history 10 observations, minimum 26']);
     expect(byKey('3/c').reasons).toEqual(['training failed: ValidationError: target has 3 negative values']);

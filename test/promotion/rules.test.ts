@@ -30,8 +30,19 @@ describe('decide', () => {
     const d = decide(evidence({ candidate: { kind: 'ets', forecast: [70, 130, 100, 100] } }), rules);
     expect(d.outcome).toBe('promote-fallback');
     expect(d.reasons).toEqual([
-      'beats-baseline failed: wape 0.1500 (ets) vs baseline 0.1000 (seasonal_naive)',
+      'beats-baseline failed: wape 0.1500 (ets) vs baseline 0.1000 (seasonal_naive) needing <= 0.0950 (margin 0.05)',
     ]);
+  });
+
+  it('needs the baseline beaten by the margin: a chance win of a candidate picked on this holdout is not enough', () => {
+    // WAPE 0.097 against a baseline of 0.100: better, but by 3 %, under the 5 % margin.
+    const slight = { kind: 'ridge' as const, forecast: [80.6, 119.4, 100, 100] };
+    const d = decide(evidence({ candidate: slight }), rules);
+    expect(d.outcome).toBe('promote-fallback');
+    expect(d.reasons[0]).toMatch(
+      /^beats-baseline failed: wape 0.0970 \(ridge\) vs baseline 0.1000 .* needing <= 0.0950/,
+    );
+    expect(decide(evidence({ candidate: slight }), { ...rules, baselineMargin: 0 }).outcome).toBe('promote');
   });
 
   it('keeps the champion unless the candidate beats it by the margin on the same holdout', () => {

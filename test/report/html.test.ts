@@ -42,7 +42,14 @@ describe('verdict', () => {
 
   it('calls a clear win a win, and the middle mixed', () => {
     expect(verdict(summary(0.8, 0.3)).tone).toBe('good');
-    expect(verdict(summary(0.35, 0.02)).tone).toBe('mixed');
+    expect(verdict(summary(0.35, 0.12)).tone).toBe('mixed');
     expect(verdict({ ...summary(0, 0), compared: 0 }).text).toContain('No partition has both');
+  });
+
+  it('does not let chance winners on a noise run read as skill: the median improvement decides', () => {
+    // The accelerator's noise sample: 27 % of partitions "win" by >= 5 % on an 8-week holdout, median 0.9 %.
+    const v = verdict(summary(0.27, 0.009));
+    expect(v.tone).toBe('bad');
+    expect(v.text).toMatch(/^Nothing beats the baseline \(naive or historical mean\) meaningfully/);
   });
 });

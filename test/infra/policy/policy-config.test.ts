@@ -5,6 +5,7 @@ const promotion = {
   metric: 'mase' as const,
   maxMetric: null,
   mustBeatBaseline: true,
+  baselineMargin: 0.05,
   championMargin: 0.05,
   minHistory: 10,
 };

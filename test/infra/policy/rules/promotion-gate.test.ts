@@ -61,7 +61,7 @@ describe('model-promotion-gate', () => {
       champion: { kind: 'ridge', forecast: flat(13) },
     });
     expect(violations(modelPromotionGate, model(promotedTags(e)))).toEqual([
-      `${label}: the promotion rules reject this model: beats-baseline failed: wape 0.3000 (ridge) vs baseline 0.1000 (seasonal_naive)`,
+      `${label}: the promotion rules reject this model: beats-baseline failed: wape 0.3000 (ridge) vs baseline 0.1000 (seasonal_naive) needing <= 0.0950 (margin 0.05)`,
     ]);
   });
 
