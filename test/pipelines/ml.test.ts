@@ -20,6 +20,11 @@ const stepCommands = (pipeline = ml, variables: Record<string, string> = schedul
 const environmentOf = (job: Job) =>
   typeof job.environment === 'string' ? job.environment : (job.environment as { name?: string })?.name;
 
+// The gate's config is written from the step's own environment: a bash default, not a JavaScript template.
+const WRITE_POLICY_CONFIG =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell expands ${config_env:-prod}, not JavaScript
+  'node infra/scripts/write-policy-config.ts --config configs/demo.yaml --env "${config_env:-prod}" --out "$(Agent.TempDirectory)/policy-config.prod.json"';
+
 describe('ml.yml', () => {
   it('runs Prepare, Train, EvaluateAndPromote, Score, each after the one before', () => {
     expect(ml.stages.map((s) => s.stage)).toEqual(['Prepare', 'Train', 'EvaluateAndPromote', 'Score']);
@@ -47,9 +52,7 @@ describe('ml.yml', () => {
       },
       {
         stage: 'EvaluateAndPromote',
-        command:
-          'node infra/scripts/write-policy-config.ts --config configs/demo.yaml --env "${config_env:-prod}" ' +
-          '--out "$(Agent.TempDirectory)/policy-config.prod.json"',
+        command: WRITE_POLICY_CONFIG,
       },
       {
         stage: 'EvaluateAndPromote',
@@ -124,8 +127,7 @@ describe('ml.yml', () => {
     ]);
     const promote = stepCommands(dry).filter((c) => c.stage === 'EvaluateAndPromote');
     expect(promote.map((c) => c.command)).toEqual([
-      'node infra/scripts/write-policy-config.ts --config configs/demo.yaml --env "${config_env:-prod}" ' +
-        '--out "$(Agent.TempDirectory)/policy-config.prod.json"',
+      WRITE_POLICY_CONFIG,
       'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(environment) --run $(runId) --dry-run',
     ]);
     const tasks = executedSteps(dry, scheduled).map((s) => s.step.task);
