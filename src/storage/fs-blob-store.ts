@@ -75,35 +75,25 @@ export class FsBlobStore implements BlobStore {
 
   /** Copies a local folder under `prefix`, skipping files the store already holds with the same bytes. */
   async syncUp(localDir: string, prefix: string): Promise<SyncStats> {
-    const files = await walkFiles(localDir);
-    const stats = emptyStats();
-    await pMap(
-      files,
-      async (file) => {
-        const target = this.pathOf(joinKey(prefix, file.relative));
-        if (await sameFile(file.absolute, file.size, target)) {
-          stats.skipped++;
-          return;
-        }
-        await copyAtomic(file.absolute, target);
-        stats.transferred++;
-        stats.bytes += file.size;
-      },
-      { concurrency: this.#concurrency },
-    );
-    return stats;
+    return this.#copyAll(await walkFiles(localDir), (relative) => this.pathOf(joinKey(prefix, relative)));
   }
 
   /** Copies every key below `prefix` into a local folder, skipping files already there with the same bytes. */
   async syncDown(prefix: string, localDir: string): Promise<SyncStats> {
     const folder = folderPrefix(prefix);
     const source = folder ? path.join(this.root, ...folder.slice(0, -1).split('/')) : this.root;
-    const files = await walkFiles(source);
+    return this.#copyAll(await walkFiles(source), (relative) => path.join(localDir, ...relative.split('/')));
+  }
+
+  async #copyAll(
+    files: Awaited<ReturnType<typeof walkFiles>>,
+    targetOf: (relative: string) => string,
+  ): Promise<SyncStats> {
     const stats = emptyStats();
     await pMap(
       files,
       async (file) => {
-        const target = path.join(localDir, ...file.relative.split('/'));
+        const target = targetOf(file.relative);
         if (await sameFile(file.absolute, file.size, target)) {
           stats.skipped++;
           return;
