@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { formatReport, prepare } from '../../data/index.ts';
 import { defaultProgressMode } from '../../util/progress.ts';
 import { layoutFor } from '../lake.ts';
+import { mirrorToLake } from '../lake-sync.ts';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 
 interface PrepareFlags extends ConfigOptions {
@@ -41,5 +42,7 @@ export function prepareCommand(): Command {
           `(${meta.buckets} bucket(s), fingerprint ${meta.dataFingerprint}) in ${result.seconds.toFixed(1)} s\n` +
           `report: ${result.reportPath}\n`,
       );
+      // On Azure the cluster's train job mounts the lake: the prepared data must be there, and only it.
+      if (!flags.out) await mirrorToLake(config, 'prepared');
     });
 }
