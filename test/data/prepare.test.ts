@@ -16,8 +16,12 @@ import { configFor, HEADER, listing, seriesRows, useTempDir, writeCsv } from './
 
 const tempDir = useTempDir();
 const OJ = path.resolve('configs/oj-sales.yaml');
+// The sample ships in ../shared beside the repository (present in CI); a fork without it skips, saying so.
+const SAMPLE = path.resolve('../shared/data/oj-sales-simulated-99.csv');
+const hasSample = existsSync(SAMPLE);
+if (!hasSample) console.warn(`skipping the accelerator-sample tests: ${SAMPLE} is absent`);
 
-describe('prepare on the accelerator sample', () => {
+describe.skipIf(!hasSample)('prepare on the accelerator sample', () => {
   it('validates oj-sales-simulated-99.csv cleanly and prepares 99 partitions', async () => {
     const out = path.join(await tempDir(), 'prepared');
     const config = loadConfig({ configPath: OJ });
