@@ -2,8 +2,8 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { blobStoreFor } from '../storage/factory.ts';
 import { workingRoot } from '../storage/layout.ts';
-import type { BlobStore } from '../storage/types.ts';
 import { walkFiles } from '../storage/local-files.ts';
+import type { BlobStore } from '../storage/types.ts';
 
 /**
  * Stages that run on the pipeline agent (evaluate-and-promote, report) compute in the local cache of the lake:
