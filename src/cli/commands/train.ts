@@ -8,7 +8,7 @@ import { manifestFile, newRunId, trainRun } from '../../engine/run.ts';
 import { trainInShardProcesses } from '../../engine/shard-processes.ts';
 import { registryFor } from '../../registry/for-config.ts';
 import type { ModelRegistry } from '../../registry/types.ts';
-import { runOnCluster, runsOnCluster } from '../cluster.ts';
+import { runsOnCluster, trainOnCluster } from '../cluster.ts';
 import { EXIT, StageError } from '../exit.ts';
 import { layoutFor } from '../lake.ts';
 import { type ConfigOptions, configFrom, parseShard, positiveInt, withConfigOptions } from '../options.ts';
@@ -59,10 +59,7 @@ export function trainCommand(): Command {
       if (runsOnCluster(config) && !options.shard && options.merge === undefined) {
         const runId = options.run ?? newRunId();
         const nodes = options.shards ?? config.compute!.instanceCount;
-        const cluster = { ...config, compute: { ...config.compute!, instanceCount: nodes } };
-        const run = { config: cluster, configPath: options.config, env: options.env, runId };
-        await runOnCluster('train', run);
-        await runOnCluster('train-merge', run, { shards: nodes });
+        await trainOnCluster({ config, configPath: options.config, env: options.env, runId }, nodes);
         console.log(
           `run ${runId}: trained on ${nodes} node(s) of ${config.compute!.cluster}, merged and registered`,
         );

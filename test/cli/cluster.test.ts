@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staticTokenCredential } from '../../src/azure/credential.ts';
+import { runsOnCluster, trainOnCluster } from '../../src/cli/cluster.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { SUBSCRIPTION } from '../azure/aml-fixture.ts';
+import { simulateJobs } from '../azure/aml-jobs-state.ts';
+import { SpecServer } from '../azure/aml-simulator.ts';
+
+const DEV_WS = 'mm-dev-rg/mm-dev-mlw';
+let server: SpecServer;
+let state: ReturnType<typeof simulateJobs>;
+
+beforeAll(async () => {
+  server = await new SpecServer({ workspaces: [DEV_WS, 'mm-prod-rg/mm-prod-mlw'] }).start();
+  state = simulateJobs(server, SUBSCRIPTION);
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+const base = {
+  dataset: {
+    path: 'x.parquet',
+    partitionBy: ['Store', 'Brand'],
+    time: 'WeekStarting',
+    target: 'Quantity',
+    frequency: 'W',
+  },
+  forecast: { horizon: 8, holdout: 8 },
+};
+const azure = configSchema.parse({
+  ...base,
+  storage: { kind: 'azure', accountUrl: 'https://mmdevlake.blob.core.windows.net' },
+  registry: {
+    kind: 'azureml',
+    subscriptionId: SUBSCRIPTION,
+    resourceGroup: 'mm-dev-rg',
+    devWorkspace: 'mm-dev-mlw',
+    prodWorkspace: 'mm-prod-mlw',
+    prodResourceGroup: 'mm-prod-rg',
+  },
+  compute: { cluster: 'cpu-cluster', instanceCount: 4, image: 'mmdevacr.azurecr.io/many-models:abc' },
+});
+
+describe('where a training stage runs', () => {
+  it('goes to the cluster only when the lake is in Azure and a cluster is named', () => {
+    expect(runsOnCluster(azure)).toBe(true);
+    expect(runsOnCluster({ ...azure, compute: undefined })).toBe(false);
+    expect(runsOnCluster(configSchema.parse(base))).toBe(false);
+    // A cluster node: MM_LAKE_ROOT turned the storage local, so the node trains its shard right there.
+    expect(runsOnCluster({ ...azure, storage: { kind: 'local', root: '/mnt/lake' } })).toBe(false);
+  });
+
+  it('trains on the requested node count, then merges that many shards under the same run id', async () => {
+    await trainOnCluster({ config: azure, configPath: 'configs/demo.yaml', env: 'dev', runId: 'ado-42' }, 6, {
+      endpoint: server.endpoint,
+      ca: server.ca,
+      credential: staticTokenCredential(server.token),
+      retryDelayMs: 10,
+      pollIntervalMs: 5,
+      pipelinesDir: path.resolve(import.meta.dirname, '../../pipelines'),
+    });
+    const train = state.sent(DEV_WS, 'mm-train-ado-42') as Record<string, Record<string, unknown>>;
+    const merge = state.sent(DEV_WS, 'mm-train-merge-ado-42') as Record<string, Record<string, unknown>>;
+    expect(train.resources).toEqual({ instanceCount: 6 });
+    expect(train.inputs?.run_id).toEqual({ jobInputType: 'literal', value: 'ado-42' });
+    expect(merge.inputs?.shards).toEqual({ jobInputType: 'literal', value: '6' });
+    expect(merge.inputs?.run_id).toEqual({ jobInputType: 'literal', value: 'ado-42' });
+    expect(server.problems).toEqual([]);
+  });
+});
