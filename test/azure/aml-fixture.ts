@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AmlClientOptions, AmlWorkspaceRef } from '../../src/azure/aml-client.ts';
 import type { DatastoreLocation } from '../../src/azure/aml-datastore.ts';
 import { staticTokenCredential } from '../../src/azure/credential.ts';
+import { configSchema } from '../../src/config/schema.ts';
 import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
 import { simulateModels } from './aml-models-state.ts';
 import { SpecServer } from './aml-simulator.ts';
@@ -67,4 +68,34 @@ export async function startAml(options: { latencyMs?: number } = {}) {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** configs/demo.yaml laid over by an Azure environment (dev lake, both workspaces, optionally a cluster). */
+export function azureClusterConfig(
+  compute: Record<string, unknown> | null = {
+    cluster: 'cpu-cluster',
+    instanceCount: 3,
+    image: 'mmdevacr.azurecr.io/many-models:abc',
+  },
+) {
+  return configSchema.parse({
+    dataset: {
+      path: 'x.parquet',
+      partitionBy: ['Store', 'Brand'],
+      time: 'WeekStarting',
+      target: 'Quantity',
+      frequency: 'W',
+    },
+    forecast: { horizon: 8, holdout: 8 },
+    storage: { kind: 'azure', accountUrl: 'https://mmdevlake.blob.core.windows.net' },
+    registry: {
+      kind: 'azureml',
+      subscriptionId: SUBSCRIPTION,
+      resourceGroup: 'mm-dev-rg',
+      devWorkspace: 'mm-dev-mlw',
+      prodWorkspace: 'mm-prod-mlw',
+      prodResourceGroup: 'mm-prod-rg',
+    },
+    ...(compute ? { compute } : {}),
+  });
 }

@@ -3,8 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runStageOnCluster } from '../../src/azure/cluster-run.ts';
 import { staticTokenCredential } from '../../src/azure/credential.ts';
 import { ConfigError } from '../../src/config/errors.ts';
-import { configSchema } from '../../src/config/schema.ts';
-import { SUBSCRIPTION } from './aml-fixture.ts';
+import { azureClusterConfig, SUBSCRIPTION } from './aml-fixture.ts';
 import { simulateJobs } from './aml-jobs-state.ts';
 import { SpecServer } from './aml-simulator.ts';
 
@@ -24,34 +23,7 @@ afterEach(() => {
   expect(server.problems).toEqual([]);
 });
 
-/** configs/demo.yaml laid over by an environment like environments/dev.yaml. */
-const config = (
-  compute: Record<string, unknown> | null = {
-    cluster: 'cpu-cluster',
-    instanceCount: 3,
-    image: 'mmdevacr.azurecr.io/many-models:abc',
-  },
-) =>
-  configSchema.parse({
-    dataset: {
-      path: 'x.parquet',
-      partitionBy: ['Store', 'Brand'],
-      time: 'WeekStarting',
-      target: 'Quantity',
-      frequency: 'W',
-    },
-    forecast: { horizon: 8, holdout: 8 },
-    storage: { kind: 'azure', accountUrl: 'https://mmdevlake.blob.core.windows.net' },
-    registry: {
-      kind: 'azureml',
-      subscriptionId: SUBSCRIPTION,
-      resourceGroup: 'mm-dev-rg',
-      devWorkspace: 'mm-dev-mlw',
-      prodWorkspace: 'mm-prod-mlw',
-      prodResourceGroup: 'mm-prod-rg',
-    },
-    ...(compute ? { compute } : {}),
-  });
+const config = azureClusterConfig;
 
 const common = () => ({
   endpoint: server.endpoint,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticTokenCredential } from '../../src/azure/credential.ts';
 import { runsOnCluster, trainOnCluster } from '../../src/cli/cluster.ts';
 import { configSchema } from '../../src/config/schema.ts';
-import { SUBSCRIPTION } from '../azure/aml-fixture.ts';
+import { azureClusterConfig, SUBSCRIPTION } from '../azure/aml-fixture.ts';
 import { simulateJobs } from '../azure/aml-jobs-state.ts';
 import { SpecServer } from '../azure/aml-simulator.ts';
 
@@ -29,18 +29,10 @@ const base = {
   },
   forecast: { horizon: 8, holdout: 8 },
 };
-const azure = configSchema.parse({
-  ...base,
-  storage: { kind: 'azure', accountUrl: 'https://mmdevlake.blob.core.windows.net' },
-  registry: {
-    kind: 'azureml',
-    subscriptionId: SUBSCRIPTION,
-    resourceGroup: 'mm-dev-rg',
-    devWorkspace: 'mm-dev-mlw',
-    prodWorkspace: 'mm-prod-mlw',
-    prodResourceGroup: 'mm-prod-rg',
-  },
-  compute: { cluster: 'cpu-cluster', instanceCount: 4, image: 'mmdevacr.azurecr.io/many-models:abc' },
+const azure = azureClusterConfig({
+  cluster: 'cpu-cluster',
+  instanceCount: 4,
+  image: 'mmdevacr.azurecr.io/many-models:abc',
 });
 
 describe('where a training stage runs', () => {

@@ -3,8 +3,8 @@ import { Command, Option } from 'commander';
 import { resolveRunDir } from '../../report/runs.ts';
 import { ReportInputError } from '../../report/schemas.ts';
 import { writeReport } from '../../report/write.ts';
+import { workingRoot } from '../../storage/layout.ts';
 import { EXIT, StageError } from '../exit.ts';
-import { workingRoot } from '../lake.ts';
 import { pullFromLake, pushToLake } from '../lake-sync.ts';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 
