@@ -6,8 +6,8 @@ import type { DatastoreLocation } from '../../src/azure/aml-datastore.ts';
 import { staticTokenCredential } from '../../src/azure/credential.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
-import { simulateModels } from './aml-models-state.ts';
-import { SpecServer } from './aml-simulator.ts';
+import { simulateModels } from '../../twin/aml/models-state.ts';
+import { SpecServer } from '../../twin/aml/spec-server.ts';
 
 export const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
 export const DEV: AmlWorkspaceRef = {

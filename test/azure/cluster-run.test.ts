@@ -3,9 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runStageOnCluster } from '../../src/azure/cluster-run.ts';
 import { staticTokenCredential } from '../../src/azure/credential.ts';
 import { ConfigError } from '../../src/config/errors.ts';
+import { simulateJobs } from '../../twin/aml/jobs-state.ts';
+import { SpecServer } from '../../twin/aml/spec-server.ts';
 import { azureClusterConfig, SUBSCRIPTION } from './aml-fixture.ts';
-import { simulateJobs } from './aml-jobs-state.ts';
-import { SpecServer } from './aml-simulator.ts';
 
 const DEV_WS = 'mm-dev-rg/mm-dev-mlw';
 const PROD_WS = 'mm-prod-rg/mm-prod-mlw';

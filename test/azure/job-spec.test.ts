@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadJobSpec, parseJobSpec, toCommandJobBody } from '../../src/azure/job-spec.ts';
 import { ConfigError } from '../../src/config/errors.ts';
+import { conforms, loadExchange, missingRequired } from '../../twin/aml/spec-check.ts';
 import { DEV } from './aml-fixture.ts';
-import { conforms, loadExchange, missingRequired } from './spec-check.ts';
 
 const PIPELINES = path.resolve(import.meta.dirname, '../../pipelines');
 const exchange = loadExchange('Jobs_CreateOrUpdate');

@@ -4,9 +4,9 @@ import { createAmlClient } from '../../src/azure/aml-client.ts';
 import { staticTokenCredential } from '../../src/azure/credential.ts';
 import { loadJobSpec, toCommandJobBody } from '../../src/azure/job-spec.ts';
 import { ensureEnvironment, JobError, jobName, submitJob, waitForJob } from '../../src/azure/jobs.ts';
+import { simulateJobs } from '../../twin/aml/jobs-state.ts';
+import { SpecServer } from '../../twin/aml/spec-server.ts';
 import { DEV, SUBSCRIPTION } from './aml-fixture.ts';
-import { simulateJobs } from './aml-jobs-state.ts';
-import { SpecServer } from './aml-simulator.ts';
 
 let server: SpecServer;
 let state: ReturnType<typeof simulateJobs>;

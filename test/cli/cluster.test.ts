@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticTokenCredential } from '../../src/azure/credential.ts';
 import { runsOnCluster, trainOnCluster } from '../../src/cli/cluster.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { simulateJobs } from '../../twin/aml/jobs-state.ts';
+import { SpecServer } from '../../twin/aml/spec-server.ts';
 import { azureClusterConfig, SUBSCRIPTION } from '../azure/aml-fixture.ts';
-import { simulateJobs } from '../azure/aml-jobs-state.ts';
-import { SpecServer } from '../azure/aml-simulator.ts';
 
 const DEV_WS = 'mm-dev-rg/mm-dev-mlw';
 let server: SpecServer;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import { selfSignedCertificate } from '../tls.ts';
 import { conforms, type Exchange, loadExchange, matchPath, missingRequired, shaped } from './spec-check.ts';
-import { selfSignedCertificate } from './tls.ts';
 
 const OPERATIONS = [
   'ModelContainers_List',

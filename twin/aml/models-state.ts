@@ -1,4 +1,4 @@
-import { armError, type SpecServer } from './aml-simulator.ts';
+import { armError, type SpecServer } from './spec-server.ts';
 
 type Json = Record<string, unknown>;
 
