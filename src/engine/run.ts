@@ -28,6 +28,13 @@ export interface TrainRunOptions {
   /** Defaults to a new id; shards of one run must share it. */
   runId?: string;
   shard?: Shard;
+  /**
+   * Train only the partitions of these hash buckets (a mini-batch of the AML parallel job, a Spark task): the
+   * journal and manifest get a `.buckets-…` label, so callers training different buckets of one run never share a file.
+   */
+  buckets?: readonly number[];
+  /** The run's folder; default `<runsDir>/<runId>` (the engine host trains into a folder it is given). */
+  runDir?: string;
   /** Continue a run: partitions already in its journal are not trained again. */
   resume?: boolean;
   /** Retrain only the partitions the run's journal records as failed. */
@@ -57,12 +64,17 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
-export function shardLabel(shard: Shard | undefined): string {
+export function shardLabel(shard: Shard | undefined, buckets?: readonly number[]): string {
+  if (buckets)
+    return `.buckets-${[...buckets]
+      .sort((a, b) => a - b)
+      .map((b) => String(b).padStart(3, '0'))
+      .join('-')}`;
   return shard && shard.count > 1 ? `.shard-${shard.index}-of-${shard.count}` : '';
 }
 
-export function manifestFile(runDir: string, shard?: Shard): string {
-  return path.join(runDir, `manifest${shardLabel(shard)}.json`);
+export function manifestFile(runDir: string, shard?: Shard, buckets?: readonly number[]): string {
+  return path.join(runDir, `manifest${shardLabel(shard, buckets)}.json`);
 }
 
 export async function readManifest(file: string): Promise<RunManifest> {
@@ -81,8 +93,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const runId = options.runId ?? newRunId();
   if (!isRunId(runId))
     throw new RunError(`run id '${runId}' may only hold letters, digits, '.', '_' and '-'`);
-  const runDir = path.join(options.runsDir, runId);
-  const journal = new RunJournal(runDir, shardLabel(shard));
+  const runDir = options.runDir ?? path.join(options.runsDir, runId);
+  const label = shardLabel(shard, options.buckets);
+  const journal = new RunJournal(runDir, label);
   const continuing = options.resume || options.onlyFailed;
   if (!continuing && existsSync(journal.file)) {
     throw new RunError(`run ${runId} already exists in ${runDir}; pass --resume to continue it`);
@@ -94,7 +107,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   // always pass --resume on a retried job.
 
   const meta = await readMeta(options.preparedDir);
-  const catalog = (await listPartitions(options.preparedDir)).filter((p) => inShard(p.name, shard));
+  const buckets = options.buckets ? new Set(options.buckets) : undefined;
+  const catalog = (await listPartitions(options.preparedDir)).filter(
+    (p) => inShard(p.name, shard) && (!buckets || buckets.has(p.bucket)),
+  );
   const previous = continuing ? await journal.read() : new Map<string, PartitionRecord>();
 
   // Partitions that prepare rejected keep prepare's reason, so every partition has a status: too-short series are
@@ -133,7 +149,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const startedAt = new Date().toISOString();
   const threads = options.workers ?? (config.engine.workers || os.availableParallelism());
   const progress = createProgress({
-    label: `train ${runId}${shardLabel(shard)}`,
+    label: `train ${runId}${label}`,
     total: todo.size,
     ...(options.progress ? { mode: options.progress } : {}),
   });
@@ -216,7 +232,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     totals: totalsOf(partitions),
     partitions,
   };
-  const manifestPath = manifestFile(runDir, shard);
+  const manifestPath = manifestFile(runDir, shard, options.buckets);
   await writeJsonAtomic(manifestPath, manifest);
   const failedShare = failedShareOf(manifest);
   return {

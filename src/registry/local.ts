@@ -28,6 +28,8 @@ export interface LocalRegistryOptions {
   /** Storage root; the registry lives in `lakeLayout(root).registry(stage)`. */
   root: string;
   stage: Stage;
+  /** The registry folder itself, instead of the one below `root` (a prod registry copied to a compute node). */
+  location?: string;
   /** Files written or read at once during bulk work. */
   concurrency?: number;
   lock?: LockOptions;
@@ -70,7 +72,7 @@ export class LocalModelRegistry implements ModelRegistry {
 
   constructor(options: LocalRegistryOptions) {
     this.stage = options.stage;
-    this.location = lakeLayout(options.root).registry(options.stage);
+    this.location = options.location ?? lakeLayout(options.root).registry(options.stage);
     this.#layout = localLayout(this.location);
     this.#concurrency = options.concurrency ?? 32;
     this.#lock = options.lock ?? {};

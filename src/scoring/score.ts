@@ -2,7 +2,7 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/schema.ts';
 import { listPartitions, readMeta } from '../data/index.ts';
-import { newRunId } from '../engine/run.ts';
+import { newRunId, shardLabel } from '../engine/run.ts';
 import { createProgress } from '../util/progress.ts';
 import { type FutureCovariateTable, readFutureCovariates } from './future.ts';
 import type { PredictionRow, PredictionStatus } from './types.ts';
@@ -14,7 +14,12 @@ export interface ScoreOptions {
   /** The prepared lake: its catalog lists every partition that must get a row. */
   preparedDir: string;
   predictionsDir: string;
-  warehousePath: string;
+  /** The DuckDB warehouse to load; omitted on a compute node, where the Synapse view reads the Parquet files. */
+  warehousePath?: string;
+  /** Score only the partitions of these hash buckets; the file is `predictions.buckets-….parquet`. */
+  buckets?: readonly number[];
+  /** A local prod registry folder to score with instead of the config's prod registry. */
+  modelsDir?: string;
   /** Optional table of planned covariates for the horizon (CSV or Parquet). */
   futurePath?: string;
   runId?: string;
@@ -29,6 +34,20 @@ export interface ScoreResult {
   partitions: number;
   byStatus: Record<PredictionStatus, number>;
   usedFallback: number;
+  /** One line per partition: what the engine host answers for a score request. */
+  perPartition: ScoredPartition[];
+}
+
+export interface ScoredPartition {
+  name: string;
+  key: string[];
+  status: PredictionStatus;
+  modelVersion: number | null;
+  modelKind: string | null;
+  /** Forecast rows written (0 on a status-only row). */
+  periods: number;
+  usedFallback: boolean;
+  message?: string;
 }
 
 /** Batch-scores every partition with its current prod model into the predictions table. */
@@ -36,7 +55,10 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
   const { config } = options;
   const runId = options.runId ?? newRunId();
   const meta = await readMeta(options.preparedDir);
-  const partitions = (await listPartitions(options.preparedDir)).map((p) => ({ name: p.name, key: p.key }));
+  const buckets = options.buckets ? new Set(options.buckets) : undefined;
+  const partitions = (await listPartitions(options.preparedDir))
+    .filter((p) => !buckets || buckets.has(p.bucket))
+    .map((p) => ({ name: p.name, key: p.key }));
   const future: FutureCovariateTable | undefined = options.futurePath
     ? await readFutureCovariates(options.futurePath, config.dataset)
     : undefined;
@@ -70,6 +92,7 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
               return dates ? [[p.name, [...dates.entries()]] as [string, [number, number[]][]]] : [];
             })
           : null,
+        ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
       };
       const index = results.length;
       results.push([]);
@@ -95,7 +118,8 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
     timeColumn: meta.time,
     runId,
     predictionsDir: options.predictionsDir,
-    warehousePath: options.warehousePath,
+    ...(options.warehousePath ? { warehousePath: options.warehousePath } : {}),
+    ...(options.buckets ? { label: shardLabel(undefined, options.buckets) } : {}),
   });
   const byStatus: Record<PredictionStatus, number> = { ok: 0, 'no-model': 0, failed: 0 };
   const seen = new Map<string, PredictionStatus>();
@@ -108,5 +132,28 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
     partitions: partitions.length,
     byStatus,
     usedFallback: new Set(rows.filter((r) => r.usedFallback).map((r) => r.modelName)).size,
+    perPartition: perPartition(rows),
   };
+}
+
+function perPartition(rows: readonly PredictionRow[]): ScoredPartition[] {
+  const byName = new Map<string, ScoredPartition>();
+  for (const r of rows) {
+    const seen = byName.get(r.modelName);
+    if (seen) {
+      if (r.time !== null) seen.periods++;
+      continue;
+    }
+    byName.set(r.modelName, {
+      name: r.modelName,
+      key: r.key,
+      status: r.status,
+      modelVersion: r.modelVersion,
+      modelKind: r.modelKind,
+      periods: r.time === null ? 0 : 1,
+      usedFallback: r.usedFallback,
+      ...(r.message === undefined ? {} : { message: r.message }),
+    });
+  }
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

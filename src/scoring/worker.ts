@@ -1,6 +1,7 @@
 import { futureTimes } from '../calendar/index.ts';
 import type { Config } from '../config/schema.ts';
 import { registryFor } from '../registry/for-config.ts';
+import { LocalModelRegistry } from '../registry/local.ts';
 import type { ModelRegistry } from '../registry/types.ts';
 import { forecastArtifact, lastObservedDay } from './forecast-artifact.ts';
 import { type FutureCovariateTable, futureFor } from './future.ts';
@@ -12,13 +13,20 @@ export interface ScoreTask {
   partitions: { name: string; key: string[] }[];
   /** The future-covariates rows of this batch's partitions only (name -> [day, values][]). */
   future: [string, [number, number[]][]][] | null;
+  /** A local prod registry folder to score with instead of the config's prod registry (the engine host's `modelsDir`). */
+  modelsDir?: string;
 }
 
 let registry: { config: string; instance: ModelRegistry } | undefined;
 
-function prodRegistry(config: Config): ModelRegistry {
-  const id = JSON.stringify([config.registry, config.storage]);
-  if (registry?.config !== id) registry = { config: id, instance: registryFor(config, 'prod') };
+function prodRegistry(config: Config, modelsDir: string | undefined): ModelRegistry {
+  const id = JSON.stringify([config.registry, config.storage, modelsDir]);
+  if (registry?.config !== id) {
+    const instance = modelsDir
+      ? new LocalModelRegistry({ root: modelsDir, location: modelsDir, stage: 'prod' })
+      : registryFor(config, 'prod');
+    registry = { config: id, instance };
+  }
   return registry.instance;
 }
 
@@ -27,7 +35,7 @@ function prodRegistry(config: Config): ModelRegistry {
  * horizon from its last observation. A partition without a model, or whose model fails, gets a status row.
  */
 export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow[]> {
-  const prod = prodRegistry(task.config);
+  const prod = prodRegistry(task.config, task.modelsDir);
   const horizon = task.config.forecast.horizon;
   const table: FutureCovariateTable | undefined = task.future
     ? new Map(task.future.map(([name, rows]) => [name, new Map(rows)]))

@@ -11,8 +11,10 @@ export interface WritePredictionsOptions {
   runId: string;
   /** `predictions/` in the lake: the file lands at `<dir>/run_id=<runId>/predictions.parquet`. */
   predictionsDir: string;
-  /** DuckDB database standing in for Synapse SQL: table `predictions`, view `latest_predictions`. */
-  warehousePath: string;
+  /** DuckDB database standing in for Synapse SQL: table `predictions`, view `latest_predictions`; none on a node. */
+  warehousePath?: string;
+  /** File name suffix, `predictions<label>.parquet`: callers scoring parts of one run write one file each. */
+  label?: string;
 }
 
 export interface WrittenPredictions {
@@ -26,8 +28,8 @@ export interface WrittenPredictions {
  */
 export async function writePredictions(options: WritePredictionsOptions): Promise<WrittenPredictions> {
   const runFolder = path.join(options.predictionsDir, `run_id=${options.runId}`);
-  const parquetPath = path.join(runFolder, 'predictions.parquet');
-  const tmpPath = path.join(runFolder, `.predictions.${process.pid}.tmp.parquet`);
+  const parquetPath = path.join(runFolder, `predictions${options.label ?? ''}.parquet`);
+  const tmpPath = path.join(runFolder, `.predictions${options.label ?? ''}.${process.pid}.tmp.parquet`);
   await mkdir(runFolder, { recursive: true });
 
   const memory = await DuckDBInstance.create(':memory:');
@@ -76,7 +78,7 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
     memory.closeSync();
   }
 
-  await loadWarehouse(options.warehousePath, parquetPath, options.runId);
+  if (options.warehousePath) await loadWarehouse(options.warehousePath, parquetPath, options.runId);
   return { parquetPath, rows: options.rows.length };
 }
 

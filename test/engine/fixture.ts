@@ -19,6 +19,8 @@ export async function preparedLake(options: {
   partitions: number;
   periods: number;
   batchSize?: number;
+  /** Hash buckets of the prepared lake (default: prepare's choice, one for data this small). */
+  buckets?: number;
 }): Promise<LakeFixture> {
   const root = mkdtempSync(path.join(tmpdir(), 'mm-engine-'));
   const layout = lakeLayout(root);
@@ -56,6 +58,9 @@ export async function preparedLake(options: {
     ].join('\n'),
   );
   const config = loadConfig({ configPath });
-  await prepare(config, { outDir: layout.prepared });
+  await prepare(config, {
+    outDir: layout.prepared,
+    ...(options.buckets ? { buckets: options.buckets } : {}),
+  });
   return { root, configPath, config, layout };
 }
