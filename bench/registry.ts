@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promotionSchema } from '../src/config/schema.ts';
+import { modelName } from '../src/core/model-name.ts';
 import { evaluateAndPromote } from '../src/promotion/evaluate.ts';
 import { LocalModelRegistry } from '../src/registry/local.ts';
-import { modelName } from '../src/registry/naming.ts';
 import type { RegisterRequest } from '../src/registry/types.ts';
 import { FORECAST, makeArtifact, type PartitionSpec, writeRun } from '../test/promotion/fixtures.ts';
 

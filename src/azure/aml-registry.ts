@@ -3,8 +3,8 @@ import type {
   AzureMachineLearningWorkspaces,
 } from '@azure/arm-machinelearning';
 import pMap from 'p-map';
+import { isModelName, modelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
-import { isModelName, modelName } from '../registry/naming.ts';
 import { indexesByName, validateRequests } from '../registry/requests.ts';
 import {
   type ModelRegistry,

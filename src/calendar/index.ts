@@ -1,4 +1,4 @@
-import type { Frequency } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 import { dateOfEpochDay, epochDayOf } from '../data/batch.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { ClusterStageOptions } from '../azure/cluster-run.ts';
 import type { Config } from '../config/schema.ts';
-import { EXIT, StageError } from './exit.ts';
+import { EXIT, StageError } from '../core/errors.ts';
 
 /**
  * A stage runs on the Azure ML cluster when its environment keeps the lake in Azure and names a cluster: the

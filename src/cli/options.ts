@@ -1,30 +1,6 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { effectiveStorage } from '../azure/cluster.ts';
-import { loadConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { InvalidArgumentError } from 'commander';
 
-/** Options shared by every stage that reads the dataset config. */
-export interface ConfigOptions {
-  config: string;
-  env: string;
-}
-
-export function withConfigOptions(command: Command): Command {
-  return command
-    .addOption(new Option('-c, --config <file>', 'dataset/forecast YAML config').default('configs/demo.yaml'))
-    .addOption(
-      new Option(
-        '-e, --env <name>',
-        'environment: local, dev or prod (reads environments/<name>.yaml)',
-      ).default('local'),
-    );
-}
-
-export function configFrom(options: ConfigOptions): Config {
-  const config = loadConfig({ configPath: options.config, env: options.env });
-  // On an Azure ML node the lake is mounted (MM_LAKE_ROOT): the stage computes on it as on a local folder.
-  return { ...config, storage: effectiveStorage(config.storage) };
-}
+export { type ConfigOptions, configFrom, withConfigOptions } from '../config/command-options.ts';
 
 /** Parses "i/N" (0-based shard i of N). */
 export function parseShard(value: string): { index: number; count: number } {

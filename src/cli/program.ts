@@ -1,11 +1,11 @@
 import { Command } from 'commander';
+import { serveCommand } from '../serving/command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { evaluateAndPromoteCommand } from './commands/evaluate-and-promote.ts';
 import { generateCommand } from './commands/generate.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { reportCommand } from './commands/report.ts';
 import { scoreCommand } from './commands/score.ts';
-import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
 
 export const STAGES = [

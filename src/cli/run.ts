@@ -1,17 +1,6 @@
 import { CommanderError } from 'commander';
-import { ConfigError } from '../config/errors.ts';
-import { EXIT, type ExitCode, StageError } from './exit.ts';
+import { EXIT, type ExitCode, exitCodeOf } from '../core/errors.ts';
 import { buildProgram } from './program.ts';
-
-/** Errors that describe bad input carry `exitCode: 2` or are one of these named classes. */
-const BAD_INPUT_ERRORS = new Set(['ConfigError', 'ValidationError', 'TagError']);
-
-export function exitCodeOf(error: unknown): ExitCode {
-  if (error instanceof StageError) return error.exitCode;
-  if (error instanceof ConfigError) return EXIT.badInput;
-  if (error instanceof Error && BAD_INPUT_ERRORS.has(error.name)) return EXIT.badInput;
-  return EXIT.internal;
-}
 
 /** Runs the CLI and returns the exit code instead of exiting, so steps and tests can call it. */
 export async function runCli(argv: readonly string[]): Promise<ExitCode> {

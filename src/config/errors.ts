@@ -1,8 +1,11 @@
 import type { z } from 'zod';
+import { EXIT } from '../core/errors.ts';
 
 /** A configuration problem that names the file, the key and what was expected. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  /** Bad input: exit code 2. */
+  readonly exitCode = EXIT.badInput;
   readonly source: string;
   readonly issues: readonly string[];
 

@@ -1,15 +1,5 @@
 import { z } from 'zod';
-
-/** Frequencies the engine understands; each implies a default season length. */
-export const FREQUENCIES = ['D', 'W', 'M'] as const;
-export type Frequency = (typeof FREQUENCIES)[number];
-export const DEFAULT_SEASON_LENGTH: Record<Frequency, number> = { D: 7, W: 52, M: 12 };
-
-export const CANDIDATES = ['naive', 'seasonal_naive', 'mean', 'ridge', 'ets'] as const;
-export type CandidateKind = (typeof CANDIDATES)[number];
-
-export const METRICS = ['wape', 'mase', 'smape', 'rmse', 'bias'] as const;
-export type MetricName = (typeof METRICS)[number];
+import { CANDIDATES, DEFAULT_SEASON_LENGTH, FREQUENCIES } from '../core/vocabulary.ts';
 
 const columnName = z.string().min(1, 'a column name cannot be empty');
 

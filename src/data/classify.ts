@@ -1,5 +1,5 @@
 import { dayOfWeek } from '../calendar/index.ts';
-import type { Frequency } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 import { isoDate } from './batch.ts';
 
 /** What the data layer says about a partition; anything but 'ok' excludes it from training and scoring. */

@@ -1,9 +1,13 @@
+import { EXIT } from '../core/errors.ts';
+
 /**
  * A problem with the input data: each entry of `problems` names what is wrong and where (column, rows,
  * example values or partition keys). Raised before anything is written, so a failed prepare loses nothing.
  */
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
+  /** Bad input: exit code 2. */
+  readonly exitCode = EXIT.badInput;
   /** The headline: what failed validation. */
   readonly what: string;
   readonly problems: readonly string[];

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { FREQUENCIES } from '../config/schema.ts';
+import { FREQUENCIES } from '../core/vocabulary.ts';
 import { META_FILE } from './buckets.ts';
 import { ValidationError } from './errors.ts';
 

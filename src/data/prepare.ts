@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Config } from '../config/schema.ts';
-import { modelName } from '../registry/naming.ts';
+import { modelName } from '../core/model-name.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { createProgress, type ProgressOptions } from '../util/progress.ts';
 import { replaceDirAtomically } from './atomic-dir.ts';

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DatasetConfig, Frequency } from '../config/schema.ts';
+import type { DatasetConfig } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 import type { TypedColumns } from './checks.ts';
 
 /**

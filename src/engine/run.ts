@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import { type Config, seasonLengthOf } from '../config/schema.ts';
+import { EXIT, type ExitCode } from '../core/errors.ts';
+import { modelName } from '../core/model-name.ts';
 import { transferablesOf } from '../data/batch.ts';
 import { listPartitions, readMeta, streamPartitions } from '../data/index.ts';
 import type { Lineage } from '../models/artifact.ts';
-import { modelName } from '../registry/naming.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { codeVersion } from '../util/code-version.ts';
 import { createProgress } from '../util/progress.ts';
@@ -56,8 +57,15 @@ export interface TrainRunResult {
   passed: boolean;
 }
 
+/** A run that cannot start or finish; arguments that name an impossible run are bad input (exit 2). */
 export class RunError extends Error {
   override readonly name = 'RunError';
+  readonly exitCode: ExitCode;
+
+  constructor(message: string, exitCode: ExitCode = EXIT.internal) {
+    super(message);
+    this.exitCode = exitCode;
+  }
 }
 
 export function newRunId(now = new Date()): string {

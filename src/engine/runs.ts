@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { EXIT } from '../core/errors.ts';
 
 /** Run ids become folder names and AML job names: letters, digits, '.', '_' and '-', starting alphanumeric. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -10,6 +11,8 @@ export function isRunId(id: string): boolean {
 
 export class RunNotFoundError extends Error {
   override readonly name = 'ValidationError';
+  /** Bad input: exit code 2. */
+  readonly exitCode = EXIT.badInput;
 }
 
 /** Runs with a finished manifest, newest manifest first. */

@@ -1,10 +1,11 @@
-import type { CandidateKind, ForecastConfig } from '../config/schema.ts';
+import type { ForecastConfig } from '../config/schema.ts';
+import { modelName } from '../core/model-name.ts';
+import type { CandidateKind } from '../core/vocabulary.ts';
 import { isoDate, type Series } from '../data/batch.ts';
 import { allMetrics, maseScale } from '../metrics/index.ts';
 import type { Lineage, Metrics, ModelArtifact } from '../models/artifact.ts';
 import { MODEL_FACTORIES } from '../models/index.ts';
 import { type FittedModel, ModelError, type SeriesContext } from '../models/types.ts';
-import { modelName } from '../registry/naming.ts';
 
 /**
  * Selection for one partition: fit every configured candidate (and the baseline) on the training window,

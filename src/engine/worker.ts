@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { ForecastConfig } from '../config/schema.ts';
+import { modelName } from '../core/model-name.ts';
 import { type PartitionBatch, seriesOf } from '../data/batch.ts';
 import type { Lineage } from '../models/artifact.ts';
 import type { SeriesContext } from '../models/types.ts';
-import { modelName } from '../registry/naming.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import type { PartitionRecord } from './manifest.ts';
 import { trainPartition } from './train-partition.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Frequency } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 import { epochDayOf, isoDate } from '../data/batch.ts';
 import { openDuck } from '../data/duckdb.ts';
 import { ValidationError } from '../data/errors.ts';

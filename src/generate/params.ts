@@ -1,4 +1,4 @@
-import type { Frequency } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 import { rngFor } from './random.ts';
 
 export const SERIES_KINDS = ['regular', 'intermittent', 'short', 'break'] as const;

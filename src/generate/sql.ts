@@ -1,6 +1,6 @@
 import { type DuckDBConnection, DuckDBDateValue } from '@duckdb/node-api';
 import { addPeriods, dayOfWeek, holidayFlag, yearPhase } from '../calendar/index.ts';
-import type { Frequency } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 import { ident } from '../data/sql.ts';
 import type { PartitionParams } from './params.ts';
 

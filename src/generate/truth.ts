@@ -1,6 +1,6 @@
-import type { Frequency } from '../config/schema.ts';
+import { modelName } from '../core/model-name.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 import { isoDate } from '../data/batch.ts';
-import { modelName } from '../registry/naming.ts';
 import type { PartitionParams, SeriesKind } from './params.ts';
 
 /** Ground truth for one partition: what was planted, so tests and benchmarks can check what models recover. */

@@ -1,4 +1,4 @@
-import type { MetricName } from '../config/schema.ts';
+import type { MetricName } from '../core/vocabulary.ts';
 
 /**
  * Forecast accuracy metrics. All are robust to zeros: where a denominator is zero the metric is defined

@@ -1,4 +1,4 @@
-import type { CandidateKind, Frequency, MetricName } from '../config/schema.ts';
+import type { CandidateKind, Frequency, MetricName } from '../core/vocabulary.ts';
 import type { ModelState } from './types.ts';
 
 export type Metrics = Record<MetricName, number>;

@@ -1,5 +1,5 @@
 import { holidayFlag, yearPhase } from '../calendar/index.ts';
-import type { Frequency } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 
 /**
  * Memoised calendar features. Every partition of a run shares the same dates, and the calendar functions

@@ -1,4 +1,4 @@
-import { CANDIDATES, type CandidateKind } from '../config/schema.ts';
+import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
 import { ETS_VERSION, etsFactory, loadEts } from './ets.ts';
 import { loadMean, MEAN_VERSION, meanFactory } from './mean.ts';
 import {

@@ -1,5 +1,5 @@
 import { dayOfWeek } from '../calendar/index.ts';
-import type { Frequency } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 import { cachedHolidayFlag, cachedYearPhase } from './calendar-cache.ts';
 
 /**

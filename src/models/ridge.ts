@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FREQUENCIES, type Frequency } from '../config/schema.ts';
+import { FREQUENCIES, type Frequency } from '../core/vocabulary.ts';
 import { cachedHolidayFlag } from './calendar-cache.ts';
 import { ridgeGcv } from './linalg.ts';
 import {

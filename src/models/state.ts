@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CandidateKind } from '../config/schema.ts';
+import type { CandidateKind } from '../core/vocabulary.ts';
 import { type ForecastRequest, ModelError } from './types.ts';
 
 /** Finite numbers only: NaN and Infinity do not survive JSON, so they must never be in a state. */

@@ -1,4 +1,4 @@
-import type { CandidateKind, Frequency } from '../config/schema.ts';
+import type { CandidateKind, Frequency } from '../core/vocabulary.ts';
 
 /** What every model needs to know about the series beyond its values. */
 export interface SeriesContext {

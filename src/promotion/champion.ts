@@ -1,4 +1,4 @@
-import { CANDIDATES, type CandidateKind } from '../config/schema.ts';
+import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
 import type { ModelRegistry, ModelVersion } from '../registry/types.ts';
 import { TAG } from './tags.ts';
 

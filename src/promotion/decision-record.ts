@@ -1,4 +1,4 @@
-import type { CandidateKind } from '../config/schema.ts';
+import type { CandidateKind } from '../core/vocabulary.ts';
 import type { Outcome, RuleCheck } from './rules.ts';
 
 /**

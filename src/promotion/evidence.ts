@@ -1,4 +1,4 @@
-import type { CandidateKind } from '../config/schema.ts';
+import type { CandidateKind } from '../core/vocabulary.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import type { PromotionEvidence } from './rules.ts';
 

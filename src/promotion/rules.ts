@@ -1,4 +1,5 @@
-import type { CandidateKind, PromotionConfig } from '../config/schema.ts';
+import type { PromotionConfig } from '../config/schema.ts';
+import type { CandidateKind } from '../core/vocabulary.ts';
 import { metric } from '../metrics/index.ts';
 
 /**

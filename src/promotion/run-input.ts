@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { CANDIDATES } from '../config/schema.ts';
+import { EXIT } from '../core/errors.ts';
+import { CANDIDATES } from '../core/vocabulary.ts';
 import type { RunManifest } from '../engine/manifest.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 
 /** The run folder cannot be evaluated: a missing or malformed manifest or artifact. Nothing was promoted. */
 export class PromotionInputError extends Error {
   override readonly name = 'PromotionInputError';
+  /** Bad input: exit code 2. */
+  readonly exitCode = EXIT.badInput;
 }
 
 // Only what promotion reads is checked; other fields pass through untouched (the engine may add more).

@@ -1,4 +1,5 @@
-import { CANDIDATES, type CandidateKind } from '../config/schema.ts';
+import { EXIT } from '../core/errors.ts';
+import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
 import { decide, type PromotionDecision, type PromotionEvidence, type PromotionRules } from './rules.ts';
 
 /**
@@ -59,6 +60,8 @@ export function tagsFromEvidence(
 
 export class TagError extends Error {
   override readonly name = 'TagError';
+  /** Bad input: exit code 2. */
+  readonly exitCode = EXIT.badInput;
 }
 
 function required(tags: Record<string, string>, key: string): string {

@@ -1,6 +1,6 @@
 import path from 'node:path';
+import { isModelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
-import { isModelName } from './naming.ts';
 import { type ModelVersion, RegistryError } from './types.ts';
 
 /**

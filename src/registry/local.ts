@@ -1,5 +1,6 @@
 import { mkdir, open, opendir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isModelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { lakeLayout } from '../storage/layout.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -13,7 +14,6 @@ import {
   type VersionDocument,
 } from './local-layout.ts';
 import { type HeldLock, type LockOptions, withRegistryLock } from './local-lock.ts';
-import { isModelName } from './naming.ts';
 import { indexesByName, validateRequests } from './requests.ts';
 import {
   type ModelRegistry,

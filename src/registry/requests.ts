@@ -1,4 +1,4 @@
-import { isModelName } from './naming.ts';
+import { isModelName } from '../core/model-name.ts';
 import { type RegisterRequest, RegistryError } from './types.ts';
 
 const MAX_LISTED = 5;

@@ -1,5 +1,5 @@
 import type { EChartsOption } from 'echarts';
-import { CANDIDATES } from '../config/schema.ts';
+import { CANDIDATES } from '../core/vocabulary.ts';
 import { fmtNum, fmtPct } from './format.ts';
 import { histogram, type LiftClass } from './stats.ts';
 import { OUTCOMES, type Summary } from './summary.ts';

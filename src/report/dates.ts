@@ -1,4 +1,4 @@
-import type { Frequency } from '../config/schema.ts';
+import type { Frequency } from '../core/vocabulary.ts';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 

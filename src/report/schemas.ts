@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeZodIssues } from '../config/errors.ts';
-import { CANDIDATES, FREQUENCIES, METRICS } from '../config/schema.ts';
+import { EXIT } from '../core/errors.ts';
+import { CANDIDATES, FREQUENCIES, METRICS } from '../core/vocabulary.ts';
 
 /**
  * Runtime shapes of the files the report reads. They mirror the TypeScript contracts (`RunManifest`,
@@ -11,6 +12,8 @@ import { CANDIDATES, FREQUENCIES, METRICS } from '../config/schema.ts';
 /** A problem with the report's input files: names the file and what is wrong with it. */
 export class ReportInputError extends Error {
   override readonly name = 'ReportInputError';
+  /** Bad input: exit code 2. */
+  readonly exitCode = EXIT.badInput;
   readonly file: string;
 
   constructor(file: string, problems: readonly string[]) {

@@ -1,4 +1,4 @@
-import { CANDIDATES, type CandidateKind } from '../config/schema.ts';
+import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
 import { LIFT_CLASSES, type LiftClass, liftClassOf, MEANINGFUL_LIFT, median } from './stats.ts';
 import type { ReportData } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { CandidateKind } from '../config/schema.ts';
+import type { CandidateKind } from '../core/vocabulary.ts';
 import type { PartitionStatus } from '../engine/manifest.ts';
 import type { DecisionInput, DecisionsInput, ManifestInput } from './schemas.ts';
 

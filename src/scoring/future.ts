@@ -1,14 +1,17 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DatasetConfig } from '../config/schema.ts';
+import { EXIT } from '../core/errors.ts';
+import { modelName } from '../core/model-name.ts';
 import { formatOf, sourceRelation } from '../data/source.ts';
 import { ident as quoteIdent } from '../data/sql.ts';
-import { modelName } from '../registry/naming.ts';
 
 /** Planned covariates per partition: date (epoch day) -> feature values in `dataset.features` order. */
 export type FutureCovariateTable = Map<string, Map<number, number[]>>;
 
 export class FutureCovariatesError extends Error {
   override readonly name = 'ValidationError';
+  /** Bad input: exit code 2. */
+  readonly exitCode = EXIT.badInput;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { modelName } from '../core/model-name.ts';
 import { isoDate } from '../data/batch.ts';
 import { ModelError } from '../models/types.ts';
-import { modelName } from '../registry/naming.ts';
 import { ForecastInputError, forecastWithModel } from '../scoring/forecast-artifact.ts';
 import { HttpError } from './http-error.ts';
 import type { LoadedModel, ModelCache } from './model-cache.ts';

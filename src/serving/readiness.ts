@@ -1,4 +1,4 @@
-import { modelName } from '../registry/naming.ts';
+import { modelName } from '../core/model-name.ts';
 import type { ModelRegistry } from '../registry/types.ts';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };

@@ -1,3 +1,5 @@
+import { EXIT } from '../core/errors.ts';
+
 /**
  * Blob keys are '/'-separated relative paths ('prepared/bucket=001/part.parquet'). Both stores accept exactly the
  * same keys, so a key that works locally works on ADLS: no leading '/', no '.' or '..' segments (they would
@@ -5,6 +7,8 @@
  */
 export class BlobKeyError extends Error {
   override readonly name = 'BlobKeyError';
+  /** Bad input: exit code 2. */
+  readonly exitCode = EXIT.badInput;
 }
 
 const MAX_KEY = 1024;

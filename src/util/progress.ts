@@ -19,6 +19,20 @@ export interface ProgressOptions {
   write?: (line: string) => void;
 }
 
+/**
+ * How library code reports long work: it is handed a factory and never writes to a stream itself, so the CLI picks
+ * a bar or JSON lines, a test collects ticks, and an engine host stays silent.
+ */
+export type ProgressFactory = (label: string, total: number) => Progress;
+
+/** A factory that reports nothing (the default of every library function). */
+export const silentProgress: ProgressFactory = () => ({ tick() {}, stop() {} });
+
+/** The CLI's factory: a live bar on a terminal, JSON lines elsewhere, or nothing. */
+export function progressFactory(mode: ProgressOptions['mode'] = defaultProgressMode()): ProgressFactory {
+  return (label, total) => createProgress({ label, total, mode });
+}
+
 export function defaultProgressMode(): 'bar' | 'json' {
   return process.stderr.isTTY && !process.env.CI ? 'bar' : 'json';
 }

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LINEAGE_TAG, promoteAcross } from '../../src/azure/aml-promote.ts';
 import { AzureMlModelRegistry } from '../../src/azure/aml-registry.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { makeArtifact } from '../promotion/fixtures.ts';
 import { DEV, PROD, startAml } from './aml-fixture.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AzureMlModelRegistry } from '../../src/azure/aml-registry.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import type { ModelArtifact } from '../../src/models/artifact.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { type ModelVersion, RegistryError } from '../../src/registry/types.ts';
 import { makeArtifact } from '../promotion/fixtures.ts';
 import { DEV, startAml } from './aml-fixture.ts';

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import {
   bucketOf,
   listPartitions,
@@ -11,7 +12,6 @@ import {
   streamPartitions,
   type ValidationReport,
 } from '../../src/data/index.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { configFor, HEADER, listing, seriesRows, useTempDir, writeCsv } from './fixtures.ts';
 
 const tempDir = useTempDir();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { modelName } from '../../src/core/model-name.ts';
 import {
   listPartitions,
   type PartitionBatch,
@@ -8,7 +9,6 @@ import {
   streamPartitions,
   transferablesOf,
 } from '../../src/data/index.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { configFor, HEADER, seriesRows, useTempDir, writeCsv } from './fixtures.ts';
 
 const tempDir = useTempDir();

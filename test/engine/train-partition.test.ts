@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ForecastConfig, forecastSchema } from '../../src/config/schema.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import { type PartitionOutcome, rankCandidates, trainPartition } from '../../src/engine/train-partition.ts';
 import { allMetrics, maseScale, wape } from '../../src/metrics/index.ts';
 import type { ModelArtifact } from '../../src/models/artifact.ts';
 import { loadModel, MODEL_FACTORIES } from '../../src/models/index.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { head, noiseSeries, retailSeries } from '../models/fixtures.ts';
 
 const lineage = {

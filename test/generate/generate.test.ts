@@ -3,10 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holidayFlag, yearPhase } from '../../src/calendar/index.ts';
 import { parseConfig } from '../../src/config/load.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import { num, openDuck, queryRows } from '../../src/data/duckdb.ts';
 import { listPartitions, prepare, ValidationError } from '../../src/data/index.ts';
 import { type GroundTruth, generate, generatedPaths } from '../../src/generate/index.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { useTempDir } from '../data/fixtures.ts';
 import { leastSquares } from './ols.ts';
 

@@ -1,5 +1,5 @@
 import { holidayFlag, yearPhase } from '../../src/calendar/index.ts';
-import type { Frequency } from '../../src/config/schema.ts';
+import type { Frequency } from '../../src/core/vocabulary.ts';
 import type { Series } from '../../src/data/batch.ts';
 import type { SeriesContext } from '../../src/models/types.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CANDIDATES } from '../../src/config/schema.ts';
+import { CANDIDATES } from '../../src/core/vocabulary.ts';
 import {
   loadModel,
   MODEL_FACTORIES,

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { modelName } from '../../src/core/model-name.ts';
 import { findChampion } from '../../src/promotion/champion.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { makeArtifact } from './fixtures.ts';
 
 let root: string;

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forecastSchema, promotionSchema } from '../../src/config/schema.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import type { PartitionRecord, RunManifest } from '../../src/engine/manifest.ts';
 import { trainPartition } from '../../src/engine/train-partition.ts';
 import { evaluateAndPromote } from '../../src/promotion/evaluate.ts';
 import { verifyPromotionTags } from '../../src/promotion/tags.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { lakeLayout } from '../../src/storage/layout.ts';
 import { retailSeries } from '../models/fixtures.ts';
 

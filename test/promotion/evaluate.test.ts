@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promotionSchema } from '../../src/config/schema.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import { decisionsPath, evaluateAndPromote } from '../../src/promotion/evaluate.ts';
 import { PromotionInputError } from '../../src/promotion/run-input.ts';
 import { TAG, verifyPromotionTags } from '../../src/promotion/tags.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import type { ModelVersion } from '../../src/registry/types.ts';
 import { FORECAST, type RunSpec, writeRun } from './fixtures.ts';
 

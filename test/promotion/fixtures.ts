@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CandidateKind } from '../../src/config/schema.ts';
+import { modelName } from '../../src/core/model-name.ts';
+import type { CandidateKind } from '../../src/core/vocabulary.ts';
 import type { PartitionRecord, PartitionStatus, RunManifest } from '../../src/engine/manifest.ts';
 import { allMetrics } from '../../src/metrics/index.ts';
 import type { Metrics, ModelArtifact } from '../../src/models/artifact.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { lakeLayout } from '../../src/storage/layout.ts';
 
 /**

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import { DeferredRegistry } from '../../src/registry/deferred.ts';
 import { registryFor } from '../../src/registry/for-config.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { makeArtifact } from '../promotion/fixtures.ts';
 
 const base = {

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { modelName } from '../../src/core/model-name.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import type { ModelVersion } from '../../src/registry/types.ts';
 import { makeArtifact } from '../promotion/fixtures.ts';
 

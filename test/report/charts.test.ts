@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CANDIDATES } from '../../src/config/schema.ts';
+import { CANDIDATES } from '../../src/core/vocabulary.ts';
 import { binsFor, buildCharts, type ChartSpec, COLORS } from '../../src/report/charts.ts';
 import { loadReportData } from '../../src/report/load.ts';
 import { renderChartSvg } from '../../src/report/render.ts';

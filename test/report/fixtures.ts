@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { CandidateKind } from '../../src/config/schema.ts';
+import { modelName } from '../../src/core/model-name.ts';
+import type { CandidateKind } from '../../src/core/vocabulary.ts';
 import type { PartitionRecord, PartitionStatus, RunManifest } from '../../src/engine/manifest.ts';
 import { allMetrics } from '../../src/metrics/index.ts';
 import type { Metrics, ModelArtifact } from '../../src/models/artifact.ts';
 import type { DecisionRecord, DecisionsFile } from '../../src/promotion/decision-record.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import { lakeLayout } from '../../src/storage/layout.ts';
 
 /**

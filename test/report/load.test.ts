@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelName } from '../../src/registry/naming.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import { loadReportData } from '../../src/report/load.ts';
 import { ReportInputError } from '../../src/report/schemas.ts';
 import {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isModelName, modelName } from '../../src/registry/naming.ts';
+import { isModelName, modelName } from '../../src/core/model-name.ts';
 import { buildScoringApp, type ScoringApp } from '../../src/serving/app.ts';
 import type { ForecastResponse } from '../../src/serving/forecast-route.ts';
 import type { ErrorBody } from '../../src/serving/http-error.ts';

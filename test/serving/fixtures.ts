@@ -1,6 +1,6 @@
+import { modelName } from '../../src/core/model-name.ts';
 import type { ModelArtifact } from '../../src/models/artifact.ts';
 import type { FittedModel, ForecastRequest } from '../../src/models/types.ts';
-import { modelName } from '../../src/registry/naming.ts';
 import type {
   ModelRegistry,
   ModelVersion,

@@ -1,8 +1,8 @@
 import { forecastSchema } from '../../src/config/schema.ts';
+import { modelName } from '../../src/core/model-name.ts';
 import { epochDayOf } from '../../src/data/batch.ts';
 import { trainPartition } from '../../src/engine/train-partition.ts';
 import type { ModelArtifact } from '../../src/models/artifact.ts';
-import { modelName } from '../../src/registry/naming.ts';
 
 /**
  * Real artifacts for the integration suite and the benchmark: small seeded weekly series with a price

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { EXIT, StageError } from '../exit.ts';
+import { EXIT, StageError } from '../../core/errors.ts';
 import { positiveInt, wholeNumber } from '../options.ts';
 import { runCli } from '../run.ts';
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
+import { EXIT, StageError } from '../../core/errors.ts';
 import { resolveRun } from '../../engine/runs.ts';
 import { decisionsPath, evaluateAndPromote } from '../../promotion/evaluate.ts';
 import { PromotionInputError } from '../../promotion/run-input.ts';
@@ -7,7 +8,6 @@ import { formatSummary } from '../../promotion/summary.ts';
 import { registryFor } from '../../registry/for-config.ts';
 import { lakeLayout, workingRoot } from '../../storage/layout.ts';
 import { createProgress } from '../../util/progress.ts';
-import { EXIT, StageError } from '../exit.ts';
 import { pullFromLake, pushToLake } from '../lake-sync.ts';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 

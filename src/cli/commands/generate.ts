@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { FREQUENCIES, type Frequency } from '../../config/schema.ts';
+import { FREQUENCIES, type Frequency } from '../../core/vocabulary.ts';
 import { generate } from '../../generate/index.ts';
 
 function wholeNumber(value: string): number {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { EXIT, StageError } from '../../core/errors.ts';
 import { resolveRunDir } from '../../report/runs.ts';
 import { ReportInputError } from '../../report/schemas.ts';
 import { writeReport } from '../../report/write.ts';
 import { workingRoot } from '../../storage/layout.ts';
-import { EXIT, StageError } from '../exit.ts';
 import { pullFromLake, pushToLake } from '../lake-sync.ts';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
 

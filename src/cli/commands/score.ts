@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import type { Config } from '../../config/schema.ts';
+import { EXIT, StageError } from '../../core/errors.ts';
 import { newRunId } from '../../engine/run.ts';
 import { scoreRun } from '../../scoring/score.ts';
 import { runOnCluster, runsOnCluster } from '../cluster.ts';
-import { EXIT, StageError } from '../exit.ts';
 import { layoutFor } from '../lake.ts';
 import { type ConfigOptions, configFrom, positiveInt, withConfigOptions } from '../options.ts';
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Command, Option } from 'commander';
+import { EXIT, StageError } from '../../core/errors.ts';
 import type { RunManifest } from '../../engine/manifest.ts';
 import { failedShareOf } from '../../engine/merge.ts';
 import { mergeRun } from '../../engine/merge-run.ts';
@@ -9,7 +10,6 @@ import { trainInShardProcesses } from '../../engine/shard-processes.ts';
 import { registryFor } from '../../registry/for-config.ts';
 import type { ModelRegistry } from '../../registry/types.ts';
 import { runsOnCluster, trainOnCluster } from '../cluster.ts';
-import { EXIT, StageError } from '../exit.ts';
 import { layoutFor } from '../lake.ts';
 import { type ConfigOptions, configFrom, parseShard, positiveInt, withConfigOptions } from '../options.ts';
 

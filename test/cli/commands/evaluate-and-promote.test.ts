@@ -5,8 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli/run.ts';
+import { modelName } from '../../../src/core/model-name.ts';
 import { LocalModelRegistry } from '../../../src/registry/local.ts';
-import { modelName } from '../../../src/registry/naming.ts';
 import { FORECAST, type RunSpec, writeRun } from '../../promotion/fixtures.ts';
 
 const STEP = path.resolve(import.meta.dirname, '../../../steps/evaluate-and-promote.ts');

@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadModel } from '../../models/index.ts';
-import { registryFor } from '../../registry/for-config.ts';
-import { DEFAULT_BODY_LIMIT, DEFAULT_CACHE } from '../../serving/app.ts';
-import { DEFAULT_MAX_HORIZON } from '../../serving/request-schema.ts';
-import { startScoringServer } from '../../serving/server.ts';
-import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
+import { type ConfigOptions, configFrom, withConfigOptions } from '../config/command-options.ts';
+import { loadModel } from '../models/index.ts';
+import { registryFor } from '../registry/for-config.ts';
+import { DEFAULT_BODY_LIMIT, DEFAULT_CACHE } from './app.ts';
+import { DEFAULT_MAX_HORIZON } from './request-schema.ts';
+import { startScoringServer } from './server.ts';
 
 interface ServeOptions extends ConfigOptions {
   host: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isModelName, modelName } from '../../src/registry/naming.ts';
+import { isModelName, modelName } from '../../src/core/model-name.ts';
 
 describe('modelName', () => {
   it('is readable and deterministic', () => {
