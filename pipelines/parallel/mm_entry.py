@@ -1,0 +1,107 @@
+"""Entry script of the many-models parallel step (Azure ML parallel job: init() / run(mini_batch) / shutdown()).
+
+A thin shim: each worker process starts the TypeScript engine host once (node src/compute/engine-host.ts, see
+docs/azure.md "The engine host") and hands it each mini-batch. The input is the prepared lake as a uri_folder with
+mini_batch_size "1", so a mini-batch is one bucket file (hundreds of partitions), never one partition. run() returns
+one JSON line per partition (append_row_to collects them into the run's manifest rows); a failed partition is a row
+with its error. A request the engine could not run raises, so Azure ML retries the mini-batch and counts it towards
+the error thresholds. An engine that died is restarted for the next mini-batch.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+
+_BUCKET = re.compile(r"bucket=(\d+)[/\\][^/\\]+\.parquet$")
+_args = None
+_host = None
+_asked = 0
+
+
+def _app_root():
+    return os.environ.get("MM_APP_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def _host_command(root):
+    custom = os.environ.get("MM_ENGINE_HOST")
+    if custom:
+        return json.loads(custom)
+    source = os.path.join(root, "src", "compute", "engine-host.ts")
+    built = os.path.join(root, "dist", "src", "compute", "engine-host.js")
+    return ["node", source if os.path.exists(source) else built]
+
+
+def _start():
+    global _host
+    root = _app_root()
+    # stderr is inherited: the engine's logs land in this worker's log (logs/user/ in the job).
+    _host = subprocess.Popen(_host_command(root), cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+
+def init():
+    global _args
+    parser = argparse.ArgumentParser(allow_abbrev=False)
+    parser.add_argument("--op", choices=["train", "score"], default="train")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--env", required=True)
+    parser.add_argument("--run_id", required=True)
+    parser.add_argument("--prepared", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--models", default=None)
+    parser.add_argument("--future", default=None)
+    parser.add_argument("--workers", type=int, default=None)
+    _args, _ = parser.parse_known_args()  # the parallel job adds its own arguments
+    _start()
+
+
+def _ask(request):
+    global _host
+    if _host is None or _host.poll() is not None:
+        _start()
+    try:
+        _host.stdin.write(json.dumps(request) + "\n")
+        _host.stdin.flush()
+        line = _host.stdout.readline()
+    except (BrokenPipeError, OSError):
+        line = ""
+    if not line:
+        code = _host.wait()
+        _host = None
+        raise RuntimeError(f"the engine host exited (code {code}) during mini-batch {request['buckets']}; it restarts for the next one")
+    return json.loads(line)
+
+
+def run(mini_batch):
+    global _asked
+    rows, buckets = [], []
+    for path in mini_batch:
+        match = _BUCKET.search(str(path))
+        if match:
+            buckets.append(int(match.group(1)))
+        else:  # catalog.parquet, meta.json, ...: counted as handled so the mini-batch is not marked failed
+            rows.append(json.dumps({"ignored": os.path.basename(str(path))}))
+    if not buckets:
+        return rows
+    _asked += 1
+    request = {"id": str(_asked), "op": _args.op, "config": _args.config, "env": _args.env, "runId": _args.run_id,
+               "preparedDir": _args.prepared, "buckets": buckets, "outDir": _args.out}
+    for key, value in (("modelsDir", _args.models), ("futurePath", _args.future), ("workers", _args.workers)):
+        if value is not None:
+            request[key] = value
+    answer = _ask(request)
+    if not answer.get("ok"):
+        error = answer.get("error", {})
+        raise RuntimeError(f"buckets {buckets}: {error.get('class')}: {error.get('message')}")
+    rows.extend(json.dumps(row) for row in answer["rows"])
+    # A bucket always holds at least one partition; should one answer be empty, say so rather than under-count.
+    return rows if len(rows) >= len(mini_batch) else rows + [json.dumps({"empty": buckets})]
+
+
+def shutdown():
+    global _host
+    if _host is not None and _host.poll() is None:
+        _host.stdin.close()
+        _host.wait(timeout=60)
+    _host = None

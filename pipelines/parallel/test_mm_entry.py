@@ -1,0 +1,87 @@
+"""Calls the entry script the way the Azure ML parallel job does: init() once per process, then run(mini_batch)
+with a list of file paths. Driven by test/pipelines/parallel-entry.test.ts, which prepares a real lake, trains it
+in process for the expected rows, and passes MM_TEST_PREPARED / MM_TEST_CONFIG / MM_TEST_EXPECTED / MM_TEST_OUT."""
+
+import glob
+import importlib
+import json
+import os
+import signal
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import mm_entry  # noqa: E402
+
+ENV = {k: os.environ.get(k) for k in ("MM_TEST_PREPARED", "MM_TEST_CONFIG", "MM_TEST_EXPECTED", "MM_TEST_OUT")}
+
+
+def comparable(row):
+    return {k: row.get(k) for k in ("name", "status", "chosen", "metrics", "artifact")}
+
+
+@unittest.skipUnless(all(ENV.values()), "run by test/pipelines/parallel-entry.test.ts, which prepares the lake")
+class EntryScriptTest(unittest.TestCase):
+    def setUp(self):
+        importlib.reload(mm_entry)
+        os.environ.pop("MM_ENGINE_HOST", None)
+        self.prepared = ENV["MM_TEST_PREPARED"]
+        self.out = os.path.join(ENV["MM_TEST_OUT"], self.id().split(".")[-1])
+        with open(ENV["MM_TEST_EXPECTED"]) as f:
+            self.expected = {p["name"]: p for p in json.load(f)["partitions"]}
+        sys.argv = ["driver", "--config", ENV["MM_TEST_CONFIG"], "--env", "local", "--run_id", "r1",
+                    "--prepared", self.prepared, "--out", self.out, "--workers", "1",
+                    "--error_threshold", "5", "--logging_level", "INFO"]  # the job's own arguments pass through
+
+    def tearDown(self):
+        mm_entry.shutdown()
+
+    def bucket_files(self):
+        return sorted(glob.glob(os.path.join(self.prepared, "bucket=*", "*.parquet")))
+
+    def test_given_bucket_files_when_run_then_one_row_per_partition_as_the_in_process_run(self):
+        mm_entry.init()
+        rows = []
+        for path in self.bucket_files():
+            result = mm_entry.run([path])
+            self.assertGreaterEqual(len(result), 1)
+            rows.extend(json.loads(r) for r in result)
+        self.assertEqual(sorted(r["name"] for r in rows), sorted(self.expected))
+        for row in rows:
+            self.assertEqual(comparable(row), comparable(self.expected[row["name"]]))
+            if row["status"] == "ok":
+                self.assertTrue(os.path.exists(os.path.join(self.out, row["artifact"])))
+
+    def test_given_other_files_in_the_folder_when_run_then_each_counts_as_handled(self):
+        mm_entry.init()
+        result = mm_entry.run([os.path.join(self.prepared, "meta.json"), os.path.join(self.prepared, "catalog.parquet")])
+        self.assertEqual([json.loads(r) for r in result], [{"ignored": "meta.json"}, {"ignored": "catalog.parquet"}])
+
+    def test_given_the_engine_was_killed_when_the_next_mini_batch_runs_then_a_new_engine_answers(self):
+        mm_entry.init()
+        first = mm_entry._host
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        result = mm_entry.run([self.bucket_files()[0]])
+        self.assertIsNot(mm_entry._host, first)
+        self.assertTrue(all("name" in json.loads(r) for r in result))
+
+    def test_given_the_engine_dies_mid_batch_then_run_raises_and_the_next_batch_restarts_it(self):
+        # An engine that reads the request and dies before answering, like a process killed mid-batch.
+        os.environ["MM_ENGINE_HOST"] = json.dumps(["node", "-e", "process.stdin.once('data', () => process.exit(3))"])
+        mm_entry.init()
+        with self.assertRaisesRegex(RuntimeError, r"exited \(code 3\)"):
+            mm_entry.run([self.bucket_files()[0]])
+        os.environ.pop("MM_ENGINE_HOST")
+        result = mm_entry.run([self.bucket_files()[0]])
+        self.assertTrue(all("name" in json.loads(r) for r in result))
+
+    def test_given_a_request_the_engine_cannot_run_then_run_raises_its_error(self):
+        sys.argv[sys.argv.index("--prepared") + 1] = os.path.join(self.out, "no-such-lake")
+        mm_entry.init()
+        with self.assertRaisesRegex(RuntimeError, r"buckets \[0\]"):
+            mm_entry.run([os.path.join(self.prepared, "bucket=000", "part.parquet")])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { trainRun } from '../../src/engine/run.ts';
+import { preparedLake } from '../engine/fixture.ts';
+import { venvPython } from './python.ts';
+
+const python = venvPython();
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+describe.skipIf(!python)('the parallel step entry script (pipelines/parallel/mm_entry.py)', () => {
+  it("passes its Python unittest suite, which calls init() and run(mini_batch) as Azure ML's parallel job does, on a real prepared lake", async () => {
+    const lake = await preparedLake({ partitions: 24, periods: 70, buckets: 4 });
+    const expected = await trainRun({
+      config: lake.config,
+      preparedDir: lake.layout.prepared,
+      runsDir: lake.layout.runs,
+      runId: 'expected',
+      progress: 'silent',
+    });
+    const expectedPath = path.join(lake.root, 'expected.json');
+    writeFileSync(expectedPath, JSON.stringify(expected.manifest));
+    const result = spawnSync(python!, ['-m', 'unittest', '-v', 'pipelines/parallel/test_mm_entry.py'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        MM_TEST_PREPARED: lake.layout.prepared,
+        MM_TEST_CONFIG: lake.configPath,
+        MM_TEST_EXPECTED: expectedPath,
+        MM_TEST_OUT: path.join(lake.root, 'entry'),
+      },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/Ran 5 tests/);
+    expect(result.stderr).not.toMatch(/skipped/);
+  }, 180_000);
+});
