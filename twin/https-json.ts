@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { selfSignedCertificate } from '../test/azure/tls.ts';
+import { selfSignedCertificate } from './tls.ts';
 
 export interface JsonReply {
   status: number;

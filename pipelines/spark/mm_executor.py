@@ -48,14 +48,12 @@ class EngineHost:
         node = settings.node
         if os.sep in node and not os.path.isabs(node):
             node = os.path.abspath(node)
-        env = dict(os.environ, MM_ENGINE_WORKERS=str(settings.workers))
         # stderr is inherited: the host's logs land in the executor's stderr log, next to Spark's own.
         self._process = subprocess.Popen(
             [node, settings.script],
             cwd=app_root,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=env,
             text=True,
             encoding="utf-8",
             bufsize=1,
@@ -158,6 +156,7 @@ def run_group(job: Job, key: tuple[Any, ...], group: pd.DataFrame) -> pd.DataFra
             "preparedDir": job.prepared_dir,
             "buckets": [bucket],
             "outDir": out_dir,
+            "workers": job.host.workers,
         }
         if job.op == "score":
             payload["modelsDir"] = job.models_dir
