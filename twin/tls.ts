@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 
 /**
  * A throw-away self-signed certificate for 127.0.0.1: the Azure SDK sends bearer tokens only over https, so the
@@ -40,4 +41,15 @@ export function selfSignedCertificate(): { key: string; cert: string } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export type TwinTls = { key: string; cert: string };
+
+/**
+ * Makes this process trust the twin's certificate for every TLS connection it opens from now on (the Azure SDK
+ * clients included, which take no CA option for storage); child processes get it through NODE_EXTRA_CA_CERTS.
+ */
+export function trustTwinCertificate(cert: string): void {
+  const current = tls.getCACertificates('default');
+  if (!current.includes(cert)) tls.setDefaultCACertificates([...current, cert]);
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { blobStoreFor } from '../storage/factory.ts';
 import { workingRoot } from '../storage/layout.ts';
-import { walkFiles } from '../storage/local-files.ts';
+import { mirrorDir } from '../storage/mirror.ts';
 import type { BlobStore } from '../storage/types.ts';
 
 /**
@@ -44,17 +44,8 @@ export async function mirrorToLake(
   store: BlobStore = blobStoreFor(config),
 ): Promise<void> {
   if (config.storage.kind !== 'azure') return;
-  const localDir = path.join(workingRoot(config), prefix);
-  const uploaded = await store.uploadDir(localDir, prefix);
-  const keep = new Set((await walkFiles(localDir)).map((f) => `${prefix}/${f.relative}`));
-  let deleted = 0;
-  for await (const key of store.list(`${prefix}/`)) {
-    if (!keep.has(key)) {
-      await store.delete(key);
-      deleted++;
-    }
-  }
+  const stats = await mirrorDir(store, path.join(workingRoot(config), prefix), prefix);
   process.stderr.write(
-    `lake: ${prefix} mirrored to ${store.location} (${uploaded} uploaded, ${deleted} stale removed)\n`,
+    `lake: ${prefix} mirrored to ${store.location} (${stats.uploaded} uploaded, ${stats.deleted} stale removed)\n`,
   );
 }

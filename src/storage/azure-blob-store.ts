@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import {
   type AnonymousCredential,
+  type BlobItem,
   BlobServiceClient,
   type ContainerClient,
   type StorageSharedKeyCredential,
@@ -152,16 +153,49 @@ export class AzureBlobStore implements BlobStore {
   }
 
   async *#listItems(prefix: string): AsyncIterable<{ name: string; size: number; md5?: Uint8Array }> {
+    for await (const blob of this.#listEntries(prefix)) {
+      if (isDirectory(blob)) continue;
+      yield { name: blob.name, size: blob.properties.contentLength ?? 0, md5: blob.properties.contentMD5 };
+    }
+  }
+
+  /**
+   * Every entry below `prefix`. On an account with a hierarchical namespace (the lake is one) a flat listing
+   * also returns each directory, as a zero-length blob with metadata hdi_isfolder=true: listed with metadata so
+   * callers can tell them from files.
+   */
+  async *#listEntries(prefix: string): AsyncIterable<BlobItem> {
     checkPrefix(prefix);
-    const pages = this.container.listBlobsFlat({ prefix: prefix || undefined }).byPage({ maxPageSize: 5000 });
+    const pages = this.container
+      .listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true })
+      .byPage({ maxPageSize: 5000 });
     const ctx = this.#ctx(`list ${prefix || '(all)'}`, false);
     while (true) {
       const page = await azureCall(ctx, () => pages.next());
       if (page.done) return;
-      for (const blob of page.value.segment.blobItems) {
-        yield { name: blob.name, size: blob.properties.contentLength ?? 0, md5: blob.properties.contentMD5 };
-      }
+      yield* page.value.segment.blobItems;
     }
+  }
+
+  /**
+   * Deletes the directories below `prefix` that hold nothing any more, deepest first (an HNS account deletes a
+   * directory through the Blob API only when it is empty; a flat account has none and this does nothing).
+   */
+  async pruneEmptyDirectories(prefix: string): Promise<number> {
+    const folder = folderPrefix(prefix);
+    const directories: string[] = [];
+    const occupied = new Set<string>();
+    for await (const entry of this.#listEntries(folder)) {
+      if (isDirectory(entry)) directories.push(entry.name);
+      else for (const parent of parentsOf(entry.name)) occupied.add(parent);
+    }
+    const empty = directories.filter((d) => !occupied.has(d)).sort((a, b) => b.length - a.length);
+    for (const directory of empty) {
+      await azureCall(this.#ctx(`delete directory ${directory}`, true), () =>
+        this.container.getBlobClient(directory).deleteIfExists({ abortSignal: this.#signal() }),
+      );
+    }
+    return empty.length;
   }
 
   async delete(key: string): Promise<void> {
@@ -296,6 +330,16 @@ export class AzureBlobStore implements BlobStore {
       throw error;
     }
   }
+}
+
+function isDirectory(blob: BlobItem): boolean {
+  return blob.metadata?.hdi_isfolder === 'true';
+}
+
+/** 'a/b/c.parquet' -> ['a', 'a/b']. */
+function parentsOf(name: string): string[] {
+  const parts = name.split('/');
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('/'));
 }
 
 function isContainerMissing(error: unknown): boolean {

@@ -16,4 +16,6 @@ export interface BlobStore {
   uploadDir(localDir: string, prefix: string): Promise<number>;
   /** Downloads every key below `prefix` into a local folder. */
   downloadDir(prefix: string, localDir: string): Promise<number>;
+  /** Removes directories below `prefix` left empty (only stores whose account has real directories need it). */
+  pruneEmptyDirectories?(prefix: string): Promise<number>;
 }
