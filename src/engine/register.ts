@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { type ArtifactStore, localArtifactStore } from '../artifacts/store.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import type { ModelRegistry, ModelVersion, RegisterRequest } from '../registry/types.ts';
 import type { RunManifest } from './manifest.ts';
@@ -20,8 +19,10 @@ export function lineageTags(artifact: ModelArtifact, stage: string): Record<stri
   return tags;
 }
 
-export async function readArtifact(runDir: string, relative: string): Promise<ModelArtifact> {
-  return JSON.parse(await readFile(path.join(runDir, relative), 'utf8')) as ModelArtifact;
+/** Reads one artifact of a run (a pack reference or, for older runs, a file), see `src/artifacts/store.ts`. */
+export async function readArtifact(runDir: string | ArtifactStore, ref: string): Promise<ModelArtifact> {
+  const store = typeof runDir === 'string' ? localArtifactStore(runDir) : runDir;
+  return JSON.parse(await store.read(ref)) as ModelArtifact;
 }
 
 /**
@@ -33,10 +34,11 @@ export async function registerRun(
   runDir: string,
   registry: ModelRegistry,
 ): Promise<ModelVersion[]> {
+  const store = localArtifactStore(runDir);
   const requests: RegisterRequest[] = [];
   for (const record of manifest.partitions) {
     if (record.status !== 'ok' || !record.artifact) continue;
-    const artifact = await readArtifact(runDir, record.artifact);
+    const artifact = await readArtifact(store, record.artifact);
     requests.push({ artifact, tags: lineageTags(artifact, registry.stage) });
   }
   return registry.registerMany(requests, { idempotencyTag: 'mm.run.id' });

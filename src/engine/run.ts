@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
+import { localArtifactStore } from '../artifacts/store.ts';
 import { type Config, seasonLengthOf } from '../config/schema.ts';
 import { EXIT, type ExitCode } from '../core/errors.ts';
 import { modelName } from '../core/model-name.ts';
@@ -137,16 +138,15 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
           };
     });
   const valid = catalog.filter((p) => p.status === 'ok');
-  const todo = new Set(
-    valid
-      .filter((p) => {
-        const done = previous.get(p.name);
-        if (options.onlyFailed) return done?.status === 'failed';
-        if (!done) return true;
-        return done.status === 'ok' && !existsSync(path.join(runDir, done.artifact ?? ''));
-      })
-      .map((p) => p.name),
-  );
+  const artifacts = localArtifactStore(runDir);
+  const todo = new Set<string>();
+  for (const p of valid) {
+    const done = previous.get(p.name);
+    if (options.onlyFailed ? done?.status === 'failed' : !done) todo.add(p.name);
+    // A journal line whose artifact did not survive (power loss before the pack reached the disk) trains again.
+    else if (!options.onlyFailed && done?.status === 'ok' && !(await artifacts.has(done.artifact ?? '')))
+      todo.add(p.name);
+  }
 
   const lineage: Lineage = {
     runId,

@@ -1,10 +1,9 @@
-import path from 'node:path';
+import { writePack } from '../artifacts/pack.ts';
 import type { ForecastConfig } from '../config/schema.ts';
 import { modelName } from '../core/model-name.ts';
 import { type PartitionBatch, seriesOf } from '../data/batch.ts';
 import type { Lineage } from '../models/artifact.ts';
 import type { SeriesContext } from '../models/types.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
 import type { PartitionRecord } from './manifest.ts';
 import { trainPartition } from './train-partition.ts';
 
@@ -18,14 +17,16 @@ export interface TrainTask {
   runDir: string;
 }
 
-export const ARTIFACT_FOLDER = 'models';
-
 /**
- * Trains every partition of a batch and writes each `ok` artifact atomically before returning its record, so a
- * journal line never points at a missing artifact. One partition's failure is its own record, never the batch's.
+ * Trains every partition of a batch and writes the batch's `ok` artifacts as one pack (see `src/artifacts/pack.ts`)
+ * before returning the records, so a journal line never points at a missing artifact. One partition's failure is
+ * its own record, never the batch's. `durationMs` is high-resolution wall time: the partition's training and
+ * serialisation plus its share of the pack write.
  */
 export default async function trainBatch(task: TrainTask): Promise<PartitionRecord[]> {
   const records: PartitionRecord[] = [];
+  const documents: string[] = [];
+  const packed: number[] = [];
   for (const series of seriesOf(task.batch)) {
     const started = performance.now();
     let outcome: ReturnType<typeof trainPartition>;
@@ -48,9 +49,8 @@ export default async function trainBatch(task: TrainTask): Promise<PartitionReco
     const base = { key: series.key, observations: outcome.observations };
     if (outcome.status === 'ok') {
       const artifact = outcome.artifact;
-      const relative = `${ARTIFACT_FOLDER}/${artifact.name}.json`;
-      // Durability comes from the journal's fsync per batch; a per-file fsync would dominate at 10,000 models.
-      await writeFileAtomic(path.join(task.runDir, relative), JSON.stringify(artifact), { durable: false });
+      documents.push(JSON.stringify(artifact));
+      packed.push(records.length);
       const metrics = Object.fromEntries(
         Object.entries(artifact.holdout.candidates).map(([kind, c]) => [kind, c.metrics]),
       );
@@ -61,8 +61,7 @@ export default async function trainBatch(task: TrainTask): Promise<PartitionReco
         chosen: artifact.chosen,
         baseline: artifact.baseline,
         metrics,
-        artifact: relative,
-        durationMs: Math.round(performance.now() - started),
+        durationMs: performance.now() - started,
       });
     } else {
       records.push({
@@ -70,10 +69,19 @@ export default async function trainBatch(task: TrainTask): Promise<PartitionReco
         name: modelName(series.key),
         status: outcome.status,
         ...(outcome.status === 'failed' ? { error: outcome.error } : { reason: outcome.reason }),
-        durationMs: Math.round(performance.now() - started),
+        durationMs: performance.now() - started,
       });
     }
   }
+  const writing = performance.now();
+  const refs = await writePack(task.runDir, documents);
+  const share = documents.length > 0 ? (performance.now() - writing) / documents.length : 0;
+  refs.forEach((ref, i) => {
+    const record = records[packed[i]!]!;
+    record.artifact = ref;
+    record.durationMs += share;
+  });
+  for (const record of records) record.durationMs = Math.round(record.durationMs * 1000) / 1000;
   return records;
 }
 

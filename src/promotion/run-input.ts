@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { type ArtifactStore, localArtifactStore } from '../artifacts/store.ts';
 import { EXIT } from '../core/errors.ts';
 import { CANDIDATES } from '../core/vocabulary.ts';
 import type { RunManifest } from '../engine/manifest.ts';
@@ -102,25 +103,35 @@ export async function readManifest(runDir: string): Promise<RunManifest> {
   return parsed.data as unknown as RunManifest;
 }
 
-/** Reads one partition's artifact, which must stay inside the run folder and carry the manifest's name. */
+/** Reads one partition's artifact (a pack reference, or a file for older runs); it must carry the manifest's name. */
 export async function readRunArtifact(
-  runDir: string,
-  relative: string,
+  runDir: string | ArtifactStore,
+  ref: string,
   name: string,
 ): Promise<ModelArtifact> {
-  const base = path.resolve(runDir);
-  const file = path.resolve(base, relative);
-  if (!file.startsWith(base + path.sep)) {
+  const store = typeof runDir === 'string' ? localArtifactStore(runDir) : runDir;
+  let text: string;
+  let where: string;
+  try {
+    where = store.locate(ref);
+    text = await store.read(ref);
+  } catch (error) {
+    throw new PromotionInputError(`artifact of ${name} — ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
     throw new PromotionInputError(
-      `artifact path '${relative}' of ${name} points outside the run folder ${base}`,
+      `artifact of ${name} ${where} is not valid JSON (${(error as Error).message})`,
     );
   }
-  const parsed = artifactSchema.safeParse(await readJson(file, `artifact of ${name}`));
+  const parsed = artifactSchema.safeParse(json);
   if (!parsed.success)
-    throw new PromotionInputError(`artifact ${file} is malformed: ${issues(parsed.error)}`);
+    throw new PromotionInputError(`artifact ${where} is malformed: ${issues(parsed.error)}`);
   if (parsed.data.name !== name) {
     throw new PromotionInputError(
-      `artifact ${file} is named '${parsed.data.name}' but the manifest says '${name}'`,
+      `artifact ${where} is named '${parsed.data.name}' but the manifest says '${name}'`,
     );
   }
   return parsed.data as unknown as ModelArtifact;

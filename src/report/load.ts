@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { localArtifactStore } from '../artifacts/store.ts';
 import { lakeLayout } from '../storage/layout.ts';
 import { periodDates } from './dates.ts';
 import {
@@ -52,10 +53,9 @@ async function chartedFrom(
   role: ChartedPartition['role'],
 ): Promise<ChartedPartition> {
   if (!artifactPath) throw new Error('the manifest records no artifact path');
-  const file = path.resolve(runDir, artifactPath);
-  if (path.relative(runDir, file).startsWith('..'))
-    throw new Error(`artifact path '${artifactPath}' leaves the run folder`);
-  const artifact = await readJson(file, artifactSchema);
+  const store = localArtifactStore(runDir);
+  const file = store.locate(artifactPath);
+  const artifact = parseJsonFile(file, await store.read(artifactPath), artifactSchema);
   const chosen = artifact.holdout.candidates[artifact.chosen];
   const baseline = artifact.holdout.candidates[artifact.baseline];
   if (!chosen || !baseline) {

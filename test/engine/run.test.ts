@@ -4,14 +4,24 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { listPartitions } from '../../src/data/index.ts';
 import type { PartitionRecord } from '../../src/engine/manifest.ts';
 import { mergeRun } from '../../src/engine/merge-run.ts';
+import { readArtifact } from '../../src/engine/register.ts';
 import { RunError, trainRun } from '../../src/engine/run.ts';
 import type { ModelArtifact } from '../../src/models/artifact.ts';
 import { loadModel } from '../../src/models/index.ts';
 import { type LakeFixture, preparedLake } from './fixture.ts';
 
-/** What must be identical between two runs of the same data: everything but timings. */
+/** What must be identical between two runs of the same data: everything but timings and where packs landed. */
 function comparable(records: PartitionRecord[]) {
-  return records.map(({ durationMs: _d, ...rest }) => rest);
+  return records.map(({ durationMs: _d, artifact, ...rest }) => ({
+    ...rest,
+    packed: artifact !== undefined,
+  }));
+}
+
+/** An artifact without the moment it was trained at, for comparing two runs' models. */
+async function modelOf(runDir: string, ref: string) {
+  const artifact = await readArtifact(runDir, ref);
+  return { ...artifact, lineage: { ...artifact.lineage, trainedAt: '', runId: '' } };
 }
 
 describe('trainRun', () => {
@@ -35,9 +45,8 @@ describe('trainRun', () => {
     expect(result.manifest.partitions.map((p) => p.name)).toEqual(catalog.map((p) => p.name));
     expect(result.manifest.totals.ok).toBeGreaterThan(50);
     for (const record of result.manifest.partitions.filter((p) => p.status === 'ok')) {
-      const artifact = JSON.parse(
-        readFileSync(path.join(result.runDir, record.artifact!), 'utf8'),
-      ) as ModelArtifact;
+      expect(record.artifact).toMatch(/^packs\/[0-9a-f]{16}\.jsonl#\d+\+\d+$/);
+      const artifact: ModelArtifact = await readArtifact(result.runDir, record.artifact!);
       expect(artifact.name).toBe(record.name);
       expect(artifact.lineage.runId).toBe('all');
       expect(loadModel(artifact.model).kind).toBe(record.chosen);
@@ -122,9 +131,13 @@ describe('trainRun', () => {
     }
     const merged = await mergeRun(lake.layout.runs, 'sharded', 3);
     expect(names.size).toBe(single.manifest.partitions.length);
-    expect(comparable(merged.partitions)).toEqual(
-      comparable(single.manifest.partitions).map((p) => ({ ...p, artifact: p.artifact })),
-    );
+    expect(comparable(merged.partitions)).toEqual(comparable(single.manifest.partitions));
+    const singleRefs = new Map(single.manifest.partitions.map((p) => [p.name, p.artifact]));
+    for (const p of merged.partitions.filter((r) => r.status === 'ok').slice(0, 10)) {
+      expect(await modelOf(lake.layout.run('sharded'), p.artifact!)).toEqual(
+        await modelOf(single.runDir, singleRefs.get(p.name)!),
+      );
+    }
     expect(merged.totals).toEqual(single.manifest.totals);
     expect(existsSync(path.join(lake.layout.run('sharded'), 'manifest.json'))).toBe(true);
   });
@@ -138,8 +151,29 @@ describe('trainRun', () => {
     await expect(mergeRun(lake.layout.runs, 'half', 2)).rejects.toThrow(/shard 1\/2 of run half/);
   });
 
-  it('writes no temporary files into the model folder', () => {
-    const files = readdirSync(path.join(lake.layout.run('all'), 'models'));
-    expect(files.every((f) => f.endsWith('.json') && !f.startsWith('.'))).toBe(true);
+  it('writes one pack per batch, with no temporary files, and every packed artifact is referenced once', async () => {
+    const runDir = lake.layout.run('all');
+    const manifest = JSON.parse(readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as {
+      partitions: PartitionRecord[];
+    };
+    const refs = manifest.partitions.flatMap((p) => (p.artifact ? [p.artifact] : []));
+    const packs = readdirSync(path.join(runDir, 'packs'));
+    expect(packs.every((f) => /^[0-9a-f]{16}\.jsonl$/.test(f))).toBe(true);
+    // One file per batch (batches of 16), not per model.
+    expect(packs.length).toBeLessThan(refs.length / 4);
+    const lines = packs.flatMap((f) =>
+      readFileSync(path.join(runDir, 'packs', f), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).name),
+    );
+    expect(lines.sort()).toEqual(
+      manifest.partitions
+        .filter((p) => p.artifact)
+        .map((p) => p.name)
+        .sort(),
+    );
+    expect(new Set(refs).size).toBe(refs.length);
+    expect(existsSync(path.join(runDir, 'models'))).toBe(false);
   });
 });

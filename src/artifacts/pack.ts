@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Model packs: the artifacts of one training batch written as JSON lines into one file, so a run of 10,000
+ * partitions writes ~160 files instead of 10,000 (each small file costs a mkdir, open, write, close and rename,
+ * and on the lake one blob operation). A run record points into a pack with a reference
+ *
+ *   packs/<id>.jsonl#<byte offset>+<byte length>
+ *
+ * which is the index partition -> (pack, offset). A reference without `#` is a whole file: the one-file-per-model
+ * layout of runs written before packs (`models/<name>.json`), which every reader still accepts.
+ */
+export const PACK_FOLDER = 'packs';
+
+export interface ArtifactRef {
+  /** File relative to the run folder. */
+  file: string;
+  /** Byte range inside the file; absent for a whole-file artifact. */
+  range?: { offset: number; length: number };
+}
+
+const REF = /^(?<file>[^#]+)#(?<offset>\d+)\+(?<length>\d+)$/;
+
+/** Parses a run record's artifact reference; a malformed range is an error naming the reference. */
+export function parseArtifactRef(ref: string): ArtifactRef {
+  if (!ref.includes('#')) return { file: ref };
+  const match = REF.exec(ref);
+  if (!match?.groups) throw new Error(`artifact reference '${ref}' is not <file>#<offset>+<length>`);
+  return {
+    file: match.groups.file!,
+    range: { offset: Number(match.groups.offset), length: Number(match.groups.length) },
+  };
+}
+
+export function formatArtifactRef(file: string, offset: number, length: number): string {
+  return `${file}#${offset}+${length}`;
+}
+
+export interface WritePackOptions {
+  /** fsync the pack before returning (default true): one fsync per batch, not per model. */
+  durable?: boolean;
+}
+
+/**
+ * Writes one pack holding `documents` (each a JSON text without newlines) and returns each one's reference, in
+ * order. The file name is fresh (random), so a pack is written once and never replaced; a pack torn by a killed
+ * process is referenced by no journal line, because the journal is appended only after this returns.
+ */
+export async function writePack(
+  runDir: string,
+  documents: readonly string[],
+  options: WritePackOptions = {},
+): Promise<string[]> {
+  if (documents.length === 0) return [];
+  const file = `${PACK_FOLDER}/${randomBytes(8).toString('hex')}.jsonl`;
+  const refs: string[] = [];
+  const buffers: Buffer[] = [];
+  let offset = 0;
+  for (const document of documents) {
+    const bytes = Buffer.from(`${document}\n`, 'utf8');
+    refs.push(formatArtifactRef(file, offset, bytes.length - 1));
+    buffers.push(bytes);
+    offset += bytes.length;
+  }
+  const target = path.join(runDir, file);
+  await mkdir(path.dirname(target), { recursive: true });
+  const handle = await open(target, 'wx');
+  try {
+    await handle.writeFile(Buffer.concat(buffers, offset));
+    if (options.durable !== false) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return refs;
+}
