@@ -20,6 +20,7 @@ const FIXED: Record<(typeof PREDICTION_COLUMNS)[number], Omit<ViewColumn, 'name'
   model_version: { sqlType: 'INT', parquetType: 'INTEGER' },
   model_kind: { sqlType: 'VARCHAR(32)', parquetType: 'VARCHAR' },
   used_fallback: { sqlType: 'BIT', parquetType: 'BOOLEAN' },
+  fallback_periods: { sqlType: 'INT', parquetType: 'INTEGER' },
   run_id: { sqlType: 'VARCHAR(128)', parquetType: 'VARCHAR' },
   scored_at: { sqlType: 'DATETIME2(6)', parquetType: 'TIMESTAMP' },
   message: { sqlType: 'VARCHAR(4000)', parquetType: 'VARCHAR' },

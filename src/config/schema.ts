@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CANDIDATES, DEFAULT_SEASON_LENGTH, FREQUENCIES } from '../core/vocabulary.ts';
+import { horizonError } from './horizon.ts';
 
 const columnName = z.string().min(1, 'a column name cannot be empty');
 
@@ -98,18 +99,23 @@ export const synapseSchema = z.strictObject({
   database: z.string().min(1).default('manymodels'),
 });
 
-export const configSchema = z.strictObject({
-  environment: z.string().min(1).default('local'),
-  dataset: datasetSchema,
-  forecast: forecastSchema,
-  validation: validationSchema.default(validationSchema.parse({})),
-  engine: engineSchema.default(engineSchema.parse({})),
-  promotion: promotionSchema.default(promotionSchema.parse({})),
-  storage: storageSchema.default({ kind: 'local', root: '.mm/local' }),
-  registry: registrySchema.default({ kind: 'local' }),
-  compute: computeSchema.optional(),
-  synapse: synapseSchema.optional(),
-});
+export const configSchema = z
+  .strictObject({
+    environment: z.string().min(1).default('local'),
+    dataset: datasetSchema,
+    forecast: forecastSchema,
+    validation: validationSchema.default(validationSchema.parse({})),
+    engine: engineSchema.default(engineSchema.parse({})),
+    promotion: promotionSchema.default(promotionSchema.parse({})),
+    storage: storageSchema.default({ kind: 'local', root: '.mm/local' }),
+    registry: registrySchema.default({ kind: 'local' }),
+    compute: computeSchema.optional(),
+    synapse: synapseSchema.optional(),
+  })
+  .superRefine((config, ctx) => {
+    const issue = horizonError(config.forecast.horizon, config.dataset.frequency);
+    if (issue) ctx.addIssue({ code: 'custom', path: ['forecast', 'horizon'], message: issue });
+  });
 
 export type DatasetConfig = z.infer<typeof datasetSchema>;
 export type ForecastConfig = z.infer<typeof forecastSchema>;

@@ -97,12 +97,14 @@ class Ridge implements FittedModel {
       z[h] = v;
       values[h] = output(inverse(p.transform, v), p.nonNegative);
     }
-    return { values, usedFallback: covariates.usedFallback };
+    return covariates.steps.length > 0
+      ? { values, usedFallback: true, fallbackSteps: covariates.steps }
+      : { values, usedFallback: false };
   }
 
   /** The horizon's covariates on the fitted scale, with the last observed value wherever one is missing. */
   #covariates(request: ForecastRequest, horizon: number) {
-    let usedFallback = false;
+    const fellBack = new Uint8Array(horizon);
     const values = this.#p.features.map((feature, j) => {
       const out = new Float64Array(horizon);
       if (!this.#usesFeature[j]) return out;
@@ -110,7 +112,7 @@ class Ridge implements FittedModel {
       for (let h = 0; h < horizon; h++) {
         let x = future?.[h];
         if (x === undefined || !Number.isFinite(x)) {
-          usedFallback = true;
+          fellBack[h] = 1;
           x = feature.last;
         }
         if (feature.transform === 'log') {
@@ -125,7 +127,9 @@ class Ridge implements FittedModel {
       }
       return out;
     });
-    return { values, usedFallback };
+    const steps: number[] = [];
+    for (let h = 0; h < horizon; h++) if (fellBack[h]) steps.push(h);
+    return { values, steps };
   }
 
   toState(): ModelState {

@@ -34,6 +34,8 @@ export interface Forecast {
   values: Float64Array;
   /** True when the model needed covariates for the horizon and used its fallback (last known values). */
   usedFallback: boolean;
+  /** The horizon steps (0-based) that used the fallback; absent when none did. */
+  fallbackSteps?: number[];
 }
 
 export interface FittedModel {

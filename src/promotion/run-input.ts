@@ -51,7 +51,8 @@ const artifactSchema = z.looseObject({
   baselineModel: modelState,
   window: z.looseObject({ observations: z.number().int().min(0) }),
   holdout: z.looseObject({
-    actual: numbers,
+    // A missing week in the holdout (a filled gap) is NaN in memory and null in JSON; the metrics skip it.
+    actual: z.array(z.number().nullable()).transform((values) => values.map((v) => v ?? Number.NaN)),
     scale: z.number().optional(),
     candidates: z.partialRecord(
       kind,

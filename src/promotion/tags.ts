@@ -70,9 +70,13 @@ function required(tags: Record<string, string>, key: string): string {
   return value;
 }
 
-function parseNumbers(tags: Record<string, string>, key: string): number[] {
-  const values = required(tags, key).split(',').map(Number);
-  if (values.some((v) => !Number.isFinite(v))) throw new TagError(`tag ${key} holds a non-numeric value`);
+/** `missing` allows 'NaN': an actual the holdout lacks (a gap in the data), which every metric skips. */
+function parseNumbers(tags: Record<string, string>, key: string, missing = false): number[] {
+  const texts = required(tags, key).split(',');
+  const values = texts.map(Number);
+  if (values.some((v, i) => !Number.isFinite(v) && !(missing && texts[i] === 'NaN'))) {
+    throw new TagError(`tag ${key} holds a non-numeric value`);
+  }
   return values;
 }
 
@@ -90,7 +94,7 @@ function parseNumber(tags: Record<string, string>, key: string): number {
 }
 
 export function evidenceFromTags(tags: Record<string, string>): PromotionEvidence {
-  const actual = parseNumbers(tags, TAG.actual);
+  const actual = parseNumbers(tags, TAG.actual, true);
   const candidate = {
     kind: parseKind(tags, TAG.candidateKind),
     forecast: parseNumbers(tags, TAG.candidateForecast),

@@ -13,6 +13,11 @@ export interface ArtifactForecastRequest {
   horizon: number;
   /** Planned covariates by feature name, each `horizon` long; absent -> the model's documented fallback. */
   future?: Record<string, readonly number[]>;
+  /**
+   * A plan that covers only some periods (batch scoring from a planned-covariates table): NaN marks a period the
+   * plan lacks, and the model falls back for that period alone. The HTTP API keeps requiring complete arrays.
+   */
+  partialPlan?: boolean;
 }
 
 export interface DatedForecast {
@@ -21,6 +26,8 @@ export interface DatedForecast {
   values: Float64Array;
   /** True when the model needed covariates for the horizon and used its fallback (last known values). */
   usedFallback: boolean;
+  /** The horizon steps (0-based) that used the fallback. */
+  fallbackSteps: number[];
 }
 
 /** The request does not fit the model (unknown or missing covariates, wrong lengths): the caller's mistake. */
@@ -57,6 +64,7 @@ export function futureCovariates(
   features: readonly string[],
   horizon: number,
   future: Record<string, readonly number[]> | undefined,
+  partialPlan = false,
 ): Float64Array[] | undefined {
   if (future === undefined) return undefined;
   const names = Object.keys(future);
@@ -79,7 +87,9 @@ export function futureCovariates(
     if (values.length !== horizon) {
       issues.push(`future.${name}: has ${values.length} values but the horizon is ${horizon}`);
     }
-    const bad = values.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+    const bad = values.findIndex(
+      (v) => typeof v !== 'number' || !(Number.isFinite(v) || (partialPlan && Number.isNaN(v))),
+    );
     if (bad >= 0) issues.push(`future.${name}[${bad}]: expected a finite number`);
   }
   if (issues.length > 0) throw new ForecastInputError(issues);
@@ -97,7 +107,7 @@ export function forecastWithModel(
   if (!Number.isInteger(horizon) || horizon < 1) {
     throw new ForecastInputError([`horizon: expected a whole number of periods >= 1, got ${horizon}`]);
   }
-  const future = futureCovariates(artifact.features, horizon, request.future);
+  const future = futureCovariates(artifact.features, horizon, request.future, request.partialPlan);
   const times = futureTimes(lastObservedDay(artifact), horizon, artifact.frequency);
   const forecast = model.forecast(future ? { horizon, times, future } : { horizon, times });
   if (forecast.values.length !== horizon) {
@@ -105,7 +115,9 @@ export function forecastWithModel(
       `model ${artifact.name} (${model.kind}) returned ${forecast.values.length} values for horizon ${horizon}`,
     );
   }
-  return { times, values: forecast.values, usedFallback: forecast.usedFallback };
+  const fallbackSteps =
+    forecast.fallbackSteps ?? (forecast.usedFallback ? Array.from({ length: horizon }, (_, h) => h) : []);
+  return { times, values: forecast.values, usedFallback: forecast.usedFallback, fallbackSteps };
 }
 
 /**

@@ -67,8 +67,9 @@ export async function readFutureCovariates(
 }
 
 /**
- * The covariates a model needs for its forecast dates, or undefined (the model's fallback applies) when the
- * table lacks any of those dates or holds a non-finite value.
+ * The covariates a model needs for its forecast dates, or undefined (the model's fallback applies to every
+ * period) when the table has no row for this partition. A period the plan lacks, or a non-finite value, is
+ * NaN: the model falls back for that period alone and uses the plan everywhere else.
  */
 export function futureFor(
   table: FutureCovariateTable | undefined,
@@ -81,11 +82,9 @@ export function futureFor(
   const out: Record<string, number[]> = Object.fromEntries(features.map((f) => [f, []]));
   for (const t of times) {
     const values = dates.get(t);
-    if (!values) return undefined;
     for (let i = 0; i < features.length; i++) {
-      const v = values[i];
-      if (v === undefined || !Number.isFinite(v)) return undefined;
-      out[features[i]!]!.push(v);
+      const v = values?.[i];
+      out[features[i]!]!.push(v !== undefined && Number.isFinite(v) ? v : Number.NaN);
     }
   }
   return out;

@@ -14,6 +14,7 @@ export const PREDICTION_COLUMNS = [
   'model_version',
   'model_kind',
   'used_fallback',
+  'fallback_periods',
   'run_id',
   'scored_at',
   'message',
@@ -28,8 +29,10 @@ export interface PredictionRow {
   modelName: string;
   modelVersion: number | null;
   modelKind: string | null;
-  /** True when future covariates were missing and the model's documented fallback was used. */
+  /** True when this period's planned covariates were missing and the model's documented fallback was used. */
   usedFallback: boolean;
+  /** How many of the partition's horizon periods used the fallback (the same on each of its rows); null on a status-only row. */
+  fallbackPeriods: number | null;
   runId: string;
   /** Why a status-only row has no forecast. */
   message?: string;

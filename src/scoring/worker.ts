@@ -49,6 +49,7 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
       modelName: name,
       runId: task.runId,
       usedFallback: false,
+      fallbackPeriods: null,
     };
     let loaded: Awaited<ReturnType<ModelRegistry['load']>>;
     try {
@@ -77,7 +78,11 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
     try {
       const times = futureTimes(lastObservedDay(artifact), horizon, artifact.frequency);
       const future = futureFor(table, name, times, artifact.features);
-      const result = forecastArtifact(artifact, future ? { horizon, future } : { horizon });
+      const result = forecastArtifact(
+        artifact,
+        future ? { horizon, future, partialPlan: true } : { horizon },
+      );
+      const fellBack = new Set(result.fallbackSteps);
       for (let i = 0; i < horizon; i++) {
         rows.push({
           ...status,
@@ -86,7 +91,8 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
           status: 'ok',
           modelVersion: version.version,
           modelKind: artifact.model.kind,
-          usedFallback: result.usedFallback,
+          usedFallback: fellBack.has(i),
+          fallbackPeriods: fellBack.size,
         });
       }
     } catch (error) {

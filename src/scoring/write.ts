@@ -38,7 +38,7 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
     const keyCols = options.partitionBy.map((_, i) => `k${i} VARCHAR`).join(', ');
     await connection.run(
       `CREATE TABLE staging (${keyCols}, day INTEGER, forecast DOUBLE, status VARCHAR, model_name VARCHAR,
-        model_version INTEGER, model_kind VARCHAR, used_fallback BOOLEAN, message VARCHAR)`,
+        model_version INTEGER, model_kind VARCHAR, used_fallback BOOLEAN, fallback_periods INTEGER, message VARCHAR)`,
     );
     const appender = await connection.createAppender('staging');
     for (const row of options.rows) {
@@ -54,6 +54,8 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
       if (row.modelKind === null) appender.appendNull();
       else appender.appendVarchar(row.modelKind);
       appender.appendBoolean(row.usedFallback);
+      if (row.fallbackPeriods === null) appender.appendNull();
+      else appender.appendInteger(row.fallbackPeriods);
       if (row.message === undefined) appender.appendNull();
       else appender.appendVarchar(row.message);
       appender.endRow();
@@ -64,7 +66,7 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
     await connection.run(
       `COPY (
         SELECT ${keys}, (DATE '1970-01-01' + day) AS ${quoteIdent(options.timeColumn)}, forecast, status, model_name,
-          model_version, model_kind, used_fallback, ${quoteString(options.runId)} AS run_id,
+          model_version, model_kind, used_fallback, fallback_periods, ${quoteString(options.runId)} AS run_id,
           CAST(${quoteString(scoredAt)} AS TIMESTAMP) AS scored_at, message
         FROM staging ORDER BY model_name, day
       ) TO ${quoteString(tmpPath)} (FORMAT parquet, COMPRESSION zstd)`,
@@ -92,6 +94,13 @@ async function loadWarehouse(warehousePath: string, parquetPath: string, runId: 
     await connection.run(
       `CREATE TABLE IF NOT EXISTS predictions AS SELECT * FROM read_parquet(${file}) LIMIT 0`,
     );
+    // A warehouse created by an older release lacks the newer columns: add them (older runs read NULL there).
+    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`);
+    for (const column of described.getRowObjectsJS()) {
+      await connection.run(
+        `ALTER TABLE predictions ADD COLUMN IF NOT EXISTS ${quoteIdent(String(column.column_name))} ${String(column.column_type)}`,
+      );
+    }
     await connection.run(`DELETE FROM predictions WHERE run_id = ${quoteString(runId)}`);
     await connection.run(`INSERT INTO predictions BY NAME SELECT * FROM read_parquet(${file})`);
     await connection.run(

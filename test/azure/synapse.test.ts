@@ -37,6 +37,7 @@ beforeAll(async () => {
     modelVersion: forecast === null ? null : 3,
     modelKind: forecast === null ? null : 'ets',
     usedFallback: false,
+    fallbackPeriods: forecast === null ? null : 0,
     runId,
     ...(forecast === null ? { message: 'no prod model' } : {}),
   });
@@ -151,6 +152,7 @@ describe('pipelines/synapse/*.sql rendered for a dataset', () => {
         '  [model_version] INT,',
         '  [model_kind] VARCHAR(32),',
         '  [used_fallback] BIT,',
+        '  [fallback_periods] INT,',
         '  [run_id] VARCHAR(128),',
         '  [scored_at] DATETIME2(6),',
         '  [message] VARCHAR(4000)',

@@ -21,6 +21,17 @@ describe('promotion tags', () => {
     });
   });
 
+  it('round-trip a holdout with a missing week (NaN actual) and verify it, while other non-numbers are refused', () => {
+    const gappy = { ...evidence, actual: [100, Number.NaN, 80] };
+    const tags = tagsFromEvidence(gappy, decide(gappy, rules));
+    expect(tags[TAG.actual]).toBe('100,NaN,80');
+    expect(evidenceFromTags(tags).actual).toEqual([100, Number.NaN, 80]);
+    expect(verifyPromotionTags(tags, rules).violations).toEqual([]);
+    expect(() => evidenceFromTags({ ...tags, [TAG.candidateForecast]: '1,NaN,3' })).toThrow(
+      'tag mm.holdout.candidate holds a non-numeric value',
+    );
+  });
+
   it('verify a model the rules promote', () => {
     const verdict = verifyPromotionTags(tagsFromEvidence(evidence, decide(evidence, rules)), rules);
     expect(verdict).toMatchObject({ allowed: true, violations: [] });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { historyWarning } from '../../config/horizon.ts';
 import { formatReport, prepare } from '../../data/index.ts';
 import { defaultProgressMode } from '../../util/progress.ts';
 import { layoutFor } from '../lake.ts';
@@ -42,6 +43,9 @@ export function prepareCommand(): Command {
           `(${meta.buckets} bucket(s), fingerprint ${meta.dataFingerprint}) in ${result.seconds.toFixed(1)} s\n` +
           `report: ${result.reportPath}\n`,
       );
+      const history = meta.partitions.ok > 0 ? meta.rows.prepared / meta.partitions.ok : 0;
+      const warning = historyWarning(config.forecast.horizon, history);
+      if (warning) process.stderr.write(`mm: warning in ${flags.config}: ${warning}\n`);
       // On Azure the cluster's train job mounts the lake: the prepared data must be there, and only it.
       if (!flags.out) await mirrorToLake(config, 'prepared');
     });

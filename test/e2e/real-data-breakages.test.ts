@@ -1,0 +1,155 @@
+// What broke when the pipeline met real retail data, checked through `mm` as a user runs it: a missing week inside
+// the holdout, a price plan that misses some horizon weeks, and a horizon far longer than anything measured.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DecisionsFile } from '../../src/promotion/decision-record.ts';
+import { lakeLayout } from '../../src/storage/layout.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+let project: string;
+const lake = () => lakeLayout(path.join(project, 'lake'));
+
+async function mm(...args: string[]) {
+  return execa(process.execPath, [path.join(repo, 'src/cli/main.ts'), ...args], {
+    cwd: project,
+    reject: false,
+    all: true,
+    env: { CI: 'true' },
+  });
+}
+
+async function mmOk(...args: string[]) {
+  const result = await mm(...args);
+  expect(result.exitCode, `mm ${args.join(' ')}\n${result.all}`).toBe(0);
+  return result;
+}
+
+const config = (horizon: number, holdout = 8) =>
+  [
+    'dataset:',
+    '  path: ../raw/sales.csv',
+    '  partitionBy: [Store, Brand]',
+    '  time: WeekStarting',
+    '  target: Quantity',
+    '  frequency: W',
+    '  features: [Price, Advert]',
+    'forecast:',
+    `  horizon: ${horizon}`,
+    `  holdout: ${holdout}`,
+    'engine:',
+    '  workers: 1',
+    '  maxFailedShare: 0.2',
+    '',
+  ].join('\n');
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('given weekly data with 5 % of the weeks missing and a price plan for the next 8 weeks', () => {
+  beforeAll(async () => {
+    project = mkdtempSync(path.join(tmpdir(), 'mm-breakages-'));
+    symlinkSync(path.join(repo, 'node_modules'), path.join(project, 'node_modules'));
+    mkdirSync(path.join(project, 'environments'));
+    mkdirSync(path.join(project, 'configs'));
+    writeFileSync(path.join(project, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
+    writeFileSync(path.join(project, 'configs/gaps.yaml'), config(8));
+    writeFileSync(path.join(project, 'configs/far.yaml'), config(60));
+    writeFileSync(path.join(project, 'configs/absurd.yaml'), config(500));
+    await mmOk(
+      'generate',
+      ...['--partitions', '12', '--periods', '80', '--seed', '11', '--missing', '0.05'],
+      ...['--out', 'raw/sales.csv', '--future', '8'],
+    );
+    await mmOk('prepare', '--config', 'configs/gaps.yaml');
+    await mmOk('train', '--config', 'configs/gaps.yaml', '--run', 'gappy');
+  }, 240_000);
+
+  it('when a holdout holds a missing week, evaluate-and-promote still judges every partition and promotes', async () => {
+    const models = path.join(lake().run('gappy'), 'models');
+    const gappy = readdirSync(models).filter((file) => {
+      const artifact = JSON.parse(readFileSync(path.join(models, file), 'utf8'));
+      return (artifact.holdout.actual as (number | null)[]).includes(null);
+    });
+    expect(gappy.length).toBeGreaterThan(0);
+
+    await mmOk('evaluate-and-promote', '--config', 'configs/gaps.yaml', '--run', 'gappy');
+    const decisions = JSON.parse(readFileSync(lake().decisions('gappy'), 'utf8')) as DecisionsFile;
+    expect(decisions.decisions).toHaveLength(12);
+    const promoted = decisions.decisions.filter((d) => d.outcome.startsWith('promote')).map((d) => d.name);
+    for (const file of gappy) expect(promoted).toContain(path.basename(file, '.json'));
+  });
+
+  it('when the plan misses one week for one partition, only that week falls back and the table counts it', async () => {
+    // A partition whose prod model uses the plan (ridge); the baseline models ignore covariates.
+    const full = await mmOk(
+      'score',
+      '--config',
+      'configs/gaps.yaml',
+      '--run',
+      'full',
+      '--future',
+      'raw/sales.future.csv',
+    );
+    expect(full.stdout).not.toContain('fallback used');
+    const [ridge] = await query(
+      `SELECT DISTINCT Store, Brand FROM read_parquet('${path.join(lake().predictions, 'run_id=full', 'predictions.parquet')}')
+         WHERE model_kind = 'ridge' ORDER BY ALL LIMIT 1`,
+    );
+    const [header, ...rows] = readFileSync(path.join(project, 'raw/sales.future.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
+    const mine = rows.flatMap((row, i) => {
+      const [, store, brand] = row.split(',');
+      return store === ridge!.Store && brand === ridge!.Brand ? [i] : [];
+    });
+    expect(mine).toHaveLength(8);
+    const index = mine[3]!; // the fourth week of the plan: weeks after it must still use the plan
+    const [week, store, brand] = rows[index]!.split(',');
+    const partial = [header, ...rows.filter((_, i) => i !== index)].join('\n');
+    writeFileSync(path.join(project, 'raw/partial.csv'), partial);
+    await mmOk('score', '--config', 'configs/gaps.yaml', '--run', 'partial', '--future', 'raw/partial.csv');
+
+    const file = path.join(lake().predictions, 'run_id=partial', 'predictions.parquet');
+    const perPartition = await query(
+      `SELECT Store, Brand, max(fallback_periods) AS periods, count(*) FILTER (WHERE used_fallback) AS rows
+         FROM read_parquet('${file}') WHERE status = 'ok' GROUP BY Store, Brand`,
+    );
+    expect(perPartition.length).toBeGreaterThan(0);
+    for (const row of perPartition) {
+      const hit = row.Store === store && row.Brand === brand;
+      expect(Number(row.periods), `${row.Store}/${row.Brand}`).toBe(hit ? 1 : 0);
+      expect(Number(row.rows)).toBe(hit ? 1 : 0);
+    }
+    const fellBack = await query(
+      `SELECT strftime(WeekStarting, '%Y-%m-%d') AS week FROM read_parquet('${file}')
+         WHERE used_fallback AND Store = '${store}' AND Brand = '${brand}'`,
+    );
+    expect(fellBack.map((r) => r.week)).toEqual([week]);
+  });
+
+  it('when the horizon is far beyond what the holdout measures, every stage warns and names the key', async () => {
+    const result = await mmOk('prepare', '--config', 'configs/far.yaml');
+    expect(result.stderr).toContain('warning in configs/far.yaml: forecast.horizon: 60 periods');
+    expect(result.stderr).toContain('more than 4x the holdout (8)');
+    expect(result.stderr).toContain('more than half the typical history');
+  });
+
+  it('when the horizon is absurd (500 weeks), the config is refused with exit 2 and a located message', async () => {
+    const result = await mm('prepare', '--config', 'configs/absurd.yaml');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('configs/absurd.yaml');
+    expect(result.stderr).toContain('forecast.horizon: 500 weekly periods is beyond the limit of 104');
+  });
+});
