@@ -77,18 +77,20 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
   }, 240_000);
 
   it('when a holdout holds a missing week, evaluate-and-promote still judges every partition and promotes', async () => {
-    const models = path.join(lake().run('gappy'), 'models');
-    const gappy = readdirSync(models).filter((file) => {
-      const artifact = JSON.parse(readFileSync(path.join(models, file), 'utf8'));
-      return (artifact.holdout.actual as (number | null)[]).includes(null);
-    });
+    // The run's artifacts, one JSON document per line in its packs.
+    const packs = path.join(lake().run('gappy'), 'packs');
+    const gappy = readdirSync(packs)
+      .flatMap((file) => readFileSync(path.join(packs, file), 'utf8').trim().split('\n'))
+      .map((line) => JSON.parse(line) as { name: string; holdout: { actual: (number | null)[] } })
+      .filter((artifact) => artifact.holdout.actual.includes(null))
+      .map((artifact) => artifact.name);
     expect(gappy.length).toBeGreaterThan(0);
 
     await mmOk('evaluate-and-promote', '--config', 'configs/gaps.yaml', '--run', 'gappy');
     const decisions = JSON.parse(readFileSync(lake().decisions('gappy'), 'utf8')) as DecisionsFile;
     expect(decisions.decisions).toHaveLength(12);
     const promoted = decisions.decisions.filter((d) => d.outcome.startsWith('promote')).map((d) => d.name);
-    for (const file of gappy) expect(promoted).toContain(path.basename(file, '.json'));
+    for (const name of gappy) expect(promoted).toContain(name);
   });
 
   it('when the plan misses one week for one partition, only that week falls back and the table counts it', async () => {
