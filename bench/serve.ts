@@ -62,6 +62,7 @@ async function serveChild(root: string, maxModels: number): Promise<void> {
     host: '127.0.0.1',
     port: 0,
     cache: { maxModels, versionTtlMs: 60_000 },
+    auth: { mode: 'anonymous' },
   });
   process.send?.({ url: server.url });
   process.on('message', () => {

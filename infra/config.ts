@@ -100,6 +100,14 @@ export const aksConfigSchema = z.strictObject({
       configFile: z.string().min(1),
       minReplicas: z.number().int().min(1).default(2),
       maxReplicas: z.number().int().min(1).default(10),
+      /** The API's application ID URI in Entra ID: the `aud` of the tokens callers present (docs/serving.md). */
+      audience: z.string().min(1).default('api://many-models-scoring'),
+      /** App roles allowed to call (granted to the callers' managed identities). */
+      roles: z.array(z.string().min(1)).min(1).default(['Forecast.Read']),
+      /** Namespaces whose pods may call the service in-cluster (the NetworkPolicy admits no others). */
+      callerNamespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)).default([]),
+      /** HTTPS from outside: host name and the TLS certificate's secret in the service namespace. */
+      ingress: z.strictObject({ host: z.string().min(1), tlsSecretName: z.string().min(1) }).optional(),
     })
     .optional(),
 });

@@ -4,6 +4,8 @@ import { ConfigMap } from '@pulumi/kubernetes/core/v1/configMap.js';
 import { Namespace } from '@pulumi/kubernetes/core/v1/namespace.js';
 import { Service } from '@pulumi/kubernetes/core/v1/service.js';
 import { ServiceAccount } from '@pulumi/kubernetes/core/v1/serviceAccount.js';
+import { Ingress } from '@pulumi/kubernetes/networking/v1/ingress.js';
+import { NetworkPolicy } from '@pulumi/kubernetes/networking/v1/networkPolicy.js';
 import { PodDisruptionBudget } from '@pulumi/kubernetes/policy/v1/podDisruptionBudget.js';
 import type { Provider } from '@pulumi/kubernetes/provider.js';
 import * as pulumi from '@pulumi/pulumi';
@@ -42,6 +44,18 @@ export interface ScoringServiceArgs {
   port?: number;
   /** Seconds /readyz answers 503 before the listener closes on SIGTERM (endpoints drain meanwhile). */
   drainDelaySeconds?: number;
+  /**
+   * Who may call: Entra ID access tokens for `audience` (the API's application ID URI) carrying one of `roles`
+   * (app roles granted to the calling managed identities), from the tenant `tenantId`. See docs/serving.md.
+   */
+  auth: { audience: string; roles: string[] };
+  /**
+   * The only traffic the pods accept (a NetworkPolicy): from the ingress controller's namespace when `ingress` is
+   * set, and from these namespaces (in-cluster callers, Prometheus).
+   */
+  callerNamespaces?: string[];
+  /** HTTPS from outside the cluster: an Ingress terminating TLS with the certificate in `tlsSecretName`. */
+  ingress?: { host: string; tlsSecretName: string; className?: string; controllerNamespace?: string };
   /** The AKS cluster's Kubernetes provider (built by the infra program from the cluster's credentials). */
   provider?: Provider;
 }
@@ -55,6 +69,9 @@ const DEFAULTS = {
   cache: { maxModels: 5000, maxMb: 128, versionTtlSeconds: 30 },
   port: 8080,
   drainDelaySeconds: 5,
+  // The AKS application routing add-on (managed NGINX): https://learn.microsoft.com/azure/aks/app-routing
+  ingressClassName: 'webapprouting.kubernetes.azure.com',
+  ingressControllerNamespace: 'app-routing-system',
 } as const;
 
 /** Heap headroom over the cache's artifact bytes: a parsed model takes a few times its JSON size. */
@@ -76,6 +93,11 @@ export function validateScoringArgs(args: ScoringServiceArgs): string[] {
   ] as const) {
     if (!DNS_LABEL.test(value) || value.length > 63) problems.push(`${key} '${value}' is not a DNS label`);
   }
+  if (args.tenantId === undefined)
+    problems.push('tenantId is required: the service accepts tokens from one tenant');
+  if (!args.auth.audience) problems.push('auth.audience must name the API (its application ID URI)');
+  if (args.auth.roles.length === 0)
+    problems.push('auth.roles must name at least one app role allowed to call');
   if (!(replicas.min >= 1 && replicas.max >= replicas.min)) {
     problems.push(`replicas must satisfy 1 <= min <= max, got min ${replicas.min} max ${replicas.max}`);
   }
@@ -204,9 +226,15 @@ export class ScoringService extends pulumi.ComponentResource {
                     'version-ttl-s': cache.versionTtlSeconds,
                     'drain-delay-ms': drain * 1000,
                     'log-level': 'info',
+                    auth: 'entra',
+                    'auth-audience': args.auth.audience,
+                    'auth-role': args.auth.roles.join(','),
                   }).flatMap(([flag, value]) => [`--${flag}`, String(value)]),
                   env: [
                     { name: 'NODE_ENV', value: 'production' },
+                    // Tokens are accepted from this tenant only (the workload identity webhook sets AZURE_TENANT_ID
+                    // for the SDK; the service's own setting is explicit).
+                    ...(args.tenantId ? [{ name: 'MM_AUTH_TENANT', value: args.tenantId }] : []),
                     // Node sizes its heap from the container limit, leaving room for buffers and the stack.
                     {
                       name: 'NODE_OPTIONS',
@@ -292,6 +320,61 @@ export class ScoringService extends pulumi.ComponentResource {
       },
       child,
     );
+
+    const ingressNamespace = args.ingress?.controllerNamespace ?? DEFAULTS.ingressControllerNamespace;
+    const callers = [...(args.ingress ? [ingressNamespace] : []), ...(args.callerNamespaces ?? [])];
+    new NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata: meta({ name: app }),
+        spec: {
+          podSelector: { matchLabels: labels },
+          policyTypes: ['Ingress'],
+          // Nothing else reaches the pods: not other workloads, not the internet (the Service is ClusterIP).
+          // An empty `from` would admit every source, so no callers means no rule at all (deny all).
+          ingress:
+            callers.length === 0
+              ? []
+              : [
+                  {
+                    from: callers.map((namespace) => ({
+                      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+                    })),
+                    ports: [{ protocol: 'TCP', port }],
+                  },
+                ],
+        },
+      },
+      child,
+    );
+
+    if (args.ingress) {
+      new Ingress(
+        `${name}-ingress`,
+        {
+          metadata: meta({ name: app }),
+          spec: {
+            ingressClassName: args.ingress.className ?? DEFAULTS.ingressClassName,
+            tls: [{ hosts: [args.ingress.host], secretName: args.ingress.tlsSecretName }],
+            rules: [
+              {
+                host: args.ingress.host,
+                http: {
+                  paths: [
+                    {
+                      path: '/v1/forecast',
+                      pathType: 'Exact',
+                      backend: { service: { name: service.metadata.name, port: { name: 'http' } } },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+        child,
+      );
+    }
 
     if (replicas.min >= 2) {
       new PodDisruptionBudget(

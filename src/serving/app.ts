@@ -7,8 +7,10 @@ import Fastify, {
 import type { ModelArtifact } from '../models/artifact.ts';
 import type { FittedModel } from '../models/types.ts';
 import type { ModelRegistry } from '../registry/types.ts';
+import { type AuthSettings, authenticator } from './auth.ts';
+import { decodeContentEncoding } from './content-encoding.ts';
 import { forecastRoute } from './forecast-route.ts';
-import { errorBody, HttpError } from './http-error.ts';
+import { errorBody, HttpError, withoutPaths } from './http-error.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
 import { ModelCache } from './model-cache.ts';
 import { ReadinessProbe } from './readiness.ts';
@@ -40,8 +42,12 @@ export interface ScoringAppOptions {
   cache?: Partial<CacheLimits>;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
-  /** Time allowed to receive a whole request (slow clients get 408). */
+  /** Time allowed to receive a whole request, headers and body (slow clients get 408 and are disconnected). */
   requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept open between requests. */
+  idleTimeoutMs?: number;
+  /** Who may call `POST /v1/forecast`; anonymous is accepted only on a loopback listener (see server.ts). */
+  auth: AuthSettings;
   logger?: FastifyServerOptions['logger'];
   metrics?: ServingMetrics;
 }
@@ -55,6 +61,8 @@ export interface ScoringApp {
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 72_000;
 
 /** Builds the HTTP service without listening, so tests can `inject` and the server module can `listen`. */
 export function buildScoringApp(options: ScoringAppOptions): ScoringApp {
@@ -69,18 +77,32 @@ export function buildScoringApp(options: ScoringAppOptions): ScoringApp {
     loadTimeoutMs: limits.loadTimeoutMs,
     metrics,
   });
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const authenticate = authenticator(options.auth);
   const app = Fastify({
     logger: options.logger ?? false,
     // Per-request logs would cost more than a warm forecast; requests are counted in the metrics instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    requestTimeout,
+    keepAliveTimeout: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    http: {
+      // Node enforces requestTimeout/headersTimeout only when it sweeps its connections, every 30 s by default:
+      // a client trickling a body kept a socket ~80 s against a 10 s limit. Sweep often enough to honour it.
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(requestTimeout / 4))),
+    },
     // Prototype-poisoning payloads are refused outright rather than silently stripped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
   });
   const readiness = new ReadinessProbe(options.registry);
+
+  // Only JSON is a forecast request: fastify's built-in text/plain parser would hand a string to the route (a
+  // 400 where the documented answer is 415 Unsupported Media Type).
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preParsing', decodeContentEncoding);
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -100,14 +122,20 @@ export function buildScoringApp(options: ScoringAppOptions): ScoringApp {
     const status = error.statusCode ?? 500;
     if (error instanceof HttpError) {
       if (status >= 500) request.log.error({ err: error }, error.message);
-      return reply.code(status).send(errorBody(status, error.message, error.issues));
+      const message = status >= 500 ? withoutPaths(error.message) : error.message;
+      return reply
+        .code(status)
+        .headers(error.headers)
+        .send(errorBody(status, message, error.issues));
     }
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON, body too large, wrong media type) keep their status.
       return reply.code(status).send(errorBody(status, error.message));
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send(errorBody(500, `internal error: ${error.message}`));
+    return reply
+      .code(500)
+      .send(errorBody(500, `internal error (request ${request.id}; see the service log)`));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -139,6 +167,7 @@ export function buildScoringApp(options: ScoringAppOptions): ScoringApp {
       cache,
       partitionBy: options.partitionBy,
       maxHorizon: options.maxHorizon ?? DEFAULT_MAX_HORIZON,
+      authenticate,
     }),
   );
 

@@ -2,11 +2,19 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type ConfigOptions, configFrom, withConfigOptions } from '../config/command-options.ts';
 import { loadModel } from '../models/index.ts';
 import { registryFor } from '../registry/for-config.ts';
-import { DEFAULT_BODY_LIMIT, DEFAULT_CACHE } from './app.ts';
+import {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_CACHE,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './app.ts';
+import { type AuthOptions, authFromOptions, withAuthOptions } from './auth-options.ts';
 import { DEFAULT_MAX_HORIZON } from './request-schema.ts';
 import { startScoringServer } from './server.ts';
 
-interface ServeOptions extends ConfigOptions {
+interface ServeOptions extends ConfigOptions, AuthOptions {
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
   host: string;
   port: number;
   cacheMaxModels: number;
@@ -40,7 +48,7 @@ export function serveCommand(): Command {
   const command = new Command('serve').description(
     'the real-time scoring service: POST /v1/forecast answers from prod models loaded on demand into an LRU cache',
   );
-  return withConfigOptions(command)
+  return withAuthOptions(withConfigOptions(command))
     .addOption(
       new Option('--host <address>', 'address to listen on (0.0.0.0 in a container)').default('127.0.0.1'),
     )
@@ -84,6 +92,19 @@ export function serveCommand(): Command {
     )
     .addOption(
       new Option(
+        '--request-timeout-ms <ms>',
+        'time allowed to receive a whole request, headers and body (408 after)',
+      )
+        .argParser(integer(100, 600_000))
+        .default(DEFAULT_REQUEST_TIMEOUT_MS),
+    )
+    .addOption(
+      new Option('--idle-timeout-ms <ms>', 'how long an idle keep-alive connection stays open')
+        .argParser(integer(100, 600_000))
+        .default(DEFAULT_IDLE_TIMEOUT_MS),
+    )
+    .addOption(
+      new Option(
         '--drain-delay-ms <ms>',
         'on SIGTERM, answer /readyz 503 this long before closing the listener',
       )
@@ -106,6 +127,9 @@ export function serveCommand(): Command {
         port: options.port,
         maxHorizon: options.maxHorizon,
         bodyLimit: options.bodyLimitKb * 1024,
+        requestTimeoutMs: options.requestTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+        auth: authFromOptions(options),
         cache: {
           maxModels: options.cacheMaxModels,
           maxBytes: Math.floor(options.cacheMaxMb * 1024 * 1024),
@@ -116,8 +140,12 @@ export function serveCommand(): Command {
         logger: { level: options.logLevel },
         signals: ['SIGTERM', 'SIGINT'],
       });
+      const who =
+        options.auth === 'entra'
+          ? `Entra ID tokens with role ${options.authRole.join(' or ')}`
+          : 'anonymous, loopback only';
       process.stderr.write(
-        `mm serve: listening on ${server.url} (environment ${config.environment}, partitions by ${config.dataset.partitionBy.join(', ')})\n`,
+        `mm serve: listening on ${server.url} (environment ${config.environment}, partitions by ${config.dataset.partitionBy.join(', ')}; callers: ${who})\n`,
       );
       await server.closed;
       process.stderr.write('mm serve: stopped\n');

@@ -3,6 +3,7 @@ import { modelName } from '../core/model-name.ts';
 import { isoDate } from '../data/batch.ts';
 import { ModelError } from '../models/types.ts';
 import { ForecastInputError, forecastWithModel } from '../scoring/forecast-artifact.ts';
+import type { Authenticate } from './auth.ts';
 import { HttpError } from './http-error.ts';
 import type { LoadedModel, ModelCache } from './model-cache.ts';
 import { ModelLoadError, ModelLoadTimeoutError } from './model-cache.ts';
@@ -20,6 +21,8 @@ export interface ForecastRouteOptions {
   cache: ModelCache;
   partitionBy: readonly string[];
   maxHorizon: number;
+  /** Runs before the body is read, so an unauthenticated client cannot make the service parse anything. */
+  authenticate: Authenticate;
 }
 
 // Forecast dates repeat across requests (every model of a run ends on the same day): format each once.
@@ -59,9 +62,13 @@ async function loadFor(cache: ModelCache, name: string, key: string): Promise<Lo
   } catch (error) {
     if (error instanceof ModelLoadTimeoutError) throw new HttpError(503, `${error.message}; retry shortly`);
     if (error instanceof ModelLoadError) throw new HttpError(500, error.message);
+    // The registry's own message names storage paths or URLs: it goes to the log, not to the caller.
     throw new HttpError(
       502,
-      `could not load model ${name} from the prod registry: ${(error as Error).message}`,
+      `could not load model ${name} from the prod registry (see the service log)`,
+      undefined,
+      {},
+      error,
     );
   }
   if (!entry) {
@@ -113,7 +120,13 @@ export function forecastRoute(options: ForecastRouteOptions): FastifyPluginAsync
   return async (app) => {
     app.post(
       '/v1/forecast',
-      { schema: { response: { 200: RESPONSE_200 } } },
+      {
+        schema: { response: { 200: RESPONSE_200 } },
+        onRequest: async (request) => {
+          const caller = await options.authenticate(request.headers.authorization);
+          if (caller) request.log.debug({ caller: caller.appId ?? caller.subject }, 'authenticated');
+        },
+      },
       async (request, reply): Promise<ForecastResponse> => {
         const parsed = parseForecastBody(schema, request.body);
         if (!parsed.ok)

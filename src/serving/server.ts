@@ -1,4 +1,6 @@
+import { EXIT, StageError } from '../core/errors.ts';
 import { buildScoringApp, type ScoringApp, type ScoringAppOptions } from './app.ts';
+import { isLoopback } from './auth.ts';
 
 export interface ServerOptions extends ScoringAppOptions {
   host: string;
@@ -24,6 +26,13 @@ export interface RunningServer extends ScoringApp {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startScoringServer(options: ServerOptions): Promise<RunningServer> {
+  if (options.auth.mode === 'anonymous' && !isLoopback(options.host)) {
+    throw new StageError(
+      `anonymous mode listens on loopback only (127.0.0.1, ::1, localhost), not '${options.host}': ` +
+        'use --auth entra with --auth-tenant, --auth-audience and --auth-role to expose the service',
+      EXIT.badInput,
+    );
+  }
   const scoring = buildScoringApp(options);
   const { app } = scoring;
   const url = await app.listen({ host: options.host, port: options.port });

@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import type { MockResourceArgs } from '@pulumi/pulumi/runtime/index.js';
 import * as settings from '@pulumi/pulumi/runtime/settings.js';
@@ -22,9 +27,11 @@ const ARGS: ScoringServiceArgs = {
   tenantId: '6f1c7d3e-0000-4000-8000-000000000002',
   image: 'mmprodacr.azurecr.io/many-models-serve:1.0.0',
   configYaml: 'dataset: {}\n',
+  auth: { audience: 'api://many-models-scoring', roles: ['Forecast.Read'] },
 };
 
 let service: ScoringService;
+const SERVE_MAIN = fileURLToPath(new URL('../../src/serving/main.ts', import.meta.url));
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks(
@@ -49,6 +56,8 @@ beforeAll(async () => {
     createNamespace: false,
     name: 'mm-canary',
     replicas: { min: 1, max: 2 },
+    callerNamespaces: ['monitoring'],
+    ingress: { host: 'forecast.contoso.example', tlsSecretName: 'forecast-tls' },
   });
   await (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
 });
@@ -93,7 +102,8 @@ describe('ScoringService', () => {
     });
     expect(container!.args.join(' ')).toBe(
       '--config /etc/mm/config.yaml --env prod --host 0.0.0.0 --port 8080 --cache-max-models 5000 ' +
-        '--cache-max-mb 128 --version-ttl-s 30 --drain-delay-ms 5000 --log-level info',
+        '--cache-max-mb 128 --version-ttl-s 30 --drain-delay-ms 5000 --log-level info ' +
+        '--auth entra --auth-audience api://many-models-scoring --auth-role Forecast.Read',
     );
     expect(container!.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=768' });
     // Shutdown drains for 5 s and then finishes in-flight requests well within the grace period.
@@ -161,6 +171,86 @@ describe('ScoringService', () => {
     expect(declared.filter((d) => d.type === 'kubernetes:core/v1:Namespace')).toHaveLength(1);
     expect(() => one('kubernetes:policy/v1:PodDisruptionBudget', 'mm-canary')).toThrow('found 0');
     expect(one('kubernetes:apps/v1:Deployment', 'mm-canary').spec).toMatchObject({ replicas: 1 });
+  });
+});
+
+describe('ScoringService access', () => {
+  it('admits no traffic to the pods when nothing is named to call them (deny-all NetworkPolicy)', () => {
+    const policy = one('kubernetes:networking.k8s.io/v1:NetworkPolicy').spec as Record<string, unknown>;
+    expect(policy).toMatchObject({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mm-scoring' } },
+      policyTypes: ['Ingress'],
+    });
+    expect(policy.ingress).toEqual([]);
+    expect(() => one('kubernetes:networking.k8s.io/v1:Ingress')).toThrow('found 0');
+  });
+
+  it('admits the ingress controller and the named caller namespaces, on the service port only', () => {
+    const policy = one('kubernetes:networking.k8s.io/v1:NetworkPolicy', 'mm-canary').spec as {
+      ingress: unknown[];
+    };
+    expect(policy.ingress).toEqual([
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'app-routing-system' } } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
+    ]);
+  });
+
+  it('terminates TLS at the ingress for the forecast route alone', () => {
+    expect(one('kubernetes:networking.k8s.io/v1:Ingress', 'mm-canary').spec).toMatchObject({
+      ingressClassName: 'webapprouting.kubernetes.azure.com',
+      tls: [{ hosts: ['forecast.contoso.example'], secretName: 'forecast-tls' }],
+      rules: [
+        { host: 'forecast.contoso.example', http: { paths: [{ path: '/v1/forecast', pathType: 'Exact' }] } },
+      ],
+    });
+  });
+
+  it('starts the container with Entra ID authentication that the real service accepts and enforces', async () => {
+    const pod = podOf(one('kubernetes:apps/v1:Deployment'));
+    const container = pod.spec.containers[0]!;
+    const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+    const args = [...container.args];
+    const at = (flag: string) => args.indexOf(flag) + 1;
+    expect(args[at('--auth')]).toBe('entra');
+    expect(env.MM_AUTH_TENANT).toBe(ARGS.tenantId);
+    const dir = await mkdtemp(path.join(tmpdir(), 'mm-infra-serve-'));
+    try {
+      await writeFile(
+        path.join(dir, 'config.yaml'),
+        'dataset: { path: x.csv, partitionBy: [Store], time: t, target: y, frequency: W }\n' +
+          `forecast: { horizon: 4, holdout: 4 }\nstorage: { kind: local, root: ${JSON.stringify(dir)} }\n`,
+      );
+      args[at('--config')] = path.join(dir, 'config.yaml');
+      args[at('--port')] = '0';
+      args.splice(at('--env') - 1, 2);
+      const child = spawn(process.execPath, [SERVE_MAIN, ...args], {
+        cwd: dir,
+        env: { ...process.env, MM_AUTH_TENANT: env.MM_AUTH_TENANT as string },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        let stderr = '';
+        const url = await new Promise<string>((resolve, reject) => {
+          child.stderr.on('data', (chunk: Buffer) => {
+            stderr += chunk.toString();
+            const match = /listening on http:\/\/[^:]+:(\d+)/.exec(stderr);
+            if (match) resolve(`http://127.0.0.1:${match[1]}`);
+          });
+          child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+        });
+        const response = await fetch(`${url}/v1/forecast`, { method: 'POST', body: '{}' });
+        expect(response.status).toBe(401);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -16,6 +16,7 @@ async function serve(registry?: MemoryRegistry, maxHorizon?: number): Promise<Sc
     prepare: linearPrepare,
     maxHorizon: maxHorizon ?? 104,
     bodyLimit: 4096,
+    auth: { mode: 'anonymous' },
   });
   return current;
 }

@@ -76,6 +76,8 @@ describe('mm serve', () => {
       '0',
       '--log-level',
       'warn',
+      '--auth',
+      'anonymous',
     ]);
     try {
       const [, url] = await waitFor(server.stderr, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
@@ -97,7 +99,7 @@ describe('mm serve', () => {
   });
 
   it('refuses a bad option value before starting, naming the option', async () => {
-    const server = run(['--config', 'config.yaml', '--cache-max-models', '0']);
+    const server = run(['--config', 'config.yaml', '--auth', 'anonymous', '--cache-max-models', '0']);
     const code = await server.exited;
     expect(code).not.toBe(0);
     expect(server.stderr()).toContain("option '--cache-max-models <n>' argument '0' is invalid");

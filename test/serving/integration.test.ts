@@ -56,6 +56,7 @@ async function start(cache: { maxModels?: number; versionTtlMs?: number } = {}, 
     host: '127.0.0.1',
     port: 0,
     cache,
+    auth: { mode: 'anonymous' },
   });
   return server;
 }
