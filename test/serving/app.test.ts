@@ -229,13 +229,13 @@ describe('POST /v1/forecast', () => {
     );
   });
 
-  it('answers 502 when the registry cannot be read', async () => {
+  it('answers 502 when the registry cannot be read, keeping the cause (paths, URLs) in the log', async () => {
     const registry = await registryWith([{ partition: STORE }]);
     registry.failWith = 'connection refused';
     const response = await post(await serve(registry), { partition: STORE, horizon: 1 });
     expect(response.statusCode).toBe(502);
     expect(response.json<ErrorBody>().message).toBe(
-      `could not load model ${modelName(['1000', 'dominicks'])} from the prod registry: connection refused`,
+      `could not load model ${modelName(['1000', 'dominicks'])} from the prod registry (see the service log)`,
     );
   });
 
