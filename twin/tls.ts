@@ -6,9 +6,10 @@ import tls from 'node:tls';
 
 /**
  * A throw-away self-signed certificate for 127.0.0.1: the Azure SDK sends bearer tokens only over https, so the
- * local spec server speaks TLS and the client trusts this certificate through its `ca` option.
+ * local spec server speaks TLS and the client trusts this certificate through its `ca` option. `dnsNames` adds
+ * Azure's own host names (the twin's router sends those to the local stand-ins; see twin/network/router.ts).
  */
-export function selfSignedCertificate(): { key: string; cert: string } {
+export function selfSignedCertificate(dnsNames: readonly string[] = []): { key: string; cert: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'mm-tls-'));
   try {
     execFileSync(
@@ -30,7 +31,7 @@ export function selfSignedCertificate(): { key: string; cert: string } {
         '-subj',
         '/CN=127.0.0.1',
         '-addext',
-        'subjectAltName=IP:127.0.0.1',
+        `subjectAltName=${['IP:127.0.0.1', ...dnsNames.map((n) => `DNS:${n}`)].join(',')}`,
       ],
       { stdio: 'ignore' },
     );

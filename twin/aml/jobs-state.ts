@@ -2,12 +2,30 @@ import { armError, type SpecServer } from './spec-server.ts';
 
 type Json = Record<string, unknown>;
 
+/** A job the twin runs for real (see node-runner.ts); its status is read on every Jobs_Get. */
+export interface RunningJob {
+  status(): string;
+}
+
+export interface JobsOptions {
+  /**
+   * A job must name an environment version that exists in its workspace (the REST body's `environmentId` is an
+   * ARM id of a version: `azureml:<name>@latest` is resolved by the CLI, never sent; Jobs - Create Or Update,
+   * mfe.json JobBase/CommandJob.environmentId). The twin answers 400 UserError otherwise.
+   */
+  requireEnvironments?: boolean;
+  /** Runs a submitted job; without it, statuses follow the 'test.statuses' tag. */
+  run?: (job: { ws: string; name: string; properties: Json }) => RunningJob;
+}
+
 /**
- * Jobs and environment versions of a workspace on the spec server. A job moves one status on per read; a
- * 'test.statuses' tag scripts the sequence (default Queued, Running, Completed).
+ * Jobs and environment versions of a workspace on the spec server. Job names are unique in a workspace: a second
+ * Jobs_CreateOrUpdate with a used name is refused with 409 (a job's definition cannot change once submitted).
+ * Without a runner, a job moves one status on per read; a 'test.statuses' tag scripts the sequence
+ * (default Queued, Running, Completed).
  */
-export function simulateJobs(server: SpecServer, subscriptionId: string) {
-  const jobs = new Map<string, { body: Json; statuses: string[] }>();
+export function simulateJobs(server: SpecServer, subscriptionId: string, options: JobsOptions = {}) {
+  const jobs = new Map<string, { body: Json; statuses: string[]; running?: RunningJob }>();
   const environments = new Map<string, Json>();
   const resource = (ws: string, id: string, properties: Json, status: string) => {
     const [rg, name] = ws.split('/');
@@ -21,15 +39,32 @@ export function simulateJobs(server: SpecServer, subscriptionId: string) {
   server.handle('Jobs_CreateOrUpdate', ({ params, body, ws }) => {
     const key = `${ws}/${params.id}`;
     if (jobs.has(key)) return { status: 409, body: armError('Conflict', `job ${params.id} exists`) };
-    const properties = body.properties as Json & { tags?: Record<string, string> };
+    const properties = body.properties as Json & { tags?: Record<string, string>; environmentId?: string };
+    if (options.requireEnvironments) {
+      const match = /\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(properties.environmentId ?? '');
+      if (!match || !environments.has(`${ws}/${match[1]}:${match[2]}`)) {
+        return {
+          status: 400,
+          body: armError(
+            'UserError',
+            `environment '${properties.environmentId}' is not a registered environment version of this workspace`,
+          ),
+        };
+      }
+    }
     const statuses = properties.tags?.['test.statuses']?.split(',') ?? ['Queued', 'Running', 'Completed'];
-    jobs.set(key, { body: properties, statuses });
+    const running = options.run?.({ ws, name: params.id!, properties });
+    jobs.set(key, { body: properties, statuses, running });
     return { status: 201, body: resource(ws, params.id!, properties, 'NotStarted') };
   });
   server.handle('Jobs_Get', ({ params, ws }) => {
     const job = jobs.get(`${ws}/${params.id}`);
     if (!job) return { status: 404, body: armError('ResourceNotFound', `job ${params.id} not found`) };
-    const status = job.statuses.length > 1 ? job.statuses.shift()! : job.statuses[0]!;
+    const status = job.running
+      ? job.running.status()
+      : job.statuses.length > 1
+        ? job.statuses.shift()!
+        : job.statuses[0]!;
     return { status: 200, body: resource(ws, params.id!, job.body, status) };
   });
   server.handle('EnvironmentVersions_CreateOrUpdate', ({ params, body, ws }) => {

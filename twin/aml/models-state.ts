@@ -15,6 +15,17 @@ interface ContainerState {
 
 const PROVIDER = 'Microsoft.MachineLearningServices';
 
+type Datastores = Record<
+  string,
+  { type: 'AzureBlob' | 'AzureDataLakeGen2'; accountName: string; container: string }
+>;
+
+/**
+ * Model names as the REST specification constrains the `{name}` path parameter of models (mfe.json,
+ * api-version 2022-10-01: pattern ^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$).
+ */
+export const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
+
 /**
  * The model registry behaviour of a workspace (containers, versions, a blob datastore) on the spec server:
  * what Azure ML does with these requests, in the response shapes of the specification's examples.
@@ -24,10 +35,7 @@ export function simulateModels(
   options: {
     subscriptionId: string;
     /** Datastores by name: an ADLS Gen2 filesystem (like mm_lake) or a blob container (like workspaceblobstore). */
-    datastores?: Record<
-      string,
-      { type: 'AzureBlob' | 'AzureDataLakeGen2'; accountName: string; container: string }
-    >;
+    datastores?: Datastores | ((ws: string) => Datastores);
     pageSize?: number;
   },
 ) {
@@ -82,6 +90,12 @@ export function simulateModels(
       : notFound(`model ${params.name}`);
   });
   server.handle('ModelContainers_CreateOrUpdate', ({ params, body, ws }) => {
+    if (!MODEL_NAME.test(params.name!)) {
+      return {
+        status: 400,
+        body: armError('UserError', `model name '${params.name}' does not match ${MODEL_NAME.source}`),
+      };
+    }
     const existing = models(ws).get(params.name!);
     const properties = { ...((body.properties as Json) ?? {}) };
     if (existing) {
@@ -137,7 +151,8 @@ export function simulateModels(
     return { status: 201, body: versionResource(ws, params.name!, params.version!, v) };
   });
   server.handle('Datastores_Get', ({ params, ws }) => {
-    const store = options.datastores?.[params.name!];
+    const all = typeof options.datastores === 'function' ? options.datastores(ws) : options.datastores;
+    const store = all?.[params.name!];
     if (!store) return notFound(`datastore ${params.name}`);
     const where =
       store.type === 'AzureBlob'

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { selfSignedCertificate } from '../tls.ts';
+import type { ArmGate } from './arm-gate.ts';
 import { conforms, type Exchange, loadExchange, matchPath, missingRequired, shaped } from './spec-check.ts';
 
 const OPERATIONS = [
@@ -28,6 +29,8 @@ export interface Fault {
 
 export interface Logged {
   operationId: OperationId;
+  /** The twin principal that called ('dev/training'), when the server checks identities. */
+  principal?: string;
   method: string;
   path: string;
   status: number;
@@ -62,15 +65,26 @@ export class SpecServer {
   #faults = new Map<OperationId, Fault[]>();
   #handlers = new Map<OperationId, Handler>();
   #server: Server | undefined;
-  #cert = selfSignedCertificate();
+  #cert: { key: string; cert: string };
   endpoint = '';
 
   readonly latencyMs: number;
+  /** Identity, role and throttling checks (the twin); without it, one static token is the only caller. */
+  readonly gate: ArmGate | undefined;
 
-  constructor(options: { workspaces: string[]; token?: string; latencyMs?: number }) {
+  constructor(options: {
+    workspaces: string[];
+    token?: string;
+    latencyMs?: number;
+    gate?: ArmGate;
+    /** The twin's certificate, shared by its services so a client trusts one CA. */
+    tls?: { key: string; cert: string };
+  }) {
+    this.#cert = options.tls ?? selfSignedCertificate();
     this.workspaces = new Set(options.workspaces);
     this.token = options.token ?? 'test-token';
     this.latencyMs = options.latencyMs ?? 0;
+    this.gate = options.gate;
   }
 
   get ca(): string {
@@ -133,9 +147,11 @@ export class SpecServer {
       return send(res, 404, armError('NoRoute', 'no such operation'));
     }
     const { operationId, exchange, params } = route;
+    let principal: string | undefined;
     const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       this.log.push({
         operationId,
+        principal,
         method: req.method ?? '',
         path: url.pathname,
         status,
@@ -149,7 +165,20 @@ export class SpecServer {
       this.problems.push(...problems.map((p) => `${operationId}: ${p}`));
       return reply(400, armError('BadRequest', problems.join('; ')));
     }
-    if (req.headers.authorization !== `Bearer ${this.token}`) {
+    if (this.gate) {
+      const answer = this.gate.check({
+        authorization: req.headers.authorization,
+        method: req.method ?? 'GET',
+        operationId,
+        resourceId: url.pathname,
+      });
+      principal = answer.principal?.name;
+      if (!answer.ok) {
+        const headers: Record<string, string> =
+          answer.retryAfter !== undefined ? { 'retry-after': String(answer.retryAfter) } : {};
+        return reply(answer.status, armError(answer.code, answer.message), headers);
+      }
+    } else if (req.headers.authorization !== `Bearer ${this.token}`) {
       return reply(401, armError('InvalidAuthenticationToken', 'the access token is missing or invalid'));
     }
     const ws = `${params.resourceGroupName}/${params.workspaceName}`;

@@ -97,7 +97,7 @@ export class HnsProxy {
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.endpoint);
+    const url = pathStyle(new URL(req.url ?? '/', this.endpoint), req.headers.host);
     const target = targetOf(url);
     const method = req.method ?? 'GET';
     const operation = operationOf(method, url, target);
@@ -257,6 +257,18 @@ function key(t: Target): string {
 
 function encodeBlob(blob: string): string {
   return blob.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * Requests reaching the proxy under the account's own host name (https://<account>.blob.core.windows.net/<container>,
+ * through the twin's router) become Azurite's path-style URLs (/<account>/<container>).
+ */
+function pathStyle(url: URL, host: string | undefined): URL {
+  const account = /^([a-z0-9]{3,24})\.blob\.core\.windows\.net(:\d+)?$/.exec(host ?? '')?.[1];
+  if (!account) return url;
+  const out = new URL(url);
+  out.pathname = `/${account}${url.pathname}`;
+  return out;
 }
 
 function targetOf(url: URL): Target {

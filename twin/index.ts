@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ArmGate, TokenBuckets } from './aml/arm-gate.ts';
+import { simulateJobs } from './aml/jobs-state.ts';
+import { simulateModels } from './aml/models-state.ts';
+import { NodeRunner } from './aml/node-runner.ts';
+import { SpecServer } from './aml/spec-server.ts';
+import { MsiEndpoint } from './identity/msi-endpoint.ts';
+import { TokenIssuer } from './identity/tokens.ts';
+import { portOf, TwinRouter } from './network/router.ts';
+import { TwinEstate, type TwinPrincipal } from './rbac/estate.ts';
+import { startTwinLakes, twinCredential } from './storage/lakes.ts';
+import { selfSignedCertificate } from './tls.ts';
+
+export interface TwinOptions {
+  /** The app's root on the nodes (the repository until cluster nodes run in the runtime image). */
+  appRoot: string;
+  /** ARM's token buckets (default on, at the documented rates). */
+  throttle?: boolean;
+  onEvent?: (event: { job: string; node?: number; message: string }) => void;
+}
+
+/**
+ * The whole Azure twin on loopback: Entra ID (tokens, the compute nodes' managed identity endpoint), both lakes,
+ * Azure Resource Manager with both Azure ML workspaces (models, datastores, jobs that really run, environments),
+ * role checks from the access plan, ARM throttling, and a router that sends Azure's host names to them.
+ * `environmentFor(principals)` is what a process needs to be one of those principals against the twin.
+ */
+export async function startTwin(options: TwinOptions) {
+  const estate = new TwinEstate({ subscriptionId: '00000000-0000-0000-0000-000000000000' });
+  const issuer = new TokenIssuer(estate.tenantId);
+  const tls = selfSignedCertificate(['*.blob.core.windows.net', 'management.azure.com']);
+  const work = await mkdtemp(path.join(tmpdir(), 'mm-twin-'));
+  const caFile = path.join(work, 'twin-ca.pem');
+  await writeFile(caFile, tls.cert);
+  const lakes = await startTwinLakes({ estate, issuer, tls, repoRoot: options.appRoot });
+  const msi = await new MsiEndpoint(issuer).start();
+  const gate = new ArmGate({
+    estate,
+    issuer,
+    throttle: options.throttle === false ? undefined : new TokenBuckets(),
+  });
+  const ws = (env: 'dev' | 'prod') => `${estate.names[env].resourceGroup}/${estate.names[env].workspace}`;
+  const envOfWs = (w: string): 'dev' | 'prod' => (w === ws('prod') ? 'prod' : 'dev');
+  const arm = await new SpecServer({ workspaces: [ws('dev'), ws('prod')], gate, tls }).start();
+  const datastores = (w: string) => {
+    const env = envOfWs(w);
+    return {
+      mm_lake: { type: 'AzureDataLakeGen2' as const, accountName: estate.names[env].lake, container: 'lake' },
+      mm_raw: { type: 'AzureDataLakeGen2' as const, accountName: estate.names[env].lake, container: 'raw' },
+    };
+  };
+  const models = simulateModels(arm, { subscriptionId: estate.subscriptionId, datastores, pageSize: 100 });
+  const router = await new TwinRouter()
+    .route(/^[a-z0-9]+\.blob\.core\.windows\.net$/, portOf(lakes.proxy.endpoint))
+    .route(/^management\.azure\.com$/, portOf(arm.endpoint))
+    .start();
+  const environmentFor = (principals: TwinPrincipal[], label: string): Record<string, string> => ({
+    HTTPS_PROXY: router.url,
+    NO_PROXY: '127.0.0.1,localhost',
+    NODE_EXTRA_CA_CERTS: caFile,
+    // What Azure ML sets for a compute cluster with user-assigned identities; no system-assigned default.
+    DEFAULT_IDENTITY_CLIENT_ID: '',
+    ...msi.environmentFor({ identities: principals, label }),
+  });
+  const runner = new NodeRunner({
+    workDir: path.join(work, 'nodes'),
+    appRoot: options.appRoot,
+    datastore: (w, name) => {
+      const d = datastores(w)[name as 'mm_lake'];
+      return d ? { accountUrl: lakes.proxy.accountUrl(d.accountName), container: d.container } : undefined;
+    },
+    clusterIdentities: (w) => estate.clusterIdentities(envOfWs(w)),
+    nodeEnvironment: (_w, principals, label) => environmentFor(principals, label),
+    credential: (principal) => twinCredential(issuer, principal),
+    onEvent: options.onEvent,
+  });
+  const jobs = simulateJobs(arm, estate.subscriptionId, {
+    requireEnvironments: true,
+    run: (job) => runner.run(job),
+  });
+  return {
+    estate,
+    issuer,
+    lakes,
+    arm,
+    msi,
+    router,
+    models,
+    jobs,
+    runner,
+    work,
+    environmentFor,
+    async stop() {
+      for (const job of runner.jobs.values()) for (const node of job.nodes) node?.child?.kill('SIGKILL');
+      await router.stop();
+      await arm.stop();
+      await msi.stop();
+      await lakes.stop();
+      // Inputs were made read-only as on a node; give the owner write access back to clean up.
+      execFileSync('chmod', ['-R', 'u+w', work]);
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Twin = Awaited<ReturnType<typeof startTwin>>;
