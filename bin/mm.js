@@ -8,4 +8,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// The CLI's own modules come from Node's compile cache after the first run (worker threads: see
+// src/util/compile-cache.ts).
+const { enableCompileCache } = await import('node:module');
+if (!process.env.NODE_DISABLE_COMPILE_CACHE) enableCompileCache?.();
 await import('../src/cli/main.ts');

@@ -13,6 +13,7 @@ import { listPartitions, readMeta, streamPartitions } from '../data/index.ts';
 import type { Lineage } from '../models/artifact.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { codeVersion } from '../util/code-version.ts';
+import { shareCompileCache } from '../util/compile-cache.ts';
 import { createProgress } from '../util/progress.ts';
 import { RunJournal } from './journal.ts';
 import type { PartitionRecord, RunManifest } from './manifest.ts';
@@ -165,6 +166,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   let failed = 0;
 
   if (todo.size > 0) {
+    shareCompileCache();
     const pool = new Piscina<TrainTask, PartitionRecord[]>({
       filename: new URL('./worker.ts', import.meta.url).href,
       minThreads: threads,

@@ -3,6 +3,7 @@ import { Piscina } from 'piscina';
 import type { Config } from '../config/schema.ts';
 import { listPartitions, readMeta } from '../data/index.ts';
 import { newRunId, shardLabel } from '../engine/run.ts';
+import { shareCompileCache } from '../util/compile-cache.ts';
 import { createProgress } from '../util/progress.ts';
 import { type FutureCovariateTable, readFutureCovariates } from './future.ts';
 import type { PredictionRow, PredictionStatus } from './types.ts';
@@ -64,6 +65,7 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
     : undefined;
 
   const threads = options.workers ?? (config.engine.workers || os.availableParallelism());
+  shareCompileCache();
   const pool = new Piscina<ScoreTask, PredictionRow[]>({
     filename: new URL('./worker.ts', import.meta.url).href,
     minThreads: threads,
