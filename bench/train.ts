@@ -1,7 +1,7 @@
 // Benchmark: train one model per partition with the full candidate set, on a prepared lake of size S, M or L,
 // next to a lean scikit-learn peer (one LinearRegression per partition, numpy, one process per core; Debian's
 // python3-sklearn) on the same partitions and holdout.
-//   node bench/train.ts [S|M|L] [--peer N|all] [--accelerator N] [--workers N]
+//   node bench/train.ts [S|M|L|100k|300k|1M] [--peer N|all] [--accelerator N] [--workers N]
 // --peer N runs the lean peer on the first N ok partitions (by name; default all, 0 skips it); --accelerator N runs
 // the accelerator's approach as written (pandas per step, joblib per model) on the first N (default 0).
 // CPU time (user+sys of the whole process: main thread, worker threads, DuckDB) is the measure: the machine is
@@ -27,10 +27,14 @@ const SIZES = {
   S: { partitions: 1_000, periods: 156, frequency: 'W', holdout: 8 },
   M: { partitions: 10_000, periods: 156, frequency: 'W', holdout: 8 },
   L: { partitions: 10_000, periods: 4_000, frequency: 'D', holdout: 28 },
+  // Memory at scale: many short series (a year of weeks each).
+  '100k': { partitions: 100_000, periods: 52, frequency: 'W', holdout: 8 },
+  '300k': { partitions: 300_000, periods: 52, frequency: 'W', holdout: 8 },
+  '1M': { partitions: 1_000_000, periods: 52, frequency: 'W', holdout: 8 },
 } as const;
 
 const args = process.argv.slice(2);
-const size = (args.find((a) => /^[SML]$/.test(a)) ?? 'M') as keyof typeof SIZES;
+const size = (args.find((a) => a in SIZES) ?? 'M') as keyof typeof SIZES;
 const flag = (name: string, fallback: number) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
@@ -61,7 +65,7 @@ const config = parseConfig(
   'bench/train.ts',
 );
 
-if (!existsSync(path.join(preparedDir, 'meta.json'))) {
+if (args.includes('--prepare-only')) {
   console.log(`preparing ${size} in ${root} (cached for later runs)`);
   await generate({
     out: rawPath,
@@ -71,6 +75,11 @@ if (!existsSync(path.join(preparedDir, 'meta.json'))) {
     seed: 42,
   });
   await prepare(config, { outDir: preparedDir });
+  process.exit(0);
+}
+if (!existsSync(path.join(preparedDir, 'meta.json'))) {
+  // In its own process, so the peak RSS below is training's, not the generator's or prepare's.
+  await execa(process.execPath, [import.meta.filename, size, '--prepare-only'], { stdio: 'inherit' });
 }
 await rm(path.join(root, 'runs'), { recursive: true, force: true });
 await rm(path.join(root, 'peer-models'), { recursive: true, force: true });
