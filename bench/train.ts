@@ -219,35 +219,40 @@ if (accelerator > 0 && !hasPandas) {
 
 if (hasSklearn && peerPartitions > 0) {
   const { csv, names } = await exportSeries(peerPartitions);
-  const peer = await execa(python, [
-    path.resolve(import.meta.dirname, 'peer/sklearn_lean.py'),
-    ...peerArgs(csv, 'peer-models'),
-  ]);
-  const p = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as {
-    partitions: number;
-    trained: number;
-    startupCpu: number;
-    computeCpu: number;
-    computeWall: number;
-    wape: Record<string, number>;
-  };
   const same = await ourAccuracy(names);
-  const peerPer = p.computeCpu / p.partitions;
-  console.log(
-    `\n== lean peer: one scikit-learn LinearRegression per partition (numpy, ${workers} processes), ${p.partitions} partitions`,
-  );
-  console.log(
-    `CPU per partition ${(peerPer * 1000).toFixed(3)} ms (workers' user+sys + dispatch); fixed start-up ${p.startupCpu.toFixed(2)} s (imports, CSV read, split); ` +
-      `compute wall ${p.computeWall.toFixed(1)} s`,
-  );
-  console.log(
-    `holdout WAPE on the same ${p.partitions} partitions (median): peer ${median(Object.values(p.wape)).toFixed(3)}, ` +
-      `many-models ${median(same.chosen).toFixed(3)}, baseline ${median(same.baseline).toFixed(3)}`,
-  );
-  console.log(
-    `throughput per CPU second: many-models / peer = ${(peerPer / perPartitionCpu).toFixed(2)} ` +
-      `(many-models fits ${Object.keys(result.manifest.partitions.find((r) => r.metrics)?.metrics ?? {}).length} candidates, the peer one)`,
-  );
+  // scikit-learn's LinearRegression as a user would call it, then the same least squares through numpy alone.
+  for (const ols of ['sklearn', 'numpy']) {
+    const peer = await execa(python, [
+      path.resolve(import.meta.dirname, 'peer/sklearn_lean.py'),
+      ...peerArgs(csv, 'peer-models'),
+      '--ols',
+      ols,
+    ]);
+    const p = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as {
+      partitions: number;
+      trained: number;
+      startupCpu: number;
+      computeCpu: number;
+      computeWall: number;
+      wape: Record<string, number>;
+    };
+    const peerPer = p.computeCpu / p.partitions;
+    console.log(
+      `\n== lean peer (${ols === 'sklearn' ? 'scikit-learn LinearRegression' : 'numpy lstsq, same OLS'}), one model per partition, ${workers} processes, ${p.partitions} partitions`,
+    );
+    console.log(
+      `CPU per partition ${(peerPer * 1000).toFixed(3)} ms (workers' user+sys + dispatch); fixed start-up ${p.startupCpu.toFixed(2)} s (imports, CSV read, split); ` +
+        `compute wall ${p.computeWall.toFixed(1)} s`,
+    );
+    console.log(
+      `holdout WAPE on the same ${p.partitions} partitions (median): peer ${median(Object.values(p.wape)).toFixed(3)}, ` +
+        `many-models ${median(same.chosen).toFixed(3)}, baseline ${median(same.baseline).toFixed(3)}`,
+    );
+    console.log(
+      `throughput per CPU second: many-models / peer = ${(peerPer / perPartitionCpu).toFixed(2)} ` +
+        `(many-models fits ${Object.keys(result.manifest.partitions.find((r) => r.metrics)?.metrics ?? {}).length} candidates, the peer one)`,
+    );
+  }
 }
 
 if (hasPandas) {
