@@ -1,0 +1,84 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { bucketDir, listPartitions, readMeta } from '../data/index.ts';
+import type { PartitionRecord, RunManifest } from '../engine/manifest.ts';
+import { sortRecords, totalsOf } from '../engine/merge.ts';
+import { RunError } from '../engine/run.ts';
+import { codeVersion } from '../util/code-version.ts';
+
+export interface ParallelManifestOptions {
+  /** The parallel step's `append_row_to` file: one JSON line per returned element (see pipelines/parallel/mm_entry.py). */
+  rowsFile: string;
+  preparedDir: string;
+  runId: string;
+  startedAt: string;
+}
+
+/**
+ * The run manifest of a parallel-step training: every row the step returned, plus, for each partition of the
+ * catalog no row speaks for, a failed record naming its bucket, whose mini-batch failed after every retry. So a
+ * bucket that always fails is in the manifest, and a run can never silently lose partitions. A partition answered
+ * twice, or one the catalog does not know, means the rows are not this run's: refused.
+ */
+export async function parallelManifest(options: ParallelManifestOptions): Promise<RunManifest> {
+  const meta = await readMeta(options.preparedDir);
+  const catalog = await listPartitions(options.preparedDir);
+  const known = new Map(catalog.map((p) => [p.name, p]));
+  const records = new Map<string, PartitionRecord>();
+  const lines = createInterface({ input: createReadStream(options.rowsFile), crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (!line.trim()) continue;
+    let row: Partial<PartitionRecord> & { ignored?: string; empty?: number[] };
+    try {
+      row = JSON.parse(line) as typeof row;
+    } catch {
+      throw new RunError(`${options.rowsFile}:${lineNo} is not a JSON row: ${line.slice(0, 80)}`);
+    }
+    if (row.ignored !== undefined || row.empty !== undefined) continue;
+    if (typeof row.name !== 'string' || typeof row.status !== 'string')
+      throw new RunError(`${options.rowsFile}:${lineNo} has no partition name and status`);
+    if (!known.has(row.name))
+      throw new RunError(`${options.rowsFile}:${lineNo}: partition ${row.name} is not in the prepared catalog`);
+    if (records.has(row.name))
+      throw new RunError(`${options.rowsFile}:${lineNo}: partition ${row.name} was answered twice`);
+    records.set(row.name, row as PartitionRecord);
+  }
+  for (const p of catalog) {
+    if (records.has(p.name)) continue;
+    records.set(p.name, {
+      name: p.name,
+      key: p.key,
+      status: 'failed',
+      error: {
+        class: 'MiniBatchFailed',
+        message: `${bucketDir(p.bucket)} was not trained: its mini-batch failed on every try (see the parallel step's logs)`,
+      },
+      observations: p.inputRows,
+      durationMs: 0,
+    });
+  }
+  const partitions = sortRecords([...records.values()]);
+  return {
+    schemaVersion: 1,
+    runId: options.runId,
+    startedAt: options.startedAt,
+    finishedAt: new Date().toISOString(),
+    codeVersion: codeVersion(),
+    dataFingerprint: meta.dataFingerprint,
+    partitionBy: meta.partitionBy,
+    shard: null,
+    totals: totalsOf(partitions),
+    partitions,
+  };
+}
+
+/** Buckets whose every partition has a row: what a resubmitted run need not train again. */
+export function bucketsDone(manifest: RunManifest, catalog: { name: string; bucket: number }[]): number[] {
+  const failed = new Set(
+    manifest.partitions.filter((p) => p.error?.class === 'MiniBatchFailed').map((p) => p.name),
+  );
+  const open = new Set(catalog.filter((p) => failed.has(p.name)).map((p) => p.bucket));
+  return [...new Set(catalog.map((p) => p.bucket))].filter((b) => !open.has(b)).sort((a, b) => a - b);
+}
