@@ -21,7 +21,12 @@ _asked = 0
 
 
 def _app_root():
-    return os.environ.get("MM_APP_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    # The runtime image has the app in /app; a checkout (tests, the twin) has this file in <repo>/pipelines/parallel.
+    if os.environ.get("MM_APP_ROOT"):
+        return os.environ["MM_APP_ROOT"]
+    if os.path.exists("/app/package.json"):
+        return "/app"
+    return os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def _host_command(root):

@@ -25,7 +25,10 @@ export async function parallelManifest(options: ParallelManifestOptions): Promis
   const catalog = await listPartitions(options.preparedDir);
   const known = new Map(catalog.map((p) => [p.name, p]));
   const records = new Map<string, PartitionRecord>();
-  const lines = createInterface({ input: createReadStream(options.rowsFile), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: createReadStream(options.rowsFile),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let lineNo = 0;
   for await (const line of lines) {
     lineNo++;
@@ -40,13 +43,32 @@ export async function parallelManifest(options: ParallelManifestOptions): Promis
     if (typeof row.name !== 'string' || typeof row.status !== 'string')
       throw new RunError(`${options.rowsFile}:${lineNo} has no partition name and status`);
     if (!known.has(row.name))
-      throw new RunError(`${options.rowsFile}:${lineNo}: partition ${row.name} is not in the prepared catalog`);
+      throw new RunError(
+        `${options.rowsFile}:${lineNo}: partition ${row.name} is not in the prepared catalog`,
+      );
     if (records.has(row.name))
       throw new RunError(`${options.rowsFile}:${lineNo}: partition ${row.name} was answered twice`);
     records.set(row.name, row as PartitionRecord);
   }
   for (const p of catalog) {
     if (records.has(p.name)) continue;
+    // A bucket whose partitions prepare all rejected has no file, so no mini-batch: its partitions keep prepare's
+    // verdict, as trainRun records them.
+    if (p.status !== 'ok') {
+      const reason = p.reason || `rejected by prepare (${p.status})`;
+      const common = { name: p.name, key: p.key, observations: p.inputRows, durationMs: 0 };
+      records.set(
+        p.name,
+        p.status === 'too_short'
+          ? { ...common, status: 'skipped', reason }
+          : {
+              ...common,
+              status: 'failed',
+              error: { class: 'ValidationError', message: `${p.status}: ${reason}` },
+            },
+      );
+      continue;
+    }
     records.set(p.name, {
       name: p.name,
       key: p.key,
@@ -72,13 +94,4 @@ export async function parallelManifest(options: ParallelManifestOptions): Promis
     totals: totalsOf(partitions),
     partitions,
   };
-}
-
-/** Buckets whose every partition has a row: what a resubmitted run need not train again. */
-export function bucketsDone(manifest: RunManifest, catalog: { name: string; bucket: number }[]): number[] {
-  const failed = new Set(
-    manifest.partitions.filter((p) => p.error?.class === 'MiniBatchFailed').map((p) => p.name),
-  );
-  const open = new Set(catalog.filter((p) => failed.has(p.name)).map((p) => p.bucket));
-  return [...new Set(catalog.map((p) => p.bucket))].filter((b) => !open.has(b)).sort((a, b) => a - b);
 }

@@ -87,10 +87,29 @@ export const registrySchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/**
+ * Knobs of the Azure ML parallel step (pipelines/*-pipeline.yml; docs/azure.md "Knobs"). A mini-batch is one
+ * bucket; the timeout is per mini-batch and should be a few times a bucket's measured training time.
+ */
+export const parallelSchema = z.strictObject({
+  /** max_concurrency_per_instance: worker processes per node, each with its own engine host. */
+  processesPerNode: z.number().int().min(1).default(2),
+  /** retry_settings.max_retries: tries of a failed or timed-out mini-batch. */
+  maxRetries: z.number().int().min(1).default(3),
+  /** retry_settings.timeout: seconds one run(mini_batch) may take. */
+  timeoutSeconds: z.number().int().min(1).max(259_200).default(1800),
+  /** mini_batch_error_threshold: failed mini-batches (buckets) tolerated; -1 tolerates all. */
+  miniBatchErrorThreshold: z.number().int().min(-1).default(0),
+  /** error_threshold: failed items (bucket files) tolerated; -1 tolerates all. */
+  errorThreshold: z.number().int().min(-1).default(0),
+  loggingLevel: z.enum(['INFO', 'WARNING', 'DEBUG']).default('INFO'),
+});
+
 export const computeSchema = z.strictObject({
   cluster: z.string().min(1),
   instanceCount: z.number().int().min(1).default(1),
   image: z.string().min(1).optional(),
+  parallel: parallelSchema.default(parallelSchema.parse({})),
 });
 
 export const synapseSchema = z.strictObject({
@@ -124,6 +143,7 @@ export type EngineConfig = z.infer<typeof engineSchema>;
 export type PromotionConfig = z.infer<typeof promotionSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type RegistryConfig = z.infer<typeof registrySchema>;
+export type ParallelKnobs = z.infer<typeof parallelSchema>;
 export type Config = z.infer<typeof configSchema>;
 
 export function seasonLengthOf(config: Pick<Config, 'dataset' | 'forecast'>): number {

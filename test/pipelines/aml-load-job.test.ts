@@ -43,7 +43,7 @@ describe.skipIf(!python)("the job YAMLs in pipelines/ by azure-ai-ml's own load_
         type: 'parallel',
         mini_batch_size: 1,
         entry_script: 'mm_entry.py',
-        append_row_to: '${{outputs.rows}}',
+        append_row_to: expect.stringContaining('outputs.rows'),
         retry_settings: { max_retries: 3, timeout: 1800 },
       },
       merge_register: { type: 'command' },

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Command, Option } from 'commander';
+import { parallelManifest } from '../../compute/parallel-manifest.ts';
 import { EXIT, StageError } from '../../core/errors.ts';
 import type { RunManifest } from '../../engine/manifest.ts';
 import { failedShareOf } from '../../engine/merge.ts';
@@ -9,6 +10,7 @@ import { manifestFile, newRunId, trainRun } from '../../engine/run.ts';
 import { trainInShardProcesses } from '../../engine/shard-processes.ts';
 import { registryFor } from '../../registry/for-config.ts';
 import type { ModelRegistry } from '../../registry/types.ts';
+import { writeJsonAtomic } from '../../util/atomic.ts';
 import { runsOnCluster, trainOnCluster } from '../cluster.ts';
 import { layoutFor } from '../lake.ts';
 import { type ConfigOptions, configFrom, parseShard, positiveInt, withConfigOptions } from '../options.ts';
@@ -18,6 +20,7 @@ interface TrainOptions extends ConfigOptions {
   shard?: { index: number; count: number };
   shards?: number;
   merge?: number;
+  mergeRows?: string;
   resume?: boolean;
   onlyFailed?: boolean;
   workers?: number;
@@ -51,11 +54,29 @@ export function trainCommand(): Command {
         .argParser(positiveInt)
         .conflicts(['shard', 'resume', 'onlyFailed']),
     )
+    .addOption(
+      new Option(
+        '--merge-rows <file>',
+        "build --run's manifest from the AML parallel step's rows (append_row_to) and register the models",
+      ).conflicts(['shard', 'shards', 'merge', 'resume', 'onlyFailed']),
+    )
     .option('--no-register', 'do not register the models in the dev registry')
     .action(async (options: TrainOptions) => {
       const config = configFrom(options);
       const layout = layoutFor(config);
       const dev = options.register && !options.shard ? registryFor(config, 'dev') : undefined;
+      if (options.mergeRows !== undefined) {
+        if (!options.run) throw new StageError('--merge-rows needs the run id (--run <id>)');
+        const manifest = await parallelManifest({
+          rowsFile: options.mergeRows,
+          preparedDir: layout.prepared,
+          runId: options.run,
+          startedAt: new Date().toISOString(),
+        });
+        await writeJsonAtomic(manifestFile(layout.run(options.run)), manifest);
+        await finish(manifest, layout.run(options.run), dev, config.engine.maxFailedShare);
+        return;
+      }
       if (runsOnCluster(config) && !options.shard && options.merge === undefined) {
         const runId = options.run ?? newRunId();
         const nodes = options.shards ?? config.compute!.instanceCount;

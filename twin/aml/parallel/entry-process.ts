@@ -33,11 +33,15 @@ export class EntryProcess {
     logFile: string;
   }) {
     this.#log = createWriteStream(options.logFile, { flags: 'a' });
-    this.#child = spawn(options.python, ['-u', WORKER, options.codeDir, options.entryScript, ...options.args], {
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    this.#child = spawn(
+      options.python,
+      ['-u', WORKER, options.codeDir, options.entryScript, ...options.args],
+      {
+        env: options.env,
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     this.#child.stdout!.pipe(this.#log, { end: false });
     this.#child.stderr!.pipe(this.#log, { end: false });
     const answers = this.#child.stdio[3] as NodeJS.ReadableStream;
@@ -89,12 +93,15 @@ export class EntryProcess {
     this.#child.stdin!.write(`${JSON.stringify(files)}\n`);
     const line = await this.#next(timeoutMs);
     if (line === undefined) {
-      if (this.#exited !== undefined) return { kind: 'crashed', error: `process exited (${this.#exited}) mid-batch` };
+      if (this.#exited !== undefined)
+        return { kind: 'crashed', error: `process exited (${this.#exited}) mid-batch` };
       this.kill();
       return { kind: 'timeout', error: `run() exceeded retry_settings.timeout (${timeoutMs / 1000} s)` };
     }
     const answer = JSON.parse(line) as { ok: boolean; rows?: string[]; error?: string };
-    return answer.ok ? { kind: 'returned', rows: answer.rows ?? [] } : { kind: 'raised', error: answer.error ?? '' };
+    return answer.ok
+      ? { kind: 'returned', rows: answer.rows ?? [] }
+      : { kind: 'raised', error: answer.error ?? '' };
   }
 
   /** Kills the process and its children (the whole group). */

@@ -31,7 +31,10 @@ interface CommandStep {
 interface PipelineJob {
   type: 'pipeline';
   inputs?: Record<string, Binding>;
-  jobs: Record<string, (ParallelStep & { inputs?: Record<string, Binding>; outputs?: Record<string, DataBinding> }) | CommandStep>;
+  jobs: Record<
+    string,
+    (ParallelStep & { inputs?: Record<string, Binding>; outputs?: Record<string, DataBinding> }) | CommandStep
+  >;
 }
 
 export interface PipelineRunOptions {
@@ -75,7 +78,10 @@ export async function runPipelineJob(options: PipelineRunOptions): Promise<Pipel
   const parentInputs = new Map<string, string>();
   for (const [name, value] of Object.entries(job.inputs ?? {})) {
     const given = options.inputs?.[name];
-    parentInputs.set(name, given ?? (typeof value === 'object' ? localPath(value.path!, options.datastores) : String(value)));
+    parentInputs.set(
+      name,
+      given ?? (typeof value === 'object' ? localPath(value.path!, options.datastores) : String(value)),
+    );
   }
   const stepOutputs = new Map<string, Map<string, string>>();
   const result: PipelineRunResult = { status: 'Completed', steps: {} };
@@ -100,7 +106,11 @@ export async function runPipelineJob(options: PipelineRunOptions): Promise<Pipel
     const outputs: Record<string, string> = {};
     for (const [k, v] of Object.entries(step.outputs ?? {})) {
       const folder = path.join(options.workDir, 'azureml', name, k);
-      outputs[k] = v.path ? localPath(v.path, options.datastores) : v.type === 'uri_file' ? path.join(folder, 'output') : folder;
+      outputs[k] = v.path
+        ? localPath(v.path, options.datastores)
+        : v.type === 'uri_file'
+          ? path.join(folder, 'output')
+          : folder;
       await mkdir(v.type === 'uri_file' ? path.dirname(outputs[k]) : outputs[k], { recursive: true });
     }
     stepOutputs.set(name, new Map(Object.entries(outputs)));
@@ -121,11 +131,14 @@ export async function runPipelineJob(options: PipelineRunOptions): Promise<Pipel
       });
       stepResult = { status: parallel.status, parallel, log: logDir };
     } else {
-      const command = step.command.replace(/\$\{\{\s*(inputs|outputs)\.(\w+)\s*\}\}/g, (_, kind: string, key: string) => {
-        const value = (kind === 'inputs' ? inputs : outputs)[key];
-        if (value === undefined) throw new Error(`step ${name}: \${{${kind}.${key}}} is not bound`);
-        return value;
-      });
+      const command = step.command.replace(
+        /\$\{\{\s*(inputs|outputs)\.(\w+)\s*\}\}/g,
+        (_, kind: string, key: string) => {
+          const value = (kind === 'inputs' ? inputs : outputs)[key];
+          if (value === undefined) throw new Error(`step ${name}: \${{${kind}.${key}}} is not bound`);
+          return value;
+        },
+      );
       const log = path.join(logDir, 'std_log.txt');
       const exitCode = await runShell(command, { ...options.env, ...step.environment_variables }, log);
       stepResult = { status: exitCode === 0 ? 'Completed' : 'Failed', exitCode, log };

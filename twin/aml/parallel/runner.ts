@@ -33,7 +33,15 @@ export interface ParallelStep {
 }
 
 export type ParallelEvent =
-  | { type: 'dispatched'; miniBatch: number; files: string[]; attempt: number; node: number; process: number; pid: number }
+  | {
+      type: 'dispatched';
+      miniBatch: number;
+      files: string[];
+      attempt: number;
+      node: number;
+      process: number;
+      pid: number;
+    }
   | { type: 'attempt-failed'; miniBatch: number; attempt: number; reason: string; willRetry: boolean }
   | { type: 'progress'; done: number; failed: number; total: number };
 
@@ -94,12 +102,17 @@ function programArgument(args: readonly string[], name: string): number | undefi
 
 export async function runParallelStep(options: RunParallelOptions): Promise<ParallelRunResult> {
   const { step } = options;
-  const args = step.task.program_arguments ? resolve(step.task.program_arguments, options).split(/\s+/).filter(Boolean) : [];
+  const args = step.task.program_arguments
+    ? resolve(step.task.program_arguments, options).split(/\s+/).filter(Boolean)
+    : [];
   // [yaml] mini_batch_size: for a folder input, the file count of each mini-batch; default 1.
   const size = Number(step.mini_batch_size ?? '1');
-  if (!Number.isInteger(size) || size < 1) throw new Error(`mini_batch_size '${step.mini_batch_size}' is not a file count`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`mini_batch_size '${step.mini_batch_size}' is not a file count`);
   const files = await filesBelow(resolve(step.input_data, options));
-  const batches = Array.from({ length: Math.ceil(files.length / size) }, (_, i) => files.slice(i * size, (i + 1) * size));
+  const batches = Array.from({ length: Math.ceil(files.length / size) }, (_, i) =>
+    files.slice(i * size, (i + 1) * size),
+  );
   // [yaml] defaults: instance_count 1, max_concurrency_per_instance = cores on CPU (here 1: this machine is shared),
   // mini_batch_error_threshold -1, retry_settings.max_retries 2, retry_settings.timeout 60 s.
   const nodes = step.resources?.instance_count ?? 1;
@@ -144,7 +157,14 @@ export async function runParallelStep(options: RunParallelOptions): Promise<Para
     let worker: EntryProcess | undefined;
     const logFile = path.join(options.logsDir, `node-${node}-process-${index}.txt`);
     const start = async () => {
-      const started = new EntryProcess({ python: options.python, codeDir, entryScript: step.task.entry_script, args, env, logFile });
+      const started = new EntryProcess({
+        python: options.python,
+        codeDir,
+        entryScript: step.task.entry_script,
+        args,
+        env,
+        logFile,
+      });
       await started.ready;
       options.onProcess?.(started, node, index);
       return started;
@@ -155,7 +175,15 @@ export async function runParallelStep(options: RunParallelOptions): Promise<Para
         worker ??= await start();
         batch.attempts++;
         attempts++;
-        emit({ type: 'dispatched', miniBatch: batch.miniBatch, files: batch.files, attempt: batch.attempts, node, process: index, pid: worker.pid });
+        emit({
+          type: 'dispatched',
+          miniBatch: batch.miniBatch,
+          files: batch.files,
+          attempt: batch.attempts,
+          node,
+          process: index,
+          pid: worker.pid,
+        });
         const outcome: RunOutcome = await worker.run(batch.files, timeoutMs);
         // [yaml] a mini-batch fails when run() raises or returns fewer elements than it was given.
         if (outcome.kind === 'returned' && outcome.rows.length >= batch.files.length) {
@@ -172,16 +200,32 @@ export async function runParallelStep(options: RunParallelOptions): Promise<Para
           }
           // [howto] a failed or timed-out mini-batch is retried; when every retry fails it counts as failed.
           const willRetry = batch.attempts < tries;
-          emit({ type: 'attempt-failed', miniBatch: batch.miniBatch, attempt: batch.attempts, reason, willRetry });
+          emit({
+            type: 'attempt-failed',
+            miniBatch: batch.miniBatch,
+            attempt: batch.attempts,
+            reason,
+            willRetry,
+          });
           if (willRetry) queue.push(batch);
           else {
-            failures.push({ miniBatch: batch.miniBatch, files: batch.files, attempts: batch.attempts, error: reason });
+            failures.push({
+              miniBatch: batch.miniBatch,
+              files: batch.files,
+              attempts: batch.attempts,
+              error: reason,
+            });
             // [howto] failed items: the gap between a mini-batch's inputs and its returns.
             failedItems += batch.files.length - (outcome.kind === 'returned' ? outcome.rows.length : 0);
             stopReason = exceeded();
           }
         }
-        emit({ type: 'progress', done: succeeded + failures.length, failed: failures.length, total: batches.length });
+        emit({
+          type: 'progress',
+          done: succeeded + failures.length,
+          failed: failures.length,
+          total: batches.length,
+        });
       }
     } finally {
       if (stopReason) worker?.kill();
@@ -190,7 +234,8 @@ export async function runParallelStep(options: RunParallelOptions): Promise<Para
   };
 
   const slots: Promise<void>[] = [];
-  for (let node = 0; node < nodes; node++) for (let index = 0; index < perNode; index++) slots.push(slot(node, index));
+  for (let node = 0; node < nodes; node++)
+    for (let index = 0; index < perNode; index++) slots.push(slot(node, index));
   const settled = await Promise.allSettled(slots);
   const broken = settled.find((s) => s.status === 'rejected');
   if (broken && !stopReason) stopReason = String((broken as PromiseRejectedResult).reason);
