@@ -7,6 +7,7 @@ import { isModelName, modelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { indexesByName, validateRequests } from '../registry/requests.ts';
 import {
+  latestMoved,
   type ModelRegistry,
   type ModelVersion,
   type RegisterOptions,
@@ -142,6 +143,13 @@ export class AzureMlModelRegistry implements ModelRegistry {
               request.tags[tag] !== undefined &&
               current.tags[tag] === request.tags[tag]
             ) {
+              results[index] = current;
+              continue;
+            }
+            if (latestMoved(request, current)) {
+              // The decision was made against another latest version: the caller re-decides against this one.
+              if (!current)
+                throw new RegistryError(`${name}: expected version ${request.expectedLatest}, found none`);
               results[index] = current;
               continue;
             }

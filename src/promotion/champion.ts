@@ -1,5 +1,6 @@
 import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
 import type { ModelRegistry, ModelVersion } from '../registry/types.ts';
+import type { Lineage } from './rules.ts';
 import { TAG } from './tags.ts';
 
 /** The served model kind as the prod tags record it (`mm.kind`, written with the lineage tags). */
@@ -10,6 +11,8 @@ export interface Champion {
   version: ModelVersion;
   /** Undefined when neither the tags nor the artifact name a known kind: the rules then fail closed. */
   kind: CandidateKind | undefined;
+  /** The data and code it was trained from (its lineage tags); undefined for versions that lack them. */
+  lineage: Lineage | undefined;
 }
 
 export interface ChampionLookup {
@@ -17,6 +20,8 @@ export interface ChampionLookup {
   champion: Champion | undefined;
   /** Prod's latest version when this run already promoted it (a re-run, or a promoter killed after registering). */
   ownVersion: ModelVersion | undefined;
+  /** Prod's latest version number at the look-up (null: none): registration is conditional on it. */
+  latestVersion: number | null;
 }
 
 const isKind = (value: string | undefined): value is CandidateKind =>
@@ -39,7 +44,7 @@ export async function findChampion(
   runId: string,
 ): Promise<ChampionLookup> {
   const latest = await prod.latest(name);
-  if (!latest) return { champion: undefined, ownVersion: undefined };
+  if (!latest) return { champion: undefined, ownVersion: undefined, latestVersion: null };
   let candidate: ModelVersion | undefined = latest;
   let ownVersion: ModelVersion | undefined;
   if (latest.tags[RUN_TAG] === runId) {
@@ -53,7 +58,24 @@ export async function findChampion(
       }
     }
   }
-  if (!candidate) return { champion: undefined, ownVersion };
+  if (!candidate) return { champion: undefined, ownVersion, latestVersion: latest.version };
   const kind = kindFromTags(candidate.tags) ?? (await prod.load(name, candidate.version))?.artifact.chosen;
-  return { champion: { version: candidate, kind: isKind(kind) ? kind : undefined }, ownVersion };
+  return {
+    champion: {
+      version: candidate,
+      kind: isKind(kind) ? kind : undefined,
+      lineage: lineageOf(candidate.tags),
+    },
+    ownVersion,
+    latestVersion: latest.version,
+  };
+}
+
+export const FINGERPRINT_TAG = 'mm.data.fingerprint';
+export const CODE_VERSION_TAG = 'mm.code.version';
+
+function lineageOf(tags: Record<string, string>): Lineage | undefined {
+  const dataFingerprint = tags[FINGERPRINT_TAG];
+  const codeVersion = tags[CODE_VERSION_TAG];
+  return dataFingerprint && codeVersion ? { dataFingerprint, codeVersion } : undefined;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { EXIT } from '../core/errors.ts';
 import type { PartitionRecord, RunManifest } from '../engine/manifest.ts';
 import { lineageTags } from '../engine/register.ts';
 import { mapLimit } from '../registry/limit.ts';
@@ -28,6 +29,14 @@ export interface EvaluateOptions {
 
 export const PROMOTED_AT_TAG = 'mm.promoted.at';
 const MAX_LISTED = 10;
+/** Compare-and-swap rounds before giving up when prod keeps moving under concurrent promotions. */
+const MAX_DECISION_ROUNDS = 20;
+
+/** Concurrent promotions kept changing prod under this one; nothing was registered against a stale decision. */
+export class PromotionRaceError extends Error {
+  override readonly name = 'PromotionRaceError';
+  readonly exitCode = EXIT.internal;
+}
 
 export function decisionsPath(runDir: string): string {
   return path.join(runDir, 'decisions.json');
@@ -74,21 +83,40 @@ export async function evaluateAndPromote(options: EvaluateOptions): Promise<Deci
   }
   const ready = plans as Plan[];
 
-  const pending = ready.filter((p) => p.request && !p.ownVersion);
-  for (const plan of ready) {
-    if (plan.ownVersion && plan.request) plan.record.prodVersion = plan.ownVersion.version;
-    plan.record.newVersion = options.dryRun && plan.request !== undefined && !plan.ownVersion;
-  }
-  if (!options.dryRun && pending.length > 0) {
+  for (let attempt = 1; ; attempt++) {
+    const pending = ready.filter((p) => p.request && !p.ownVersion);
+    for (const plan of ready) {
+      if (plan.ownVersion && plan.request) plan.record.prodVersion = plan.ownVersion.version;
+      plan.record.newVersion = options.dryRun && plan.request !== undefined && !plan.ownVersion;
+    }
+    if (options.dryRun || pending.length === 0) break;
     const versions = await options.prod.registerMany(
       pending.map((p) => p.request!),
       { idempotencyTag: RUN_TAG, ...(options.signal ? { signal: options.signal } : {}) },
     );
+    const moved: number[] = [];
     pending.forEach((plan, i) => {
       const version = versions[i]!;
       plan.record.prodVersion = version.version;
       // Another promoter of the same run may have won the race; then this call registered nothing.
       plan.record.newVersion = version.tags[PROMOTED_AT_TAG] === decidedAt;
+      // Another run's promoter changed prod after this decision was made: decide again against what it put there.
+      if (version.tags[RUN_TAG] !== manifest.runId) moved.push(ready.indexOf(plan));
+    });
+    if (moved.length === 0) break;
+    if (attempt >= MAX_DECISION_ROUNDS) {
+      throw new PromotionRaceError(
+        `prod kept changing under ${moved.length} partition(s) of run ${manifest.runId} for ${attempt} rounds ` +
+          '(other promotions running at once); the ones decided so far are registered, re-run to finish',
+      );
+    }
+    const replanned = await mapLimit(moved, options.concurrency ?? 16, (i) =>
+      planPartition(manifest.partitions[i]!, manifest, options, decidedAt),
+    );
+    moved.forEach((i, j) => {
+      const plan = replanned[j]!;
+      plan.record.reasons.push(`decided again: prod changed while this run was being promoted`);
+      ready[i] = plan;
     });
   }
 
@@ -144,7 +172,11 @@ async function planPartition(
   if (!record.artifact)
     throw new PromotionInputError(`${record.name} is 'ok' in the manifest but names no artifact`);
   const artifact = await readRunArtifact(options.runDir, record.artifact, record.name);
-  const { champion, ownVersion } = await findChampion(options.prod, record.name, manifest.runId);
+  const { champion, ownVersion, latestVersion } = await findChampion(
+    options.prod,
+    record.name,
+    manifest.runId,
+  );
   const evidence = evidenceFrom(artifact, champion);
   const decision = decide(evidence, options.rules);
   const reasons = [...decision.reasons];
@@ -176,6 +208,7 @@ async function planPartition(
         [RUN_TAG]: manifest.runId,
         [PROMOTED_AT_TAG]: decidedAt,
       },
+      expectedLatest: latestVersion,
     };
   }
   return plan;

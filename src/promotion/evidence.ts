@@ -1,6 +1,6 @@
 import type { CandidateKind } from '../core/vocabulary.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
-import type { PromotionEvidence } from './rules.ts';
+import type { Lineage, PromotionEvidence } from './rules.ts';
 
 /** A run's artifact cannot be judged: it lacks a forecast the rules need, or its holdout arrays disagree. */
 export class EvidenceError extends Error {
@@ -61,7 +61,7 @@ function forecastOf(artifact: ModelArtifact, kind: CandidateKind, role: string):
  */
 export function evidenceFrom(
   artifact: ModelArtifact,
-  champion: { kind: CandidateKind | undefined } | undefined,
+  champion: { kind: CandidateKind | undefined; lineage?: Lineage | undefined } | undefined,
 ): PromotionEvidence {
   if (artifact.holdout.actual.length === 0) throw new EvidenceError('the holdout has no actual values');
   const championForecast = champion?.kind ? artifact.holdout.candidates[champion.kind]?.forecast : undefined;
@@ -76,6 +76,13 @@ export function evidenceFrom(
     hasChampion: champion !== undefined,
     scale: holdoutScale(artifact),
     history: artifact.window.observations,
+    lineage: {
+      candidate: {
+        dataFingerprint: artifact.lineage.dataFingerprint,
+        codeVersion: artifact.lineage.codeVersion,
+      },
+      champion: champion?.lineage,
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { metric } from '../metrics/index.ts';
  * guards prod model resources, so no path can promote a model that these rules reject.
  * Bump RULES_VERSION whenever a rule's meaning changes; decisions and tags record it.
  */
-export const RULES_VERSION = '2';
+export const RULES_VERSION = '3';
 
 export type PromotionRules = PromotionConfig;
 
@@ -24,7 +24,33 @@ export interface PromotionEvidence {
   scale: number;
   /** Observations in the partition's history. */
   history: number;
+  /**
+   * What the candidate and the champion were trained from (data fingerprint, code version), when known: a
+   * same-kind "refresh" from the very same data and code changes nothing and is not promoted.
+   */
+  lineage?: { candidate: Lineage; champion: Lineage | undefined } | undefined;
 }
+
+export interface Lineage {
+  dataFingerprint: string;
+  codeVersion: string;
+}
+
+/** What differs between the champion's training and the candidate's, in words; empty when nothing does. */
+export function lineageChanges(candidate: Lineage, champion: Lineage): string[] {
+  const changes: string[] = [];
+  if (candidate.dataFingerprint !== champion.dataFingerprint) {
+    changes.push(
+      `newer data (fingerprint ${short(champion.dataFingerprint)} -> ${short(candidate.dataFingerprint)})`,
+    );
+  }
+  if (candidate.codeVersion !== champion.codeVersion) {
+    changes.push(`new code (version ${champion.codeVersion} -> ${candidate.codeVersion})`);
+  }
+  return changes;
+}
+
+const short = (fingerprint: string) => fingerprint.slice(0, 12);
 
 export type RuleName = 'min-history' | 'absolute-bar' | 'beats-baseline' | 'beats-champion';
 
@@ -101,13 +127,26 @@ export function decide(evidence: PromotionEvidence, rules: PromotionRules): Prom
         detail: 'the prod champion could not be re-scored on this holdout (its model kind was not evaluated)',
       });
     } else if (evidence.champion.kind === evidence.candidate.kind) {
-      // Same model kind retrained on newer data: the champion re-scored IS this candidate's holdout score,
-      // so the margin cannot apply; the refresh is promoted when the other rules pass.
-      checks.push({
-        rule: 'beats-champion',
-        passed: true,
-        detail: `refresh of the champion's kind (${evidence.candidate.kind}) on newer data`,
-      });
+      // Same model kind retrained: the champion re-scored IS this candidate's holdout score, so the margin cannot
+      // apply; the refresh is promoted when the other rules pass and something actually changed.
+      const kind = evidence.candidate.kind;
+      const { candidate, champion } = evidence.lineage ?? {};
+      const changes = candidate && champion ? lineageChanges(candidate, champion) : undefined;
+      checks.push(
+        changes === undefined
+          ? { rule: 'beats-champion', passed: true, detail: `refresh of the champion's kind (${kind})` }
+          : changes.length > 0
+            ? {
+                rule: 'beats-champion',
+                passed: true,
+                detail: `refresh of the champion's kind (${kind}) on ${changes.join(' and ')}`,
+              }
+            : {
+                rule: 'beats-champion',
+                passed: false,
+                detail: `nothing differs from the champion: same kind (${kind}), same data (fingerprint ${short(candidate!.dataFingerprint)}), same code (version ${candidate!.codeVersion})`,
+              },
+      );
     } else {
       const needed = m.champion * (1 - rules.championMargin);
       checks.push({

@@ -26,6 +26,11 @@ export const TAG = {
   outcome: 'mm.promotion.outcome',
   /** 'candidate' or 'fallback': which model this prod version is. */
   role: 'mm.role',
+  /** The champion's lineage when the decision was made; the candidate's own is in its lineage tags. */
+  championFingerprint: 'mm.champion.data.fingerprint',
+  championCodeVersion: 'mm.champion.code.version',
+  fingerprint: 'mm.data.fingerprint',
+  codeVersion: 'mm.code.version',
 } as const;
 
 const numbers = (values: readonly number[]) => values.map((v) => String(Number(v.toPrecision(12)))).join(',');
@@ -50,6 +55,10 @@ export function tagsFromEvidence(
     [TAG.outcome]: decision.outcome,
     [TAG.role]: decision.outcome === 'promote-fallback' ? 'fallback' : 'candidate',
   };
+  if (evidence.lineage?.champion) {
+    tags[TAG.championFingerprint] = evidence.lineage.champion.dataFingerprint;
+    tags[TAG.championCodeVersion] = evidence.lineage.champion.codeVersion;
+  }
   if (evidence.champion) {
     tags[TAG.championKind] = evidence.champion.kind;
     tags[TAG.championForecast] = numbers(evidence.champion.forecast);
@@ -126,6 +135,22 @@ export function evidenceFromTags(tags: Record<string, string>): PromotionEvidenc
     hasChampion: required(tags, TAG.hasChampion) === 'true',
     scale: parseNumber(tags, TAG.scale),
     history: parseNumber(tags, TAG.history),
+    lineage: lineageFromTags(tags),
+  };
+}
+
+function lineageFromTags(tags: Record<string, string>): PromotionEvidence['lineage'] {
+  const fingerprint = tags[TAG.fingerprint];
+  const code = tags[TAG.codeVersion];
+  if (!fingerprint || !code) return undefined;
+  const championFingerprint = tags[TAG.championFingerprint];
+  const championCode = tags[TAG.championCodeVersion];
+  return {
+    candidate: { dataFingerprint: fingerprint, codeVersion: code },
+    champion:
+      championFingerprint && championCode
+        ? { dataFingerprint: championFingerprint, codeVersion: championCode }
+        : undefined,
   };
 }
 

@@ -16,6 +16,7 @@ import {
 import { type HeldLock, type LockOptions, withRegistryLock } from './local-lock.ts';
 import { indexesByName, validateRequests } from './requests.ts';
 import {
+  latestMoved,
   type ModelRegistry,
   type ModelVersion,
   type RegisterOptions,
@@ -96,6 +97,14 @@ export class LocalModelRegistry implements ModelRegistry {
         for (const index of indexes) {
           const request = requests[index]!;
           if (current && alreadyRegistered(current, request, options.idempotencyTag)) {
+            results[index] = current;
+            continue;
+          }
+          if (latestMoved(request, current)) {
+            // Decided against another version than prod now holds: the caller re-decides (under this lock,
+            // nothing can move between this check and the commit).
+            if (!current)
+              throw new RegistryError(`${name}: expected version ${request.expectedLatest}, found none`);
             results[index] = current;
             continue;
           }

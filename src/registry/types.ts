@@ -16,6 +16,17 @@ export interface ModelVersion {
 export interface RegisterRequest {
   artifact: ModelArtifact;
   tags: Record<string, string>;
+  /**
+   * Compare-and-swap: the latest version the caller's decision was based on (null: the model did not exist).
+   * When the registry's latest differs at write time, nothing is registered and the result is the current
+   * latest version, so the caller can decide again against it.
+   */
+  expectedLatest?: number | null;
+}
+
+/** Whether a registration under `expectedLatest` must be refused because the latest version moved. */
+export function latestMoved(request: RegisterRequest, current: ModelVersion | undefined): boolean {
+  return request.expectedLatest !== undefined && (current?.version ?? null) !== request.expectedLatest;
 }
 
 export interface RegisterOptions {

@@ -23,7 +23,11 @@ const register = (runId: string, tags: Record<string, string>) =>
 
 describe('findChampion', () => {
   it('finds no champion in an empty prod registry', async () => {
-    expect(await findChampion(prod, name, 'run-2')).toEqual({ champion: undefined, ownVersion: undefined });
+    expect(await findChampion(prod, name, 'run-2')).toEqual({
+      champion: undefined,
+      ownVersion: undefined,
+      latestVersion: null,
+    });
   });
 
   it("reads the champion's kind from its tags, or from its artifact when untagged", async () => {

@@ -11,7 +11,7 @@ describe('evidenceFrom', () => {
       run,
     );
     const evidence = evidenceFrom(artifact, { kind: 'ets' });
-    expect(evidence).toEqual({
+    expect(evidence).toMatchObject({
       actual: [100, 100, 100, 100],
       candidate: { kind: 'ridge', forecast: FORECAST.fair },
       baseline: { kind: 'seasonal_naive', forecast: FORECAST.bad },

@@ -80,3 +80,49 @@ describe('decide', () => {
     expect(decide(evidence(), strict).reasons).toEqual(['absolute-bar failed: wape 0.0250 vs bar 0.0200']);
   });
 });
+
+describe('decide: a refresh of the champion kind', () => {
+  const lineage = (dataFingerprint: string, codeVersion: string) => ({ dataFingerprint, codeVersion });
+  const base = {
+    actual: [10, 12, 11, 13],
+    candidate: { kind: 'ridge' as const, forecast: [10, 12, 11, 13] },
+    baseline: { kind: 'naive' as const, forecast: [8, 8, 8, 8] },
+    champion: { kind: 'ridge' as const, forecast: [10, 12, 11, 13] },
+    hasChampion: true,
+    scale: 1,
+    history: 100,
+  };
+  const rules = promotionSchema.parse({});
+
+  it('given the same data and code as the champion, keeps the champion and says nothing differs', () => {
+    const d = decide(
+      { ...base, lineage: { candidate: lineage('sha256:aa', '1.0'), champion: lineage('sha256:aa', '1.0') } },
+      rules,
+    );
+    expect(d.outcome).toBe('keep-champion');
+    expect(d.reasons).toEqual([
+      'beats-champion failed: nothing differs from the champion: same kind (ridge), same data (fingerprint sha256:aa), same code (version 1.0)',
+    ]);
+  });
+
+  it('given newer data, promotes and names the fingerprints', () => {
+    const d = decide(
+      { ...base, lineage: { candidate: lineage('sha256:bb', '1.0'), champion: lineage('sha256:aa', '1.0') } },
+      rules,
+    );
+    expect(d.outcome).toBe('promote');
+    expect(d.checks.find((c) => c.rule === 'beats-champion')?.detail).toBe(
+      "refresh of the champion's kind (ridge) on newer data (fingerprint sha256:aa -> sha256:bb)",
+    );
+  });
+
+  it('given new code on the same data, promotes and says so', () => {
+    const d = decide(
+      { ...base, lineage: { candidate: lineage('sha256:aa', '1.1'), champion: lineage('sha256:aa', '1.0') } },
+      rules,
+    );
+    expect(d.checks.find((c) => c.rule === 'beats-champion')?.detail).toBe(
+      "refresh of the champion's kind (ridge) on new code (version 1.0 -> 1.1)",
+    );
+  });
+});

@@ -72,7 +72,7 @@ describe('mm evaluate-and-promote', () => {
     await utimes(path.join(newer, 'manifest.json'), new Date(2030, 0, 3), new Date(2030, 0, 3));
     expect(await runCli(['evaluate-and-promote', '--config', config])).toBe(0);
     expect(out).toBe(
-      'evaluate-and-promote: run run-b, rules v2, 3 partitions\n' +
+      'evaluate-and-promote: run run-b, rules v3, 3 partitions\n' +
         '  promote 1 | promote-fallback 1 | keep-champion 0 | not-trained 1\n' +
         '  registered 2 new prod version(s); 0 already in prod from this run\n' +
         `  decisions: ${path.join(newer, 'decisions.json')}\n`,
