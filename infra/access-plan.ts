@@ -1,21 +1,137 @@
 import type * as pulumi from '@pulumi/pulumi';
+import { CONDITION_VERSION, writesOnlyUnder } from './blob-conditions.ts';
 import type { Environment, IdentityRole } from './naming.ts';
 import type { RoleName } from './roles.ts';
 
+/**
+ * The one access plan: which identity holds which role on which scope, and which pipeline stage runs as which
+ * identity. The Pulumi program deploys it (components/access.ts), the docs tables are generated from it
+ * (infra/scripts/access-table.ts) and the Azure twin enforces it, so a stage that needs a role the plan lacks
+ * fails in the rehearsal, not on the first real run.
+ */
+
 export type PrincipalType = 'ServicePrincipal' | 'User' | 'Group';
+
+/** Who a grant is for: a job identity the stack creates, or an identity Azure or the deployer brings. */
+export type Principal = IdentityRole | 'workspace' | 'synapse' | 'aks-kubelet' | 'deployer';
+
+/** Symbolic scope of a grant (what `scope` points at), for tables and the twin. */
+export type ScopeName =
+  | 'raw'
+  | 'lake'
+  | 'registry'
+  | 'workspace'
+  | 'synapse-fs'
+  | 'cluster'
+  | 'dev-workspace'
+  | 'dev-lake'
+  | 'dev-registry';
 
 /** One role assignment: who gets which built-in role on which (narrowest possible) scope, and why. */
 export interface Grant {
   /** Stable logical name, unique in the stack. */
   key: string;
-  principal: string;
+  principal: Principal;
   principalId: pulumi.Input<string>;
   role: RoleName;
+  on: ScopeName;
   scope: pulumi.Input<string>;
   reason: string;
   /** Said explicitly: azure-native would otherwise send 'User', which Azure rejects for a service principal. */
   principalType: PrincipalType;
+  /** Azure ABAC condition (version 2.0) narrowing a blob write role to lake folders; see blob-conditions.ts. */
+  condition?: string;
+  conditionVersion?: string;
 }
+
+/** Lake folders (src/storage/layout.ts) a narrowed writer may write, per identity and environment. */
+export const LAKE_WRITES: Partial<Record<Environment, Partial<Record<IdentityRole, readonly string[]>>>> = {
+  dev: { dataprep: ['prepared/'] },
+  prod: {
+    dataprep: ['prepared/'],
+    scoring: ['predictions/', 'runs/', 'reports/'],
+    promotion: ['registry/', 'runs/'],
+  },
+};
+
+/** Where prod models live in the lake: only the promotion identity may write here. */
+export const PROD_MODEL_PREFIX = 'registry/';
+
+/** The job identities each stack creates. */
+export const STACK_IDENTITIES: Record<Environment, readonly IdentityRole[]> = {
+  dev: ['dataprep', 'training'],
+  prod: ['dataprep', 'scoring', 'promotion', 'auditor', 'build'],
+};
+
+/** The identity each Azure ML compute cluster runs its jobs as: one per cluster, so no job borrows another's. */
+export const CLUSTER_IDENTITY: Record<Environment, IdentityRole> = { dev: 'training', prod: 'scoring' };
+
+export interface StageIdentity {
+  pipeline: 'ml' | 'images';
+  stage: string;
+  /** The stack whose identity the stage runs as. */
+  stack: Environment;
+  identity: IdentityRole;
+  /** Azure DevOps service connection (workload identity federation) that acts as the identity. */
+  serviceConnection: string;
+  /** What the stage does with Azure, i.e. why it needs its identity's roles. */
+  does: string;
+}
+
+/**
+ * Which pipeline stage runs as which identity. Each service connection federates to exactly one identity
+ * (many-models:federations in the stack file), so a stage holds exactly its identity's grants.
+ */
+export const STAGE_IDENTITIES: readonly StageIdentity[] = [
+  {
+    pipeline: 'ml',
+    stage: 'Prepare',
+    stack: 'dev',
+    identity: 'dataprep',
+    serviceConnection: 'mm-ml-dataprep',
+    does: 'reads raw, writes prepared/',
+  },
+  {
+    pipeline: 'ml',
+    stage: 'Train',
+    stack: 'dev',
+    identity: 'training',
+    serviceConnection: 'mm-ml-dev',
+    does: 'submits the training job to the dev workspace, writes runs/',
+  },
+  {
+    pipeline: 'ml',
+    stage: 'EvaluateAndPromote',
+    stack: 'prod',
+    identity: 'promotion',
+    serviceConnection: 'mm-ml-promotion',
+    does: 'reads dev candidates, registers prod models, writes registry/ and runs/',
+  },
+  {
+    pipeline: 'ml',
+    stage: 'VerifyProd',
+    stack: 'prod',
+    identity: 'auditor',
+    serviceConnection: 'mm-ml-audit',
+    does: 're-verifies every prod model version’s promotion tags, read only',
+  },
+  {
+    pipeline: 'ml',
+    stage: 'Score',
+    stack: 'prod',
+    identity: 'scoring',
+    serviceConnection: 'mm-ml-prod',
+    does: 'reads prod models, writes predictions/ and refreshes the Synapse view',
+  },
+  {
+    pipeline: 'images',
+    stage: 'Images',
+    stack: 'prod',
+    identity: 'build',
+    serviceConnection: 'mm-image-push',
+    does: 'pushes the scoring image to the prod registry and the runtime image to both',
+  },
+];
 
 export interface AccessRefs {
   environment: Environment;
@@ -25,141 +141,159 @@ export interface AccessRefs {
   workspace: {
     id: pulumi.Input<string>;
     principalId: pulumi.Input<string>;
-    storageAccountId: pulumi.Input<string>;
     registryId: pulumi.Input<string>;
   };
-  synapse?: { principalId: pulumi.Input<string>; filesystemId: pulumi.Input<string> };
-  aks?: {
-    clusterId: pulumi.Input<string>;
-    kubeletObjectId: pulumi.Input<string>;
-    /** Whoever runs `pulumi up`, when the program deploys the scoring service into the cluster. */
-    deployer?: { objectId: pulumi.Input<string>; principalType: PrincipalType };
-  };
+  synapse?: { principalId: pulumi.Input<string>; filesystemId: pulumi.Input<string> } | undefined;
+  aks?:
+    | {
+        clusterId: pulumi.Input<string>;
+        kubeletObjectId: pulumi.Input<string>;
+        /** Who runs `pulumi up` of prod, when the program deploys the scoring service into the cluster. */
+        deployer?: { objectId: pulumi.Input<string>; principalType: PrincipalType } | undefined;
+      }
+    | undefined;
   /** From the dev stack, for the prod promotion identity that reads candidates there. */
-  dev?: { workspaceId: pulumi.Input<string>; lakeContainerId: pulumi.Input<string> };
+  dev?:
+    | {
+        workspaceId: pulumi.Input<string>;
+        lakeContainerId: pulumi.Input<string>;
+        registryId?: pulumi.Input<string> | undefined;
+      }
+    | undefined;
 }
-
-type AddGrant = (
-  principal: string,
-  principalId: pulumi.Input<string>,
-  role: RoleName,
-  on: string,
-  scope: pulumi.Input<string>,
-  reason: string,
-) => void;
 
 const READ = 'storageBlobDataReader';
 const WRITE = 'storageBlobDataContributor';
 
-function identity(refs: AccessRefs, role: IdentityRole): pulumi.Input<string> {
-  const found = refs.identities[role];
-  if (!found) throw new Error(`the ${refs.environment} stack has no ${role} identity`);
-  return found.principalId;
-}
-
 /**
- * Least privilege, as data: data-plane roles on single containers, workspace roles on a single workspace.
- * Source data in `raw` is read-only to every ML identity; only the promotion identity can write to the prod
- * workspace's model registry; Synapse and the workspace itself only read.
+ * Least privilege, as data: data-plane roles on single containers (writes narrowed to lake folders in prod),
+ * workspace roles on a single workspace. Source data in `raw` is read-only to every identity; only the promotion
+ * identity can write prod models (the prod workspace and the lake's registry/); Synapse and the workspace
+ * itself only read. Nothing Azure grants by itself is repeated: AML gives the workspace's identity its roles on
+ * the workspace's own storage, Key Vault and registry when it creates the workspace
+ * (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication), and a
+ * second assignment of the same role fails with RoleAssignmentExists.
  */
 export function accessPlan(refs: AccessRefs): Grant[] {
   const grants: Grant[] = [];
-  const grant: AddGrant = (principal, principalId, role, on, scope, reason) => {
-    const principalType = 'ServicePrincipal' as const;
-    grants.push({
-      key: `${principal}-${role}-${on}`,
-      principal,
-      principalId,
-      role,
-      scope,
-      reason,
-      principalType,
-    });
+  const env = refs.environment;
+  const grant = (principal: Principal, principalId: pulumi.Input<string>, role: RoleName, on: ScopeName) => ({
+    scope: (
+      scope: pulumi.Input<string>,
+      reason: string,
+      principalType: PrincipalType = 'ServicePrincipal',
+    ) => {
+      const prefixes =
+        role === WRITE && on === 'lake' && principal in (LAKE_WRITES[env] ?? {})
+          ? LAKE_WRITES[env]?.[principal as IdentityRole]
+          : undefined;
+      grants.push({
+        key: `${principal}-${role}-${on}`,
+        principal,
+        principalId,
+        role,
+        on,
+        scope,
+        reason,
+        principalType,
+        ...(prefixes ? { condition: writesOnlyUnder(prefixes), conditionVersion: CONDITION_VERSION } : {}),
+      });
+    },
+  });
+  const id = (role: IdentityRole) => {
+    const found = refs.identities[role];
+    if (!found) throw new Error(`the ${env} stack has no ${role} identity`);
+    return found.principalId;
   };
   const { lake, workspace: ws } = refs;
 
-  const dataprep = identity(refs, 'dataprep');
-  grant('dataprep', dataprep, READ, 'raw', lake.raw, 'prepare reads the source data');
-  grant('dataprep', dataprep, WRITE, 'lake', lake.engine, 'prepare writes the validated, partitioned lake');
-  grant('workspace', ws.principalId, READ, 'raw', lake.raw, 'datastore browsing in the studio');
-  grant('workspace', ws.principalId, READ, 'lake', lake.engine, 'datastore browsing in the studio');
-  grant(
-    'workspace',
-    ws.principalId,
-    WRITE,
-    'ws-storage',
-    ws.storageAccountId,
-    'identity-based system datastores',
-  );
+  grant('dataprep', id('dataprep'), READ, 'raw').scope(lake.raw, 'prepare reads the source data');
+  grant('dataprep', id('dataprep'), WRITE, 'lake').scope(lake.engine, 'prepare writes prepared/');
+  grant('workspace', ws.principalId, READ, 'raw').scope(lake.raw, 'datastore browsing in the studio');
+  grant('workspace', ws.principalId, READ, 'lake').scope(lake.engine, 'datastore browsing in the studio');
 
-  if (refs.environment === 'dev') {
-    const training = identity(refs, 'training');
-    grant('training', training, READ, 'raw', lake.raw, 'training may re-read source data');
-    grant(
-      'training',
-      training,
-      WRITE,
-      'lake',
+  if (env === 'dev') {
+    const training = id('training');
+    grant('training', training, READ, 'raw').scope(lake.raw, 'training may re-read source data');
+    grant('training', training, WRITE, 'lake').scope(
       lake.engine,
-      'training writes artifacts, manifests and reports',
+      'training writes runs, artifacts and reports',
     );
-    grant('training', training, WRITE, 'ws-storage', ws.storageAccountId, 'jobs write logs and outputs');
-    grant('training', training, 'azureMlDataScientist', 'workspace', ws.id, 'training registers dev models');
-    grant('training', training, 'acrPull', 'registry', ws.registryId, 'cluster jobs pull the runtime image');
+    grant('training', training, 'azureMlDataScientist', 'workspace').scope(
+      ws.id,
+      'submits training jobs and registers dev models',
+    );
+    grant('training', training, 'acrPull', 'registry').scope(
+      ws.registryId,
+      'cluster jobs pull the runtime image',
+    );
   } else {
-    const scoring = identity(refs, 'scoring');
-    grant('scoring', scoring, 'reader', 'workspace', ws.id, 'scoring lists prod model versions, read only');
-    grant('scoring', scoring, WRITE, 'lake', lake.engine, 'scoring reads history and writes predictions');
-    grant('scoring', scoring, WRITE, 'ws-storage', ws.storageAccountId, 'jobs write logs and outputs');
-    grant('scoring', scoring, 'acrPull', 'registry', ws.registryId, 'cluster jobs pull the runtime image');
+    const scoring = id('scoring');
+    grant('scoring', scoring, 'reader', 'workspace').scope(ws.id, 'lists prod model versions, read only');
+    // Contributor reads the whole container; its condition narrows only the writes.
+    grant('scoring', scoring, WRITE, 'lake').scope(
+      lake.engine,
+      'reads models and history, writes predictions/',
+    );
+    grant('scoring', scoring, 'acrPull', 'registry').scope(
+      ws.registryId,
+      'scoring pods and jobs pull the image',
+    );
 
-    const promotion = identity(refs, 'promotion');
-    grant(
-      'promotion',
-      promotion,
-      'azureMlDataScientist',
-      'workspace',
+    const promotion = id('promotion');
+    grant('promotion', promotion, 'azureMlDataScientist', 'workspace').scope(
       ws.id,
       'the only writer of prod models',
     );
-    grant(
-      'promotion',
-      promotion,
-      WRITE,
-      'lake',
+    grant('promotion', promotion, WRITE, 'lake').scope(
       lake.engine,
-      'promotion writes decisions and prod artifacts',
+      'writes prod models (registry/) and decisions',
     );
     if (refs.dev) {
-      grant('promotion', promotion, 'reader', 'dev-workspace', refs.dev.workspaceId, 'reads dev candidates');
-      grant('promotion', promotion, READ, 'dev-lake', refs.dev.lakeContainerId, 'reads dev artifacts');
+      grant('promotion', promotion, 'reader', 'dev-workspace').scope(
+        refs.dev.workspaceId,
+        'reads dev candidates',
+      );
+      grant('promotion', promotion, READ, 'dev-lake').scope(refs.dev.lakeContainerId, 'reads dev artifacts');
     }
+
+    const build = id('build');
+    grant('build', build, 'acrPush', 'registry').scope(ws.registryId, 'the image pipeline pushes the images');
+    if (refs.dev?.registryId !== undefined) {
+      grant('build', build, 'acrPush', 'dev-registry').scope(
+        refs.dev.registryId,
+        'the runtime image for dev jobs',
+      );
+    }
+
+    const auditor = id('auditor');
+    grant('auditor', auditor, 'reader', 'workspace').scope(
+      ws.id,
+      're-verifies prod model versions, read only',
+    );
+    grant('auditor', auditor, READ, 'lake').scope(lake.engine, 'reads prod models and decisions, read only');
   }
 
   if (refs.synapse) {
     const syn = refs.synapse.principalId;
-    grant('synapse', syn, READ, 'lake', lake.engine, 'the predictions view reads predictions/ Parquet');
-    grant('synapse', syn, WRITE, 'synapse-fs', refs.synapse.filesystemId, "Synapse's own workspace files");
+    grant('synapse', syn, READ, 'lake').scope(lake.engine, 'the predictions view reads predictions/ Parquet');
+    grant('synapse', syn, WRITE, 'synapse-fs').scope(
+      refs.synapse.filesystemId,
+      "Synapse's own workspace files",
+    );
   }
   if (refs.aks) {
-    grant(
-      'aks-kubelet',
-      refs.aks.kubeletObjectId,
-      'acrPull',
-      'registry',
+    grant('aks-kubelet', refs.aks.kubeletObjectId, 'acrPull', 'registry').scope(
       ws.registryId,
       'nodes pull the image',
     );
-    if (refs.aks.deployer !== undefined) {
-      grants.push({
-        key: 'deployer-aksRbacClusterAdmin-cluster',
-        principal: 'deployer',
-        principalId: refs.aks.deployer.objectId,
-        principalType: refs.aks.deployer.principalType,
-        role: 'aksRbacClusterAdmin',
-        scope: refs.aks.clusterId,
-        reason: 'pulumi up deploys the scoring service (local accounts are off)',
-      });
+    const deployer = refs.aks.deployer;
+    if (deployer) {
+      grant('deployer', deployer.objectId, 'aksRbacClusterAdmin', 'cluster').scope(
+        refs.aks.clusterId,
+        'pulumi up deploys the scoring service (local accounts are off)',
+        deployer.principalType,
+      );
     }
   }
   return grants;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENVIRONMENTS, PREFIX_PATTERN } from './naming.ts';
+import { ENVIRONMENTS, IDENTITY_ROLES, PREFIX_PATTERN } from './naming.ts';
 
 /**
  * The stack configuration (Pulumi.<stack>.yaml), validated before any resource is declared so a typo fails
@@ -60,9 +60,12 @@ export const synapseConfigSchema = z.strictObject({
         .default('DW100c'),
     })
     .optional(),
+  /** Client IP ranges allowed to the workspace endpoints; 0.0.0.0-0.0.0.0 (every Azure tenant) is refused. */
   firewall: z.array(firewallRuleSchema).default([]),
-  /** Entra ID object id of the group that administers the workspace (no SQL passwords are created). */
+  /** Entra ID object id of the group that administers the workspace and its SQL (no SQL passwords exist). */
   adminObjectId: guid.optional(),
+  /** The admin group's display name, shown as the SQL administrator login. */
+  adminLogin: z.string().min(1).default('many-models-synapse-admins'),
 });
 
 export const aksConfigSchema = z.strictObject({
@@ -85,8 +88,17 @@ export const aksConfigSchema = z.strictObject({
     .default('mm-scoring'),
   /** How `pulumi up` signs in to the Entra-only cluster through kubelogin (azurecli in an AzureCLI task). */
   kubeloginMode: z.enum(['azurecli', 'workloadidentity', 'spn', 'msi']).default('azurecli'),
-  /** What runs `pulumi up` (granted cluster admin to deploy the service): the pipeline's service principal. */
-  deployerPrincipalType: z.enum(['ServicePrincipal', 'User']).default('ServicePrincipal'),
+  /**
+   * Who runs `pulumi up` of prod (granted cluster admin to deploy the scoring service): the infra service
+   * connection's object id. Named here rather than taken from whoever runs the program, so a preview by any other
+   * identity does not plan to move the grant to itself.
+   */
+  deployer: z
+    .strictObject({
+      objectId: guid,
+      principalType: z.enum(['ServicePrincipal', 'User']).default('ServicePrincipal'),
+    })
+    .optional(),
   /** The scoring service; deployed once its image is in the registry (the ML pipeline sets the tag). */
   scoring: z
     .strictObject({
@@ -131,7 +143,15 @@ export const infraConfigSchema = z
     prefix: text().pipe(z.string().regex(PREFIX_PATTERN, 'a letter, then 1-9 lower-case letters or digits')),
     owner: text(),
     costCentre: text(),
-    enableDatabricks: z.boolean().default(false),
+    /**
+     * Where the ML pipeline trains (the environment config's compute.engine). Databricks is provisioned only when
+     * its engine is selected: an idle workspace with secure cluster connectivity still bills its NAT gateway and
+     * public IP.
+     */
+    computeEngine: z
+      .enum(['local', 'shards', 'aml-parallel', 'databricks', 'synapse-spark'])
+      .default('aml-parallel'),
+    enableDatabricks: z.boolean().optional(),
     enableSynapse: z.boolean().default(false),
     enableAks: z.boolean().default(false),
     enablePrivateNetworking: z.boolean().default(false),
@@ -147,8 +167,11 @@ export const infraConfigSchema = z
       .string()
       .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, 'expected <organization>/<project>/<stack>')
       .optional(),
-    /** Lets an Azure DevOps service connection act as the promotion identity (prod only). */
-    promotionFederation: federationSchema.optional(),
+    /**
+     * Lets each pipeline stage's Azure DevOps service connection act as the stage's identity (see
+     * STAGE_IDENTITIES in access-plan.ts): identity role -> issuer and subject from the connection's page.
+     */
+    federations: z.partialRecord(z.enum(IDENTITY_ROLES), federationSchema).default({}),
   })
   .superRefine((c, ctx) => {
     if (c.environment === 'prod' && !c.devStack) {
@@ -187,12 +210,52 @@ export const infraConfigSchema = z
         message: 'the scoring service needs enableAks: true',
       });
     }
+    if (c.aks.scoring && !c.aks.deployer) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aks', 'deployer'],
+        message:
+          'the scoring service needs the object id of the identity that runs pulumi up (cluster admin)',
+      });
+    }
+    if (c.enablePrivateNetworking) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['enablePrivateNetworking'],
+        message:
+          'not deployable yet: it needs Network Contributor for AKS on its subnet, a Synapse managed private ' +
+          'endpoint to the lake, NAT egress for no-public-IP compute, NSGs and a self-hosted agent pool inside ' +
+          'the network (see docs/infra.md, "Private networking"); keep it false',
+      });
+    }
+    for (const [index, rule] of c.synapse.firewall.entries()) {
+      if (rule.startIp === '0.0.0.0' && rule.endIp === '0.0.0.0') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['synapse', 'firewall', index],
+          message: `'${rule.name}' (0.0.0.0-0.0.0.0) admits every Azure tenant; list the agents' IP ranges instead`,
+        });
+      }
+    }
+    if (c.enableSynapse && !c.synapse.adminObjectId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['synapse', 'adminObjectId'],
+        message:
+          'Synapse needs an Entra group as SQL administrator (its object id); no identity is server admin',
+      });
+    }
     if (c.aks.minNodes > c.aks.maxNodes) {
       ctx.addIssue({ code: 'custom', path: ['aks', 'minNodes'], message: 'must not exceed aks.maxNodes' });
     }
   });
 
 export type InfraConfig = z.infer<typeof infraConfigSchema>;
+
+/** Databricks when its engine is selected, or when a stack turns it on explicitly. */
+export function databricksEnabled(config: Pick<InfraConfig, 'computeEngine' | 'enableDatabricks'>): boolean {
+  return config.enableDatabricks ?? config.computeEngine === 'databricks';
+}
 
 export class InfraConfigError extends Error {
   override readonly name = 'InfraConfigError';

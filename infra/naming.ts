@@ -11,8 +11,11 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 /** Lower-case letter then letters/digits; short enough for the 24-character storage and Key Vault limits. */
 export const PREFIX_PATTERN = /^[a-z][a-z0-9]{1,9}$/;
 
-/** The managed identities a stack creates, one per job that touches data. */
-export const IDENTITY_ROLES = ['dataprep', 'training', 'scoring', 'promotion'] as const;
+/**
+ * The managed identities a stack creates, one per purpose: a job that touches data, the read-only auditor of
+ * prod models, the image pusher.
+ */
+export const IDENTITY_ROLES = ['dataprep', 'training', 'scoring', 'promotion', 'auditor', 'build'] as const;
 export type IdentityRole = (typeof IDENTITY_ROLES)[number];
 
 export interface ResourceNames {
@@ -39,8 +42,6 @@ export interface ResourceNames {
   predictionsDatabase: string;
   aks: string;
   aksNodeResourceGroup: string;
-  /** The AML Kubernetes compute target that attaches the AKS cluster to the workspace. */
-  kubernetesCompute: string;
   vnet: string;
   identity: (role: IdentityRole) => string;
 }
@@ -70,7 +71,6 @@ export function resourceNames(prefix: string, environment: Environment): Resourc
     predictionsDatabase: 'manymodels',
     aks: `${dashed}-aks`,
     aksNodeResourceGroup: `${dashed}-aks-nodes-rg`,
-    kubernetesCompute: 'aks-scoring',
     vnet: `${dashed}-vnet`,
     identity: (role) => `${dashed}-id-${role}`,
   };

@@ -27,6 +27,7 @@ export const stackOutputsSchema = z.object({
   computeClusterName: z.string().min(1),
   computeMaxNodes: z.number().int().positive(),
   containerRegistryLoginServer: z.string().min(1),
+  containerRegistryId: z.string().min(1).optional(),
   /** Client ids the jobs pass to DefaultAzureCredential (AZURE_CLIENT_ID) to act as their identity. */
   identityClientIds: z.record(z.string(), z.string()),
   synapseWorkspaceName: z.string().optional(),
@@ -34,7 +35,6 @@ export const stackOutputsSchema = z.object({
   synapseDatabase: z.string().optional(),
   aksClusterName: z.string().optional(),
   aksOidcIssuerUrl: z.string().optional(),
-  aksComputeName: z.string().optional(),
   aksNamespace: z.string().optional(),
   aksServiceAccount: z.string().optional(),
   /** In-cluster URL of the real-time forecast endpoint, when the scoring service is deployed. */

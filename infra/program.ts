@@ -1,7 +1,7 @@
 import * as authorization from '@pulumi/azure-native/authorization/index.js';
 import * as resources from '@pulumi/azure-native/resources/index.js';
 import * as pulumi from '@pulumi/pulumi';
-import { accessPlan } from './access-plan.ts';
+import { accessPlan, CLUSTER_IDENTITY, STACK_IDENTITIES } from './access-plan.ts';
 import { Access } from './components/access.ts';
 import { Aks } from './components/aks.ts';
 import { ComputeCluster } from './components/compute-cluster.ts';
@@ -12,7 +12,7 @@ import { MlWorkspace } from './components/ml-workspace.ts';
 import { Network } from './components/network.ts';
 import type { ScoringService } from './components/scoring-service.ts';
 import { SYNAPSE_FILESYSTEM, Synapse } from './components/synapse.ts';
-import type { InfraConfig } from './config.ts';
+import { databricksEnabled, type InfraConfig } from './config.ts';
 import { type IdentityRole, resourceNames, workspacePair } from './naming.ts';
 import type { StackOutputs } from './outputs.ts';
 import { deployScoringService } from './serving.ts';
@@ -34,11 +34,7 @@ export interface BuiltStack {
   scoring?: ScoringService;
 }
 
-/** Identities per environment: dev trains, prod scores and promotes; both prepare data. */
-export const STACK_IDENTITIES: Record<InfraConfig['environment'], readonly IdentityRole[]> = {
-  dev: ['dataprep', 'training'],
-  prod: ['dataprep', 'scoring', 'promotion'],
-};
+export { STACK_IDENTITIES };
 
 /** Declares one environment's estate. Pure in its inputs: tests call it with mocks for any config. */
 export function buildStack(config: InfraConfig): BuiltStack {
@@ -74,7 +70,11 @@ export function buildStack(config: InfraConfig): BuiltStack {
 
   const roles = STACK_IDENTITIES[env];
   const federations: Partial<Record<IdentityRole, Federation[]>> = {};
-  if (env === 'prod' && config.promotionFederation) federations.promotion = [config.promotionFederation];
+  for (const [role, federation] of Object.entries(config.federations) as [IdentityRole, Federation][]) {
+    if (!roles.includes(role))
+      throw new Error(`many-models:federations.${role}: the ${env} stack has no ${role} identity`);
+    federations[role] = [federation];
+  }
   const identities = new Identities('identities', {
     ...placement,
     identities: Object.fromEntries(roles.map((role) => [role, names.identity(role)])),
@@ -94,17 +94,17 @@ export function buildStack(config: InfraConfig): BuiltStack {
     privateLinks,
   });
 
-  const jobIdentities = roles.filter((role) => role !== 'promotion').map((role) => identities.get(role).id);
+  // One identity per cluster: a job on it can only ever act as that identity.
   const cluster = new ComputeCluster('compute', {
     ...placement,
     workspaceName: workspace.workspaceName,
     clusterName: names.computeCluster,
     ...config.compute,
-    identityIds: jobIdentities,
+    identityIds: [identities.get(CLUSTER_IDENTITY[env]).id],
     subnetId: network?.computeSubnetId,
   });
 
-  const databricks = config.enableDatabricks
+  const databricks = databricksEnabled(config)
     ? new Databricks('databricks', {
         ...placement,
         workspaceName: names.databricks,
@@ -121,13 +121,10 @@ export function buildStack(config: InfraConfig): BuiltStack {
         names,
         lake: { accountId: lake.accountId, dfsEndpoint: lake.dfsEndpoint },
         ...config.synapse,
-        // Scoring refreshes the predictions view after each run, so the scoring identity administers SQL.
-        sqlAdmin: roles.includes('scoring')
-          ? {
-              login: names.identity('scoring'),
-              clientId: identities.get('scoring').clientId,
-              tenantId: client.tenantId,
-            }
+        // An Entra group administers SQL; the scoring identity is a database user with only what the view
+        // refresh needs (infra/synapse-grants.ts), never a server admin.
+        sqlAdmin: config.synapse.adminObjectId
+          ? { login: config.synapse.adminLogin, sid: config.synapse.adminObjectId, tenantId: client.tenantId }
           : undefined,
         privateLinks,
       })
@@ -139,7 +136,6 @@ export function buildStack(config: InfraConfig): BuiltStack {
         names,
         tenantId: client.tenantId,
         ...config.aks,
-        workspaceName: workspace.workspaceName,
         subnetId: network?.aksSubnetId,
         privateCluster: config.enablePrivateNetworking,
       })
@@ -163,7 +159,6 @@ export function buildStack(config: InfraConfig): BuiltStack {
       workspace: {
         id: workspace.workspaceId,
         principalId: workspace.principalId,
-        storageAccountId: workspace.storageAccountId,
         registryId: workspace.registryId,
       },
       synapse: synapse
@@ -173,9 +168,7 @@ export function buildStack(config: InfraConfig): BuiltStack {
         ? {
             clusterId: aks.clusterId,
             kubeletObjectId: aks.kubeletObjectId,
-            deployer: deploysScoring
-              ? { objectId: client.objectId, principalType: config.aks.deployerPrincipalType }
-              : undefined,
+            deployer: deploysScoring ? config.aks.deployer : undefined,
           }
         : undefined,
       dev,
@@ -214,6 +207,7 @@ export function buildStack(config: InfraConfig): BuiltStack {
     computeClusterName: cluster.clusterName,
     computeMaxNodes: cluster.maxNodes,
     containerRegistryLoginServer: workspace.registryLoginServer,
+    containerRegistryId: workspace.registryId,
     identityClientIds: pulumi.all(
       Object.fromEntries(roles.map((role) => [role, identities.get(role).clientId])),
     ) as pulumi.Output<Record<string, string>>,
@@ -226,7 +220,6 @@ export function buildStack(config: InfraConfig): BuiltStack {
   if (aks) {
     outputs.aksClusterName = aks.clusterName;
     outputs.aksOidcIssuerUrl = aks.oidcIssuerUrl;
-    outputs.aksComputeName = aks.computeName;
     outputs.aksNamespace = config.aks.namespace;
     outputs.aksServiceAccount = config.aks.serviceAccount;
   }
@@ -254,5 +247,7 @@ function devStackRefs(devStack: string) {
   return {
     workspaceId: ref.requireOutput('workspaceId').apply(String),
     lakeContainerId: ref.requireOutput('lakeContainerId').apply(String),
+    // The build identity pushes the runtime image for dev jobs (dev deploys first, so the output exists).
+    registryId: ref.requireOutput('containerRegistryId').apply(String),
   };
 }

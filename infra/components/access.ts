@@ -31,6 +31,9 @@ export class Access extends pulumi.ComponentResource {
             .apply((sub) => roleDefinitionId(sub, grant.role)),
           scope: grant.scope,
           description: `${grant.principal}: ${grant.reason}`,
+          ...(grant.condition === undefined
+            ? {}
+            : { condition: grant.condition, conditionVersion: grant.conditionVersion }),
         },
         { parent: this },
       );

@@ -67,7 +67,14 @@ export class MlWorkspace extends pulumi.ComponentResource {
         enableHttpsTrafficOnly: true,
         minimumTlsVersion: 'TLS1_2',
         // The workspace reaches its system datastores with its identity (systemDatastoresAuthMode below).
-        allowSharedKeyAccess: false,
+        // Shared-key auth stays on here (never on the lake): identity-only system datastores are a preview that
+        // needs Storage File Data Privileged Contributor for every job identity on this account
+        // (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication).
+        // With keys, jobs reach their snapshots and logs through the workspace's datastore credentials, which
+        // only identities allowed workspaces/datastores/listsecrets/action can read (AzureML Data Scientist;
+        // https://learn.microsoft.com/azure/machine-learning/how-to-administrate-data-authentication), and no
+        // job identity needs a role on this account. Prod models live in the lake, not here.
+        allowSharedKeyAccess: true,
         defaultToOAuthAuthentication: true,
         allowCrossTenantReplication: false,
         publicNetworkAccess: publicAccess,
@@ -151,7 +158,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
         keyVault: vault.id,
         applicationInsights: insights.id,
         containerRegistry: registry.id,
-        systemDatastoresAuthMode: 'identity',
+        systemDatastoresAuthMode: 'accessKey',
         // Private setups put compute in the stack's own subnet (customer VNet), hence no AML managed network.
         publicNetworkAccess: publicAccess,
         tags,

@@ -25,10 +25,10 @@ export interface SynapseArgs extends PlacementArgs {
   firewall: readonly FirewallRule[];
   adminObjectId?: string;
   /**
-   * The SQL Active Directory admin (serverless and dedicated pools): the identity that creates and refreshes the
-   * predictions view after each scoring run. For a managed identity the SID is its client (application) id.
+   * The SQL Active Directory admin (serverless and dedicated pools): an Entra group (its object id is the SID).
+   * The scoring identity that refreshes the predictions view is a database user with narrow grants instead.
    */
-  sqlAdmin?: { login: pulumi.Input<string>; clientId: pulumi.Input<string>; tenantId: pulumi.Input<string> };
+  sqlAdmin?: { login: pulumi.Input<string>; sid: pulumi.Input<string>; tenantId: pulumi.Input<string> };
   privateLinks?: PrivateLinkArgs;
 }
 
@@ -85,7 +85,7 @@ export class Synapse extends pulumi.ComponentResource {
           workspaceName: workspace.name,
           administratorType: 'ActiveDirectory',
           login: args.sqlAdmin.login,
-          sid: args.sqlAdmin.clientId,
+          sid: args.sqlAdmin.sid,
           tenantId: args.sqlAdmin.tenantId,
         },
         parent,

@@ -1,115 +1,150 @@
 import { describe, expect, it } from 'vitest';
-import { type AccessRefs, accessPlan, type Grant } from '../../infra/access-plan.ts';
+import {
+  type AccessRefs,
+  accessPlan,
+  CLUSTER_IDENTITY,
+  type Grant,
+  PROD_MODEL_PREFIX,
+  STACK_IDENTITIES,
+  STAGE_IDENTITIES,
+} from '../../infra/access-plan.ts';
+import { writablePrefixes } from '../../infra/blob-conditions.ts';
+import { IDENTITY_ROLES } from '../../infra/naming.ts';
+import { WRITE_ROLES } from '../../infra/roles.ts';
 
 const sub = '/subscriptions/s/resourceGroups';
 const refs = (environment: 'dev' | 'prod'): AccessRefs => ({
   environment,
-  identities: {
-    dataprep: { principalId: 'p-dataprep' },
-    training: { principalId: 'p-training' },
-    scoring: { principalId: 'p-scoring' },
-    promotion: { principalId: 'p-promotion' },
-  },
+  identities: Object.fromEntries(IDENTITY_ROLES.map((role) => [role, { principalId: `p-${role}` }])),
   lake: { raw: `${sub}/${environment}/containers/raw`, engine: `${sub}/${environment}/containers/lake` },
   workspace: {
     id: `${sub}/${environment}/workspaces/mlw`,
     principalId: 'p-workspace',
-    storageAccountId: `${sub}/${environment}/storageAccounts/mlwst`,
     registryId: `${sub}/${environment}/registries/acr`,
   },
 });
+const fullProd = (): AccessRefs => ({
+  ...refs('prod'),
+  dev: {
+    workspaceId: `${sub}/dev/workspaces/mlw`,
+    lakeContainerId: `${sub}/dev/containers/lake`,
+    registryId: `${sub}/dev/registries/acr`,
+  },
+  synapse: { principalId: 'p-synapse', filesystemId: `${sub}/prod/containers/synapse` },
+  aks: {
+    clusterId: `${sub}/prod/managedClusters/aks`,
+    kubeletObjectId: 'p-kubelet',
+    deployer: { objectId: 'p-deployer', principalType: 'ServicePrincipal' },
+  },
+});
 
-const table = (grants: Grant[]) => grants.map((g) => `${g.principalId} ${g.role} ${g.scope}`);
+const table = (grants: Grant[]) => grants.map((g) => `${g.principal} ${g.role} ${g.on}`);
+/** Whether a grant lets its holder write prod models: the workspace registry, or registry/ in the lake. */
+const writesProdModels = (g: Grant) =>
+  (g.on === 'workspace' && WRITE_ROLES.has(g.role)) ||
+  (g.on === 'lake' &&
+    g.role === 'storageBlobDataContributor' &&
+    (g.condition === undefined ||
+      writablePrefixes(g.condition).some((p) => PROD_MODEL_PREFIX.startsWith(p))));
 
 describe('access plan', () => {
-  it('dev: source data is read-only, training writes the lake and registers dev models', () => {
-    expect(table(accessPlan(refs('dev')))).toEqual([
-      `p-dataprep storageBlobDataReader ${sub}/dev/containers/raw`,
-      `p-dataprep storageBlobDataContributor ${sub}/dev/containers/lake`,
-      `p-workspace storageBlobDataReader ${sub}/dev/containers/raw`,
-      `p-workspace storageBlobDataReader ${sub}/dev/containers/lake`,
-      `p-workspace storageBlobDataContributor ${sub}/dev/storageAccounts/mlwst`,
-      `p-training storageBlobDataReader ${sub}/dev/containers/raw`,
-      `p-training storageBlobDataContributor ${sub}/dev/containers/lake`,
-      `p-training storageBlobDataContributor ${sub}/dev/storageAccounts/mlwst`,
-      `p-training azureMlDataScientist ${sub}/dev/workspaces/mlw`,
-      `p-training acrPull ${sub}/dev/registries/acr`,
+  it('dev: source data is read-only, prepare writes prepared/ only, training writes the lake and registers dev models', () => {
+    const plan = accessPlan(refs('dev'));
+    expect(table(plan)).toEqual([
+      'dataprep storageBlobDataReader raw',
+      'dataprep storageBlobDataContributor lake',
+      'workspace storageBlobDataReader raw',
+      'workspace storageBlobDataReader lake',
+      'training storageBlobDataReader raw',
+      'training storageBlobDataContributor lake',
+      'training azureMlDataScientist workspace',
+      'training acrPull registry',
     ]);
+    const prep = plan.find((g) => g.key === 'dataprep-storageBlobDataContributor-lake')!;
+    expect(writablePrefixes(prep.condition!)).toEqual(['prepared/']);
+    expect(prep.conditionVersion).toBe('2.0');
   });
 
-  it('prod: scoring only reads the registry, promotion alone writes it and reads dev candidates', () => {
-    const plan = accessPlan({
-      ...refs('prod'),
-      dev: { workspaceId: `${sub}/dev/workspaces/mlw`, lakeContainerId: `${sub}/dev/containers/lake` },
-    });
-    const onWorkspace = plan.filter((g) => g.scope === `${sub}/prod/workspaces/mlw`);
-    expect(table(onWorkspace)).toEqual([
-      `p-scoring reader ${sub}/prod/workspaces/mlw`,
-      `p-promotion azureMlDataScientist ${sub}/prod/workspaces/mlw`,
-    ]);
-    expect(table(plan.filter((g) => g.principal === 'scoring'))).toEqual([
-      `p-scoring reader ${sub}/prod/workspaces/mlw`,
-      `p-scoring storageBlobDataContributor ${sub}/prod/containers/lake`,
-      `p-scoring storageBlobDataContributor ${sub}/prod/storageAccounts/mlwst`,
-      `p-scoring acrPull ${sub}/prod/registries/acr`,
-    ]);
-    expect(table(plan.filter((g) => g.principal === 'promotion'))).toEqual([
-      `p-promotion azureMlDataScientist ${sub}/prod/workspaces/mlw`,
-      `p-promotion storageBlobDataContributor ${sub}/prod/containers/lake`,
-      `p-promotion reader ${sub}/dev/workspaces/mlw`,
-      `p-promotion storageBlobDataReader ${sub}/dev/containers/lake`,
-    ]);
-  });
-
-  it('never grants anything on a whole storage account of the lake, a resource group or the subscription', () => {
+  // Issue 18 item 1: AML assigns the workspace's system identity its roles on the workspace's own storage at
+  // creation (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication);
+  // assigning the same role again fails with RoleAssignmentExists.
+  it('grants nothing that Azure grants by itself: no role for the workspace identity on its own storage', () => {
     for (const env of ['dev', 'prod'] as const) {
-      for (const g of accessPlan(refs(env))) {
-        expect(String(g.scope)).toMatch(/\/(containers|workspaces|registries)\/|storageAccounts\/mlwst$/);
+      const plan = env === 'prod' ? accessPlan(fullProd()) : accessPlan(refs(env));
+      const own = plan.filter((g) => g.principal === 'workspace' && !['raw', 'lake'].includes(g.on));
+      expect(own).toEqual([]);
+      expect(plan.some((g) => String(g.scope).includes('storageAccounts/mlwst'))).toBe(false);
+    }
+  });
+
+  // Items 10 and 9: prod models are writable only by the promotion identity; scoring and the auditor only read.
+  it('prod: nothing that holds or names a prod model is writable by any identity but promotion', () => {
+    const writers = accessPlan(fullProd()).filter(writesProdModels);
+    expect(writers.map((g) => g.principal)).toEqual(['promotion', 'promotion']);
+  });
+
+  it('prod: scoring writes only predictions/, runs/ and reports/; the auditor holds read roles only', () => {
+    const plan = accessPlan(fullProd());
+    expect(table(plan.filter((g) => g.principal === 'scoring'))).toEqual([
+      'scoring reader workspace',
+      'scoring storageBlobDataContributor lake',
+      'scoring acrPull registry',
+    ]);
+    const write = plan.find((g) => g.key === 'scoring-storageBlobDataContributor-lake')!;
+    expect(writablePrefixes(write.condition!)).toEqual(['predictions/', 'runs/', 'reports/']);
+    expect(table(plan.filter((g) => g.principal === 'auditor'))).toEqual([
+      'auditor reader workspace',
+      'auditor storageBlobDataReader lake',
+    ]);
+  });
+
+  it('prod: promotion alone writes the prod registry and reads dev candidates', () => {
+    expect(table(accessPlan(fullProd()).filter((g) => g.principal === 'promotion'))).toEqual([
+      'promotion azureMlDataScientist workspace',
+      'promotion storageBlobDataContributor lake',
+      'promotion reader dev-workspace',
+      'promotion storageBlobDataReader dev-lake',
+    ]);
+  });
+
+  // Item 3: the image pipeline pushes with its own identity; nothing else can push.
+  it('gives AcrPush to the build identity only, on the prod and dev registries', () => {
+    const push = accessPlan(fullProd()).filter((g) => g.role === 'acrPush');
+    expect(push.map((g) => `${g.principal} ${g.on}`)).toEqual(['build registry', 'build dev-registry']);
+  });
+
+  it('never grants anything on a whole storage account, a resource group or the subscription', () => {
+    for (const plan of [accessPlan(refs('dev')), accessPlan(fullProd())]) {
+      for (const g of plan) {
+        expect(String(g.scope)).toMatch(/\/(containers|workspaces|registries|managedClusters)\/[^/]+$/);
       }
     }
   });
 
   it('lets Synapse read the lake and write only its own filesystem; lets AKS nodes pull images', () => {
-    const plan = accessPlan({
-      ...refs('prod'),
-      synapse: { principalId: 'p-synapse', filesystemId: `${sub}/prod/containers/synapse` },
-      aks: { clusterId: `${sub}/prod/managedClusters/aks`, kubeletObjectId: 'p-kubelet' },
-    });
+    const plan = accessPlan(fullProd());
     expect(table(plan.filter((g) => g.principal === 'synapse' || g.principal === 'aks-kubelet'))).toEqual([
-      `p-synapse storageBlobDataReader ${sub}/prod/containers/lake`,
-      `p-synapse storageBlobDataContributor ${sub}/prod/containers/synapse`,
-      `p-kubelet acrPull ${sub}/prod/registries/acr`,
+      'synapse storageBlobDataReader lake',
+      'synapse storageBlobDataContributor synapse-fs',
+      'aks-kubelet acrPull registry',
     ]);
   });
 
-  it('makes whoever runs pulumi up cluster admin only when the program deploys into the cluster', () => {
-    const aks = { clusterId: `${sub}/prod/managedClusters/aks`, kubeletObjectId: 'p-kubelet' };
-    expect(accessPlan({ ...refs('prod'), aks }).some((g) => g.principal === 'deployer')).toBe(false);
-    const deployer = accessPlan({
-      ...refs('prod'),
-      aks: { ...aks, deployer: { objectId: 'p-ci', principalType: 'User' } },
-    }).filter((g) => g.principal === 'deployer');
-    // A local `pulumi up` runs as a user; the pipeline as a service principal: the config says which.
-    expect(deployer).toEqual([
-      expect.objectContaining({
-        principalId: 'p-ci',
-        principalType: 'User',
-        role: 'aksRbacClusterAdmin',
-        scope: aks.clusterId,
-      }),
+  // Item 4: the deployer is named in config, not "whoever runs the program", so a preview by another identity
+  // plans no replacement of the cluster-admin grant.
+  it('grants cluster admin to the configured deployer only when the program deploys into the cluster', () => {
+    const { aks } = fullProd();
+    const withoutDeployer = accessPlan({ ...fullProd(), aks: { ...aks!, deployer: undefined } });
+    expect(withoutDeployer.some((g) => g.principal === 'deployer')).toBe(false);
+    expect(accessPlan(fullProd()).filter((g) => g.principal === 'deployer')).toEqual([
+      expect.objectContaining({ principalId: 'p-deployer', role: 'aksRbacClusterAdmin', on: 'cluster' }),
     ]);
   });
 
   it('gives every grant a unique key and a reason', () => {
-    const plan = accessPlan({
-      ...refs('prod'),
-      aks: { clusterId: 'c', kubeletObjectId: 'k', deployer: { objectId: 'd', principalType: 'User' } },
-    });
+    const plan = accessPlan(fullProd());
     expect(new Set(plan.map((g) => g.key)).size).toBe(plan.length);
     for (const g of plan) expect(g.reason.length).toBeGreaterThan(5);
-    expect(plan.filter((g) => g.principalType !== 'ServicePrincipal').map((g) => g.principal)).toEqual([
-      'deployer',
-    ]);
   });
 
   it('fails clearly when a stack lacks an identity the plan needs', () => {
@@ -117,5 +152,32 @@ describe('access plan', () => {
     expect(() => accessPlan({ ...rest, identities: { dataprep: identities.dataprep } })).toThrow(
       'the prod stack has no scoring identity',
     );
+  });
+});
+
+describe('stage identities', () => {
+  it('runs every stage as an identity its stack creates, each service connection acting as one identity', () => {
+    for (const stage of STAGE_IDENTITIES) expect(STACK_IDENTITIES[stage.stack]).toContain(stage.identity);
+    const byConnection = new Map<string, string>();
+    for (const s of STAGE_IDENTITIES) {
+      const identity = `${s.stack}/${s.identity}`;
+      expect(byConnection.get(s.serviceConnection) ?? identity).toBe(identity);
+      byConnection.set(s.serviceConnection, identity);
+    }
+  });
+
+  it('gives every stage’s identity at least one grant, and every stack identity a purpose', () => {
+    const grants = { dev: accessPlan(refs('dev')), prod: accessPlan(fullProd()) };
+    for (const s of STAGE_IDENTITIES)
+      expect(grants[s.stack].some((g) => g.principal === s.identity)).toBe(true);
+    for (const env of ['dev', 'prod'] as const) {
+      for (const role of STACK_IDENTITIES[env])
+        expect(grants[env].some((g) => g.principal === role)).toBe(true);
+    }
+  });
+
+  // Item 14: one identity per cluster, so a job cannot pick another job's identity.
+  it('assigns each compute cluster exactly one identity, the one its jobs need', () => {
+    expect(CLUSTER_IDENTITY).toEqual({ dev: 'training', prod: 'scoring' });
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { InfraConfigError, parseInfraConfig, rawConfigFrom } from '../../infra/config.ts';
+import { databricksEnabled, InfraConfigError, parseInfraConfig, rawConfigFrom } from '../../infra/config.ts';
 
 const INFRA = path.resolve(import.meta.dirname, '../../infra');
 
@@ -32,13 +32,13 @@ const minimal = {
 };
 
 describe('stack configuration', () => {
-  it('accepts the committed dev stack: Databricks on, Synapse and AKS off, low-priority compute', () => {
+  it('accepts the committed dev stack: no Databricks (engine aml-parallel), Synapse and AKS off, low-priority compute', () => {
     const config = parseInfraConfig(stackFile('dev'), 'Pulumi.dev.yaml');
     expect(config).toMatchObject({
       environment: 'dev',
       location: 'westeurope',
       prefix: 'mm',
-      enableDatabricks: true,
+      computeEngine: 'aml-parallel',
       enableSynapse: false,
       enableAks: false,
       enablePrivateNetworking: false,
@@ -55,15 +55,19 @@ describe('stack configuration', () => {
       enableAks: true,
       devStack: 'organization/many-models/dev',
       compute: { lowPriority: false },
-      synapse: { autoPauseMinutes: 15, firewall: [{ name: 'AllowAllWindowsAzureIps' }] },
-      aks: { namespace: 'mm-serving', serviceAccount: 'mm-scoring' },
+      synapse: { autoPauseMinutes: 15, firewall: [], adminObjectId: expect.any(String) },
+      aks: {
+        namespace: 'mm-serving',
+        serviceAccount: 'mm-scoring',
+        deployer: { principalType: 'ServicePrincipal' },
+      },
     });
     expect(config.synapse.dedicatedSqlPool).toBeUndefined();
   });
 
   it('fills defaults: every feature flag off and compute that scales to zero after ten idle minutes', () => {
     const config = parseInfraConfig(minimal, 'x');
-    expect(config.enableDatabricks || config.enableSynapse || config.enableAks).toBe(false);
+    expect(databricksEnabled(config) || config.enableSynapse || config.enableAks).toBe(false);
     expect(config.enablePrivateNetworking).toBe(false);
     expect(config.compute).toEqual({
       vmSize: 'Standard_D4s_v5',
@@ -89,7 +93,8 @@ describe('stack configuration', () => {
       enableSynapse: true,
       compute: { maxNodes: 2, lowPriority: true },
     });
-    const config = parseInfraConfig({ ...raw, prefix: 'mm', owner: 'me' }, 'x');
+    const admin = { adminObjectId: '00000000-0000-0000-0000-00000000000a' };
+    const config = parseInfraConfig({ ...raw, prefix: 'mm', owner: 'me', synapse: admin }, 'x');
     expect(config.costCentre).toBe('4711');
   });
 
@@ -122,13 +127,47 @@ describe('stack configuration', () => {
         environment: 'prod',
         devStack: 'org/many-models/dev',
         enableAks: true,
-        aks: { scoring: { image: 'many-models-serve', configFile: 'configs/demo.yaml' } },
+        aks: {
+          scoring: { image: 'many-models-serve', configFile: 'configs/demo.yaml' },
+          deployer: { objectId: '00000000-0000-0000-0000-00000000000d' },
+        },
       },
       'many-models:aks.scoring.image: expected <registry>/<repository>:<tag>',
     ],
     [
-      { aks: { scoring: { image: 'mmprodacr.azurecr.io/serve:1', configFile: 'configs/demo.yaml' } } },
+      {
+        aks: {
+          scoring: { image: 'mmprodacr.azurecr.io/serve:1', configFile: 'configs/demo.yaml' },
+          deployer: { objectId: '00000000-0000-0000-0000-00000000000d' },
+        },
+      },
       'many-models:aks.scoring: the scoring service needs enableAks: true',
+    ],
+    // Issue 18 item 4: who gets cluster admin is configuration, not whoever happens to run the program.
+    [
+      {
+        environment: 'prod',
+        devStack: 'org/many-models/dev',
+        enableAks: true,
+        aks: { scoring: { image: 'mmprodacr.azurecr.io/serve:1', configFile: 'configs/demo.yaml' } },
+      },
+      'many-models:aks.deployer: the scoring service needs the object id of the identity that runs pulumi up (cluster admin)',
+    ],
+    // Item 5: private networking is refused until it is deployable, with what is missing.
+    [
+      { enablePrivateNetworking: true },
+      expect.stringMatching(
+        /^many-models:enablePrivateNetworking: not deployable yet: it needs Network Contributor for AKS on its subnet, a Synapse managed private endpoint to the lake, NAT egress/,
+      ),
+    ],
+    // Item 12: AllowAllWindowsAzureIps admits every Azure tenant; Synapse needs an Entra group as SQL admin.
+    [
+      { synapse: { firewall: [{ name: 'AllowAllWindowsAzureIps', startIp: '0.0.0.0', endIp: '0.0.0.0' }] } },
+      "many-models:synapse.firewall.0: 'AllowAllWindowsAzureIps' (0.0.0.0-0.0.0.0) admits every Azure tenant; list the agents' IP ranges instead",
+    ],
+    [
+      { enableSynapse: true },
+      'many-models:synapse.adminObjectId: Synapse needs an Entra group as SQL administrator (its object id); no identity is server admin',
     ],
   ])('rejects %j with a message naming the key', (change, message) => {
     expect(issuesOf({ ...minimal, ...change })).toEqual([message]);

@@ -23,7 +23,6 @@ describe('resource names', () => {
     expect(names.containerRegistry).toMatch(/^[a-zA-Z0-9]{5,50}$/);
     expect(names.keyVault).toMatch(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/);
     expect(names.computeCluster.length).toBeLessThanOrEqual(16);
-    expect(names.kubernetesCompute.length).toBeLessThanOrEqual(16);
     expect(names.sparkPool).toMatch(/^[a-zA-Z][a-zA-Z0-9]{0,14}$/);
     expect(names.synapse).toMatch(/^[a-z0-9-]{1,50}$/);
     expect(names.synapse).not.toContain('-ondemand');

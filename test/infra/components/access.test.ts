@@ -18,6 +18,7 @@ describe('Access', () => {
           principal: 'dataprep',
           principalId: 'p1',
           role: 'storageBlobDataReader',
+          on: 'raw',
           scope,
           reason: 'reads raw',
           principalType: 'ServicePrincipal',
@@ -27,6 +28,7 @@ describe('Access', () => {
           principal: 'aks-kubelet',
           principalId: 'p2',
           role: 'acrPull',
+          on: 'registry',
           scope: 'acr-id',
           reason: 'pulls',
           principalType: 'Group',
@@ -50,12 +52,37 @@ describe('Access', () => {
     expect(pull.inputs.principalType).toBe('Group');
   });
 
+  it('sends a grant’s ABAC condition with its version, so a narrowed writer stays narrowed', async () => {
+    const condition = "((!(ActionMatches{'x'})) OR (y))";
+    new Access('narrow', {
+      subscriptionId: SUBSCRIPTION,
+      grants: [
+        {
+          key: 'scoring-write',
+          principal: 'scoring',
+          principalId: 'p3',
+          role: 'storageBlobDataContributor',
+          on: 'lake',
+          scope: 'lake-id',
+          reason: 'writes predictions',
+          principalType: 'ServicePrincipal',
+          condition,
+          conditionVersion: '2.0',
+        },
+      ],
+    });
+    await settle();
+    const a = rec.one('azure-native:authorization:RoleAssignment', (d) => d.inputs.principalId === 'p3');
+    expect(a.inputs).toMatchObject({ condition, conditionVersion: '2.0' });
+  });
+
   it('refuses a plan that grants the same thing twice', () => {
     const grant = {
       key: 'same',
-      principal: 'x',
+      principal: 'auditor' as const,
       principalId: 'p',
       role: 'reader' as const,
+      on: 'workspace' as const,
       scope: 's',
       reason: 'why',
       principalType: 'ServicePrincipal' as const,

@@ -12,7 +12,6 @@ const common = {
   minNodes: 1,
   maxNodes: 3,
   adminGroupObjectIds: admins,
-  workspaceName: 'mm-prod-mlw',
 };
 
 describe('Aks', () => {
@@ -24,7 +23,7 @@ describe('Aks', () => {
     aks = new Aks('aks', { ...common, names: resourceNames('mm', 'prod'), privateCluster: false });
     new Aks('private', {
       ...common,
-      names: { ...resourceNames('pv', 'prod'), kubernetesCompute: 'pv-scoring' },
+      names: resourceNames('pv', 'prod'),
       privateCluster: true,
       subnetId:
         '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/aks',
@@ -65,31 +64,9 @@ describe('Aks', () => {
     });
   });
 
-  it('installs the Azure ML extension and attaches the cluster to the workspace as Kubernetes compute', () => {
-    const ext = rec.one(
-      'azure-native:kubernetesconfiguration:Extension',
-      (d) => d.inputs.clusterName === 'mm-prod-aks',
-    );
-    expect(ext.inputs).toMatchObject({
-      extensionType: 'Microsoft.AzureML.Kubernetes',
-      clusterRp: 'Microsoft.ContainerService',
-      clusterResourceName: 'managedClusters',
-      scope: { cluster: { releaseNamespace: 'azureml' } },
-      configurationSettings: { enableTraining: 'True', enableInference: 'False' },
-    });
-    const compute = rec.one(
-      'azure-native:machinelearningservices:Compute',
-      (d) => d.inputs.computeName === 'aks-scoring',
-    );
-    expect(compute.inputs).toMatchObject({
-      workspaceName: 'mm-prod-mlw',
-      properties: {
-        computeType: 'Kubernetes',
-        resourceId: cluster('mm-prod-aks').id,
-        disableLocalAuth: true,
-        properties: { namespace: 'azureml' },
-      },
-    });
+  it('runs only the scoring service: no Azure ML extension, no Kubernetes compute attach', () => {
+    expect(rec.of('azure-native:kubernetesconfiguration:Extension')).toEqual([]);
+    expect(rec.of('azure-native:machinelearningservices:Compute')).toEqual([]);
   });
 
   it('reports the kubelet identity that pulls images', async () => {

@@ -47,7 +47,9 @@ describe('MlWorkspace', () => {
       applicationInsights: named('azure-native:applicationinsights:Component', 'resourceName', 'mm-dev-appi')
         .id,
       containerRegistry: named('azure-native:containerregistry:Registry', 'registryName', 'mmdevacr').id,
-      systemDatastoresAuthMode: 'identity',
+      // Issue 18 item 6: identity-only system datastores are a preview needing Storage File Data Privileged
+      // Contributor for every job identity; key-based system datastores are GA and need no job role.
+      systemDatastoresAuthMode: 'accessKey',
       publicNetworkAccess: 'Enabled',
       tags: placement.tags,
     });
@@ -70,12 +72,13 @@ describe('MlWorkspace', () => {
     });
   });
 
-  it('locks down the workspace storage like the lake: no anonymous access, TLS 1.2, no shared keys', () => {
+  it('locks down the workspace storage: no anonymous access, TLS 1.2; shared keys for the system datastores only', () => {
     expect(named('azure-native:storage:StorageAccount', 'accountName', 'mmdevmlwst').inputs).toMatchObject({
       allowBlobPublicAccess: false,
       enableHttpsTrafficOnly: true,
       minimumTlsVersion: 'TLS1_2',
-      allowSharedKeyAccess: false,
+      allowSharedKeyAccess: true,
+      defaultToOAuthAuthentication: true,
     });
   });
 

@@ -14,7 +14,7 @@ const base: SynapseArgs = {
   sparkNodeSize: 'Small',
   sparkMaxNodes: 3,
   autoPauseMinutes: 15,
-  firewall: [{ name: 'AllowAllWindowsAzureIps', startIp: '0.0.0.0', endIp: '0.0.0.0' }],
+  firewall: [{ name: 'agents', startIp: '203.0.113.0', endIp: '203.0.113.255' }],
   adminObjectId: '0b0b0b0b-0000-4000-8000-000000000000',
 };
 
@@ -27,8 +27,8 @@ describe('Synapse', () => {
     syn = new Synapse('syn', {
       ...base,
       sqlAdmin: {
-        login: 'mm-prod-id-scoring',
-        clientId: '0c0c0c0c-0000-4000-8000-000000000000',
+        login: 'many-models-synapse-admins',
+        sid: '0b0b0b0b-0000-4000-8000-000000000000',
         tenantId: 't',
       },
     });
@@ -65,15 +65,15 @@ describe('Synapse', () => {
     expect(inputs.cspWorkspaceAdminProperties).toEqual({ initialWorkspaceAdminObjectId: base.adminObjectId });
   });
 
-  it('makes the scoring identity SQL admin (by client id) so it can refresh the predictions view', () => {
+  it('makes the configured Entra group SQL admin (its object id is the SID)', () => {
     const admins = rec.of('azure-native:synapse:WorkspaceAadAdmin');
     expect(admins.map((a) => a.inputs)).toEqual([
       {
         resourceGroupName: 'mm-dev-rg',
         workspaceName: 'mm-prod-syn',
         administratorType: 'ActiveDirectory',
-        login: 'mm-prod-id-scoring',
-        sid: '0c0c0c0c-0000-4000-8000-000000000000',
+        login: 'many-models-synapse-admins',
+        sid: '0b0b0b0b-0000-4000-8000-000000000000',
         tenantId: 't',
       },
     ]);
@@ -102,9 +102,9 @@ describe('Synapse', () => {
       .filter((r) => r.inputs.workspaceName === 'mm-prod-syn');
     expect(rules.map((r) => r.inputs)).toEqual([
       expect.objectContaining({
-        ruleName: 'AllowAllWindowsAzureIps',
-        startIpAddress: '0.0.0.0',
-        endIpAddress: '0.0.0.0',
+        ruleName: 'agents',
+        startIpAddress: '203.0.113.0',
+        endIpAddress: '203.0.113.255',
       }),
     ]);
   });

@@ -37,7 +37,10 @@ describe('write-environment', () => {
   it.each(['dev', 'prod'] as const)(
     'the %s outputs fixture is what the program outputs (under mocks)',
     async (stack) => {
-      await installMocks({ stack, stackOutputs: { workspaceId: 'dev-ws', lakeContainerId: 'dev-lake' } });
+      await installMocks({
+        stack,
+        stackOutputs: { workspaceId: 'dev-ws', lakeContainerId: 'dev-lake', containerRegistryId: 'dev-acr' },
+      });
       const outputs = await resolve(buildStack(stackConfig(stack)).outputs);
       await settle();
       await expect(`${JSON.stringify(outputs, null, 2)}\n`).toMatchFileSnapshot(fixture(stack));
