@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AccessRefs, accessPlan, type Grant } from '../../infra/access-plan.ts';
+import { type AccessRefs, accessPlan, type Grant, STACK_IDENTITIES } from '../../infra/access-plan.ts';
 import {
   type Environment,
   type IdentityRole,
@@ -37,10 +37,7 @@ export interface Decision {
  * The identities each stack creates, and the ones its compute cluster carries (all but promotion), as
  * infra/program.ts declares them (STACK_IDENTITIES and the cluster's identityIds); a test keeps the two equal.
  */
-export const TWIN_STACK_IDENTITIES: Record<Environment, readonly IdentityRole[]> = {
-  dev: ['dataprep', 'training'],
-  prod: ['dataprep', 'scoring', 'promotion'],
-};
+export const TWIN_STACK_IDENTITIES: Record<Environment, readonly IdentityRole[]> = STACK_IDENTITIES;
 
 /** A stable GUID-shaped id per name, so runs of the twin agree on who is who. */
 export function guidOf(name: string): string {
@@ -152,7 +149,6 @@ export class TwinEstate {
       workspace: {
         id: this.workspaceId(environment),
         principalId: this.principal(`${environment}/workspace`).principalId,
-        storageAccountId: `${rg}/providers/Microsoft.Storage/storageAccounts/${names.workspaceStorage}`,
         registryId: `${rg}/providers/Microsoft.ContainerRegistry/registries/${names.containerRegistry}`,
       },
       synapse:
@@ -164,7 +160,11 @@ export class TwinEstate {
           : undefined,
       dev:
         environment === 'prod'
-          ? { workspaceId: this.workspaceId('dev'), lakeContainerId: this.containerId('dev', 'lake') }
+          ? {
+              workspaceId: this.workspaceId('dev'),
+              lakeContainerId: this.containerId('dev', 'lake'),
+              registryId: `${this.resourceGroupId('dev')}/providers/Microsoft.ContainerRegistry/registries/${this.names.dev.containerRegistry}`,
+            }
           : undefined,
     };
   }

@@ -61,6 +61,14 @@ export const ROLE_PERMISSIONS: Record<RoleName, RolePermissions> = {
     dataActions: [],
   },
   acrPull: { actions: ['Microsoft.ContainerRegistry/registries/pull/read'], notActions: [], dataActions: [] },
+  acrPush: {
+    actions: [
+      'Microsoft.ContainerRegistry/registries/pull/read',
+      'Microsoft.ContainerRegistry/registries/push/write',
+    ],
+    notActions: [],
+    dataActions: [],
+  },
   aksRbacClusterAdmin: {
     actions: [
       'Microsoft.Authorization/*/read',
