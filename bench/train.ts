@@ -1,7 +1,7 @@
 // Benchmark: train one model per partition with the full candidate set, on a prepared lake of size S, M or L,
 // next to a lean scikit-learn peer (one LinearRegression per partition, numpy, one process per core; Debian's
 // python3-sklearn) on the same partitions and holdout.
-//   node bench/train.ts [S|M|L|100k|300k|1M] [--peer N|all] [--accelerator N] [--workers N]
+//   node bench/train.ts [S|M|L|100k|300k|1M] [--peer N|all] [--accelerator N] [--workers N] [--train-only]
 // --peer N runs the lean peer on the first N ok partitions (by name; default all, 0 skips it); --accelerator N runs
 // the accelerator's approach as written (pandas per step, joblib per model) on the first N (default 0).
 // CPU time (user+sys of the whole process: main thread, worker threads, DuckDB) is the measure: the machine is
@@ -159,6 +159,8 @@ const median = (xs: number[]) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
+
+if (args.includes('--train-only')) process.exit(0); // profiling and memory runs: training alone
 
 const ours = await ourAccuracy(null);
 console.log(

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { writeJsonAtomic } from '../util/atomic.ts';
 import type { RunManifest } from './manifest.ts';
+import { writeManifestFile } from './manifest-file.ts';
 import { mergeManifests } from './merge.ts';
 import { manifestFile, RunError, readManifest } from './run.ts';
 
@@ -24,6 +24,6 @@ export async function mergeRun(runsDir: string, runId: string, count: number): P
     }
   }
   const merged = mergeManifests(shards);
-  await writeJsonAtomic(manifestFile(runDir), merged);
+  await writeManifestFile(manifestFile(runDir), merged);
   return merged;
 }

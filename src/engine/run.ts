@@ -11,12 +11,12 @@ import { modelName } from '../core/model-name.ts';
 import { transferablesOf } from '../data/batch.ts';
 import { listPartitions, readMeta, streamPartitions } from '../data/index.ts';
 import type { Lineage } from '../models/artifact.ts';
-import { writeJsonAtomic } from '../util/atomic.ts';
 import { codeVersion } from '../util/code-version.ts';
 import { shareCompileCache } from '../util/compile-cache.ts';
 import { createProgress } from '../util/progress.ts';
 import { RunJournal } from './journal.ts';
 import type { PartitionRecord, RunManifest } from './manifest.ts';
+import { writeManifestFile } from './manifest-file.ts';
 import { failedShareOf, sortRecords, totalsOf } from './merge.ts';
 import { isRunId } from './runs.ts';
 import { inShard, type Shard } from './shard.ts';
@@ -243,7 +243,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     partitions,
   };
   const manifestPath = manifestFile(runDir, shard, options.buckets);
-  await writeJsonAtomic(manifestPath, manifest);
+  await writeManifestFile(manifestPath, manifest);
   const failedShare = failedShareOf(manifest);
   return {
     runId,
