@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import type { Config } from '../config/schema.ts';
+import { assertRunId } from '../core/run-id.ts';
 import type { Stage } from '../registry/types.ts';
 import type { AmlClientOptions } from './aml-client.ts';
 import { workspaceFor } from './aml-registry-for.ts';
@@ -45,6 +46,7 @@ export async function runStageOnCluster(
   options: ClusterStageOptions,
 ): Promise<{ job: SubmittedJob; status: string; durationMs?: number }> {
   const { config, stage } = options;
+  assertRunId(options.runId);
   if (config.registry.kind !== 'azureml') {
     throw new ConfigError(`environments/${options.env}.yaml`, [
       `registry.kind: running '${stage}' on a cluster needs 'azureml' (the models live in the workspaces)`,

@@ -41,6 +41,9 @@ export interface TypedColumns {
 const NUMERIC =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*|BOOLEAN)$/;
 const TEXT = /^VARCHAR$/;
+/** Keys become text names: nested values (STRUCT, LIST, MAP, UNION) or blobs have no stable text form. */
+const SCALAR_KEY =
+  /^(VARCHAR|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|DECIMAL.*|DATE|BOOLEAN|UUID|ENUM.*)$/;
 const DATE_LIKE = /^(DATE|TIMESTAMP.*)$/;
 
 function numberExpr(column: string, type: string): string | undefined {
@@ -149,6 +152,22 @@ export async function checkDataset(
   const problems: DatasetProblem[] = [];
   const checks: BadValueCheck[] = [];
   const typeOf = (c: string) => types.get(c) ?? 'UNKNOWN';
+  if (typeOf(dataset.target) === 'BOOLEAN') {
+    problems.push({
+      code: 'wrong_type',
+      column: dataset.target,
+      message: `column '${dataset.target}' (dataset.target) has type BOOLEAN; the target must hold quantities, not true/false (a flag belongs in dataset.features)`,
+    });
+  }
+  for (const column of dataset.partitionBy) {
+    if (!SCALAR_KEY.test(typeOf(column))) {
+      problems.push({
+        code: 'wrong_type',
+        column,
+        message: `partition column '${column}' (dataset.partitionBy) has type ${typeOf(column)}; a partition key must be text, a whole number or a date`,
+      });
+    }
+  }
   const numbers = [dataset.target, ...dataset.features].map((column) => {
     const expr = numberExpr(column, typeOf(column));
     if (!expr) {

@@ -32,6 +32,8 @@ export interface PartitionStats {
   targetNonFinite: number;
   targetNegative: number;
   firstNonFinite: number | null;
+  /** The first non-finite target value as DuckDB writes it (nan, inf, -inf). */
+  firstNonFiniteValue?: string | null;
   firstNegative: number | null;
   minTarget: number | null;
   /** Per feature: rows with a value. */
@@ -101,7 +103,7 @@ export function classifyPartition(s: PartitionStats, rules: ClassifyRules): Clas
   if (s.targetNonFinite > 0) {
     problems.push({
       code: 'non_finite_target',
-      message: `${s.targetNonFinite} non-finite target value(s) (NaN or infinity), first on ${isoDate(s.firstNonFinite ?? s.first)}`,
+      message: `${s.targetNonFinite} non-finite target value(s) (NaN or infinity), first on ${isoDate(s.firstNonFinite ?? s.first)}${s.firstNonFiniteValue ? ` (${s.firstNonFiniteValue})` : ''}`,
     });
   }
   if (s.targetNegative > 0 && !rules.allowNegativeTarget) {

@@ -54,9 +54,10 @@ export async function partitionStats(
         bit_count(bit_or(CAST(1 AS INTEGER) << dayofweek(t))) AS weekdays,
         count(*) FILTER (WHERE y IS NULL) AS y_null,
         count(*) FILTER (WHERE NOT isfinite(y)) AS y_nonfinite,
-        count(*) FILTER (WHERE y < 0) AS y_negative,
+        count(*) FILTER (WHERE y < 0 AND isfinite(y)) AS y_negative,
         ${DAY('min(t) FILTER (WHERE NOT isfinite(y))')} AS first_nonfinite,
-        ${DAY('min(t) FILTER (WHERE y < 0)')} AS first_negative,
+        arg_min(CAST(y AS VARCHAR), t) FILTER (WHERE NOT isfinite(y)) AS first_nonfinite_value,
+        ${DAY('min(t) FILTER (WHERE y < 0 AND isfinite(y))')} AS first_negative,
         min(y) FILTER (WHERE isfinite(y)) AS min_y,
         count(*) FILTER (WHERE ${nonFiniteFeature}) AS f_nonfinite
         ${features.map((f) => `, count(${f}) AS ${f}_n`).join('')}
@@ -74,6 +75,7 @@ export async function partitionStats(
     targetNonFinite: num(r.y_nonfinite),
     targetNegative: num(r.y_negative),
     firstNonFinite: nullableNum(r.first_nonfinite),
+    firstNonFiniteValue: r.first_nonfinite_value == null ? null : String(r.first_nonfinite_value),
     firstNegative: nullableNum(r.first_negative),
     minTarget: nullableNum(r.min_y),
     featureValues: features.map((f) => num(r[`${f}_n`])),

@@ -8,6 +8,7 @@ import { localArtifactStore } from '../artifacts/store.ts';
 import { type Config, seasonLengthOf } from '../config/schema.ts';
 import { EXIT, type ExitCode } from '../core/errors.ts';
 import { modelName } from '../core/model-name.ts';
+import { assertRunId } from '../core/run-id.ts';
 import { transferablesOf } from '../data/batch.ts';
 import { listPartitions, readMeta, streamPartitions } from '../data/index.ts';
 import type { Lineage } from '../models/artifact.ts';
@@ -18,7 +19,6 @@ import { RunJournal } from './journal.ts';
 import type { PartitionRecord, RunManifest } from './manifest.ts';
 import { writeManifestFile } from './manifest-file.ts';
 import { failedShareOf, sortRecords, totalsOf } from './merge.ts';
-import { isRunId } from './runs.ts';
 import { inShard, type Shard } from './shard.ts';
 import type { TrainTask } from './worker.ts';
 
@@ -100,9 +100,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   if ((options.resume || options.onlyFailed) && !options.runId) {
     throw new RunError('--resume and --only-failed need the run id (--run <id>) of the run to continue');
   }
-  const runId = options.runId ?? newRunId();
-  if (!isRunId(runId))
-    throw new RunError(`run id '${runId}' may only hold letters, digits, '.', '_' and '-'`);
+  const runId = options.runId === undefined ? newRunId() : assertRunId(options.runId);
   const runDir = options.runDir ?? path.join(options.runsDir, runId);
   const label = shardLabel(shard, options.buckets);
   const journal = new RunJournal(runDir, label);

@@ -2,12 +2,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT } from '../core/errors.ts';
 
-/** Run ids become folder names and AML job names: letters, digits, '.', '_' and '-', starting alphanumeric. */
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { assertRunId, isRunId } from '../core/run-id.ts';
 
-export function isRunId(id: string): boolean {
-  return RUN_ID.test(id);
-}
+export { isRunId };
 
 export class RunNotFoundError extends Error {
   override readonly name = 'ValidationError';
@@ -34,9 +31,7 @@ export function listRuns(runsDir: string): { id: string; dir: string; mtimeMs: n
  */
 export function resolveRun(runsDir: string, runId?: string): string {
   if (runId !== undefined) {
-    if (!isRunId(runId)) {
-      throw new RunNotFoundError(`--run '${runId}' is not a run id (letters, digits, '.', '_' and '-')`);
-    }
+    assertRunId(runId);
     const dir = path.join(runsDir, runId);
     if (!existsSync(path.join(dir, 'manifest.json'))) {
       const known = listRuns(runsDir)

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/schema.ts';
+import { assertRunId } from '../core/run-id.ts';
 import { listPartitions, readMeta } from '../data/index.ts';
 import { newRunId, shardLabel } from '../engine/run.ts';
 import { shareCompileCache } from '../util/compile-cache.ts';
@@ -54,7 +55,7 @@ export interface ScoredPartition {
 /** Batch-scores every partition with its current prod model into the predictions table. */
 export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
   const { config } = options;
-  const runId = options.runId ?? newRunId();
+  const runId = options.runId === undefined ? newRunId() : assertRunId(options.runId);
   const meta = await readMeta(options.preparedDir);
   const buckets = options.buckets ? new Set(options.buckets) : undefined;
   const partitions = (await listPartitions(options.preparedDir))

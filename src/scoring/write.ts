@@ -1,6 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { assertRunId } from '../core/run-id.ts';
 import { ident as quoteIdent, literal as quoteString } from '../data/sql.ts';
 import type { PredictionRow } from './types.ts';
 
@@ -27,7 +28,7 @@ export interface WrittenPredictions {
  * warehouse table, replacing any earlier load of the same run so a re-run never duplicates rows.
  */
 export async function writePredictions(options: WritePredictionsOptions): Promise<WrittenPredictions> {
-  const runFolder = path.join(options.predictionsDir, `run_id=${options.runId}`);
+  const runFolder = path.join(options.predictionsDir, `run_id=${assertRunId(options.runId)}`);
   const parquetPath = path.join(runFolder, `predictions${options.label ?? ''}.parquet`);
   const tmpPath = path.join(runFolder, `.predictions${options.label ?? ''}.${process.pid}.tmp.parquet`);
   await mkdir(runFolder, { recursive: true });

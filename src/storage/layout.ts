@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
+import { assertRunId } from '../core/run-id.ts';
 import type { Stage } from '../registry/types.ts';
 
 /**
@@ -13,9 +14,9 @@ export function lakeLayout(root: string) {
     /** Validated data: `bucket=NNN/part.parquet` files plus `catalog.parquet` and `meta.json`. */
     prepared: path.join(root, 'prepared'),
     runs: path.join(root, 'runs'),
-    run: (runId: string) => path.join(root, 'runs', runId),
+    run: (runId: string) => path.join(root, 'runs', assertRunId(runId)),
     registry: (stage: Stage) => path.join(root, 'registry', stage),
-    decisions: (runId: string) => path.join(root, 'runs', runId, 'decisions.json'),
+    decisions: (runId: string) => path.join(root, 'runs', assertRunId(runId), 'decisions.json'),
     predictions: path.join(root, 'predictions'),
     /** DuckDB file standing in for Synapse SQL locally. */
     warehouse: path.join(root, 'warehouse.duckdb'),

@@ -181,7 +181,7 @@ describe('partition-level problems exclude the partition and the others go on', 
       name: 'a non-finite target',
       rows: seriesRows('9', 'bad', 20).map((r, i) => (i === 2 ? r.replace(/,10\d,/, ',inf,') : r)),
       status: 'non_finite_target',
-      message: '1 non-finite target value(s) (NaN or infinity), first on 2024-01-15',
+      message: '1 non-finite target value(s) (NaN or infinity), first on 2024-01-15 (inf)',
     },
     {
       name: 'a series too short for the holdout',
