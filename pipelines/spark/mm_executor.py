@@ -135,8 +135,9 @@ class Job:
     prepared_dir: str
     #: Where this task's outputs go (the run folder, or the predictions folder); a path the executors can write.
     publish_dir: str
-    #: The part of the host's output folder that is published (e.g. `models`: the per-bucket journals stay local).
-    publish_from: str = "."
+    #: The parts of the host's output folder that are published (e.g. the artifact packs: the per-bucket journals
+    #: and manifests stay local, the driver writes the run's own).
+    publish_from: tuple[str, ...] = (".",)
     models_dir: str | None = None
     future_path: str | None = None
 
@@ -163,7 +164,8 @@ def run_group(job: Job, key: tuple[Any, ...], group: pd.DataFrame) -> pd.DataFra
             if job.future_path:
                 payload["futurePath"] = job.future_path
         rows = host_for(job.host).request(payload)
-        publish(os.path.join(out_dir, job.publish_from), os.path.join(job.publish_dir, job.publish_from))
+        for part in job.publish_from:
+            publish(os.path.join(out_dir, part), os.path.join(job.publish_dir, part))
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
     names = [str(r.get("name")) for r in rows]

@@ -23,6 +23,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -101,9 +102,10 @@ def run_stage(args: argparse.Namespace) -> int:
 
     host = mm_executor.HostSettings(node=args.node, app_root=args.app_root, script=args.host_script)
     if args.stage == "train":
-        publish_dir, publish_from = os.path.join(lake, "runs", args.run), "models"
+        # Artifacts: packs/<random>.jsonl (one per engine batch), or models/<name>.json from older engines.
+        publish_dir, publish_from = os.path.join(lake, "runs", args.run), ("packs", "models")
     else:
-        publish_dir, publish_from = os.path.join(lake, "predictions"), "."
+        publish_dir, publish_from = os.path.join(lake, "predictions"), (".",)
     job = mm_executor.Job(
         host=host,
         op=args.stage,
@@ -166,12 +168,13 @@ def finish(args: argparse.Namespace, lake: str, records: list[dict]) -> int:
         if args.no_register:
             command.append("--no-register")
     else:
-        rows_file = os.path.join(lake, "predictions", f"run_id={args.run}", "spark-rows.jsonl")
-        os.makedirs(os.path.dirname(rows_file), exist_ok=True)
-        with open(rows_file, "w", encoding="utf-8") as f:
+        # The rows only summarise the run; the predictions themselves are the per-bucket files the executors wrote.
+        rows = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", delete=False)
+        with rows:
             for record in records:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-        command = ["src/compute/spark-finish.ts", "score", *common]
+                rows.write(json.dumps(record, ensure_ascii=False) + "\n")
+        rows_file = rows.name
+        command = ["src/compute/spark-finish.ts", "score", *common, "--rows", rows_file]
     node = args.node if os.sep not in args.node or os.path.isabs(args.node) else os.path.abspath(args.node)
     return subprocess.run([node, *command], cwd=os.path.abspath(args.app_root), env=env, check=False).returncode
 
