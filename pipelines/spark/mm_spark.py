@@ -27,6 +27,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+#: How the submitter names the Synapse mount (src/compute/synapse-spark/compute.ts).
+SYNAPSE_MOUNT_PLACEHOLDER = "/synfs/{jobId}/mm-lake"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -88,6 +90,11 @@ def run_stage(args: argparse.Namespace) -> int:
 
     spark = spark_session(args)
     lake = os.path.abspath(args.lake) if args.lake else synapse_mount(args.mount, args.linked_service)
+    # Paths the submitter put in the lake are named relative to the mount, whose job id only the driver knows.
+    for name in ("future", "models_dir"):
+        value = getattr(args, name)
+        if value and value.startswith(SYNAPSE_MOUNT_PLACEHOLDER):
+            setattr(args, name, lake + value[len(SYNAPSE_MOUNT_PLACEHOLDER) :])
     lake_uri = (args.lake_uri or args.mount or f"file://{lake}").rstrip("/")
     prepared = os.path.join(lake, "prepared")
     if not os.path.exists(os.path.join(prepared, "catalog.parquet")):

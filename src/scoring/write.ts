@@ -89,7 +89,11 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
  * Loads one scoring run into the warehouse, replacing an earlier load of it. `parquetPath` may be a glob: a run
  * scored in parts (Spark tasks, parallel mini-batches) has one file per part.
  */
-export async function loadWarehouse(warehousePath: string, parquetPath: string, runId: string): Promise<void> {
+export async function loadWarehouse(
+  warehousePath: string,
+  parquetPath: string,
+  runId: string,
+): Promise<void> {
   await mkdir(path.dirname(warehousePath), { recursive: true });
   const warehouse = await DuckDBInstance.create(warehousePath);
   const connection = await warehouse.connect();

@@ -1,13 +1,21 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseArtifactRef } from '../../src/artifacts/pack.ts';
+import { staticTokenCredential } from '../../src/azure/credential.ts';
 import { runCli } from '../../src/cli/run.ts';
+import { databricksCompute } from '../../src/compute/databricks/compute.ts';
+import { listPartitions } from '../../src/data/catalog.ts';
 import { openDuck, queryRows } from '../../src/data/duckdb.ts';
 import { literal } from '../../src/data/sql.ts';
 import type { PartitionRecord } from '../../src/engine/manifest.ts';
 import { readManifest, trainRun } from '../../src/engine/run.ts';
 import { scoreRun } from '../../src/scoring/score.ts';
+import type { LakeSession, StageContext } from '../../src/stages/ports.ts';
+import { lakeLayout } from '../../src/storage/layout.ts';
+import { silentProgress } from '../../src/util/progress.ts';
+import { DatabricksJobsSimulator } from '../../twin/databricks/jobs-server.ts';
 import { preparedLake } from '../engine/fixture.ts';
 import { venvPython } from '../pipelines/python.ts';
 
@@ -19,35 +27,26 @@ afterEach(() => {
   delete process.env.MM_LAKE_ROOT;
 });
 
-/** Runs the Spark job in local[2] (one JVM; the machine is shared) and returns its exit code and log tail. */
-function sparkJob(args: string[], lakeRoot: string): { status: number | null; tail: string } {
-  const result = spawnSync(
-    python!,
-    [
-      job,
-      ...args,
-      '--lake',
-      lakeRoot,
-      '--master',
-      'local[2]',
-      '--node',
-      process.execPath,
-      '--app-root',
-      repoRoot,
-    ],
-    {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, PYSPARK_PYTHON: python! },
-    },
-  );
+/**
+ * Runs the Spark job in local[2] (one JVM at a time: the tests of this file run one after another on a shared
+ * machine) and returns its exit code and log tail; the whole log is kept next to the lake.
+ */
+function sparkJob(args: string[], lakeRoot: string, script = job): { status: number | null; tail: string } {
+  const placed = args.includes('--lake')
+    ? args
+    : [...args, '--lake', lakeRoot, '--node', process.execPath, '--app-root', repoRoot];
+  const result = spawnSync(python!, [script, ...placed, '--master', 'local[2]'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, PYSPARK_PYTHON: python! },
+  });
   const log = `${result.stdout}\n${result.stderr}`;
   writeFileSync(path.join(lakeRoot, `spark-${args[0]}.log`), log);
   return { status: result.status, tail: log.slice(-4000) };
 }
 
-/** What must not depend on who trained: everything but timings and artifact lineage. */
+/** What must not depend on who trained: everything but timings and artifact locations. */
 function comparable(r: PartitionRecord) {
   return {
     name: r.name,
@@ -72,6 +71,18 @@ async function predictions(file: string) {
   } finally {
     duck.close();
   }
+}
+
+/** The lake as a folder this machine and the simulated cluster share: nothing to pull or push. */
+function folderLake(root: string): LakeSession {
+  return {
+    location: root,
+    root,
+    layout: lakeLayout(root),
+    pull: async () => {},
+    push: async () => {},
+    mirror: async () => {},
+  };
 }
 
 describe.skipIf(!python)(
@@ -99,8 +110,14 @@ describe.skipIf(!python)(
       expect(spark.totals).toEqual(local.manifest.totals);
       expect(spark.partitions.map(comparable)).toEqual(local.manifest.partitions.map(comparable));
       expect(spark.totals.ok).toBeGreaterThan(20);
+      // Every ok record points at its artifact, published into the run folder from the executor that trained it.
       for (const r of spark.partitions.filter((p) => p.status === 'ok')) {
-        expect(existsSync(path.join(lake.layout.run('on-spark'), r.artifact!)), r.name).toBe(true);
+        const ref = parseArtifactRef(r.artifact!);
+        const bytes = readFileSync(path.join(lake.layout.run('on-spark'), ref.file));
+        const text = ref.range
+          ? bytes.subarray(ref.range.offset, ref.range.offset + ref.range.length).toString('utf8')
+          : bytes.toString('utf8');
+        expect((JSON.parse(text) as { name: string }).name).toBe(r.name);
       }
 
       // The downstream stages do not care who trained: promote the Spark run, then score it both ways. The mm
@@ -125,14 +142,93 @@ describe.skipIf(!python)(
       expect(score.status, score.tail).toBe(0);
       expect(score.tail).toMatch(/scored 24 partitions on Spark: \d+ ok/);
 
-      const scored = path.join(lake.layout.predictions, 'run_id=score-on-spark', '*.parquet');
       const expected = await predictions(
         path.join(lake.layout.predictions, 'run_id=score-in-process', '*.parquet'),
       );
       expect(expected.length).toBeGreaterThan(24 * 4);
-      expect(await predictions(scored)).toEqual(expected);
+      expect(
+        await predictions(path.join(lake.layout.predictions, 'run_id=score-on-spark', '*.parquet')),
+      ).toEqual(expected);
 
       expect(await runCli(['report', ...common, '--run', 'on-spark'])).toBe(0);
-    }, 600_000);
+    }, 1_200_000);
+
+    it('given compute.engine databricks and a workspace whose job cluster is this machine, when the train stage runs there, then the submitted task runs the Spark job as submitted and the stage reads back the run it wrote', async () => {
+      const lake = await preparedLake({ partitions: 12, periods: 60, buckets: 2 });
+      // The dataset config travels in the app bundle: it must be a path inside the project.
+      mkdirSync(path.join(repoRoot, '.mm'), { recursive: true });
+      const configDir = mkdtempSync(path.join(repoRoot, '.mm', 'test-spark-'));
+      const configPath = path.relative(repoRoot, path.join(configDir, 'config.yaml'));
+      copyFileSync(lake.configPath, path.join(repoRoot, configPath));
+
+      const volume = '/Volumes/mm/lake/lake';
+      const onThisMachine = (p: string) =>
+        p
+          .replace(volume, lake.root)
+          .replace('/opt/mm/node/bin/node', process.execPath)
+          .replace('/opt/mm/app', repoRoot);
+      const workspace = new DatabricksJobsSimulator({
+        tokens: ['pipeline-token'],
+        // The job cluster: the submitted spark_python_task with its own parameters, the cluster's paths mapped here.
+        execute: async (submitted) => {
+          const task = (
+            submitted.tasks as { spark_python_task: { python_file: string; parameters: string[] } }[]
+          )[0]!;
+          const run = sparkJob(
+            task.spark_python_task.parameters.map(onThisMachine),
+            lake.root,
+            onThisMachine(task.spark_python_task.python_file),
+          );
+          return run.status === 0
+            ? { result: 'SUCCESS' }
+            : { result: 'FAILED', message: run.tail.slice(-500) };
+        },
+      });
+      const url = await workspace.start();
+      const logged: string[] = [];
+      try {
+        const compute = databricksCompute(
+          {
+            workspaceUrl: url,
+            sparkVersion: '15.4.x-scala2.12',
+            nodeType: 'Standard_D4ds_v5',
+            workers: 2,
+            runtimeVolume: '/Volumes/mm/runtime/files/test',
+            lakeVolume: volume,
+            runAs: '11111111-2222-3333-4444-555555555555',
+          },
+          {
+            ca: workspace.ca,
+            credential: staticTokenCredential('pipeline-token'),
+            poller: { intervalMs: 200 },
+          },
+        );
+        const context: StageContext = {
+          config: lake.config,
+          source: { configPath, env: 'local' },
+          lake: folderLake(lake.root),
+          compute,
+          progress: silentProgress,
+          log: (line) => logged.push(line),
+        };
+        const outcome = await compute.train(context, {
+          runId: 'via-databricks',
+          resume: false,
+          onlyFailed: false,
+        });
+
+        expect(outcome.registered).toBe(false);
+        expect(outcome.manifest.runId).toBe('via-databricks');
+        expect(outcome.manifest.partitions.map((p) => p.name)).toEqual(
+          (await listPartitions(lake.layout.prepared)).map((p) => p.name),
+        );
+        expect(outcome.manifest.totals.ok).toBeGreaterThan(8);
+        expect(logged[0]).toMatch(/^databricks: train of run via-databricks submitted as job \d+$/);
+        expect(logged.at(-1)).toMatch(/job \d+ TERMINATED\/SUCCESS$/);
+      } finally {
+        await workspace.stop();
+        rmSync(configDir, { recursive: true, force: true });
+      }
+    }, 1_200_000);
   },
 );
