@@ -63,7 +63,10 @@ def init():
 
 def _ask(request):
     global _host
-    if _host is None or _host.poll() is not None:
+    if _host is not None and _host.poll() is not None:
+        _close(_host)
+        _host = None
+    if _host is None:
         _start()
     try:
         _host.stdin.write(json.dumps(request) + "\n")
@@ -73,6 +76,7 @@ def _ask(request):
         line = ""
     if not line:
         code = _host.wait()
+        _close(_host)
         _host = None
         raise RuntimeError(f"the engine host exited (code {code}) during mini-batch {request['buckets']}; it restarts for the next one")
     return json.loads(line)
@@ -104,9 +108,17 @@ def run(mini_batch):
     return rows if len(rows) >= len(mini_batch) else rows + [json.dumps({"empty": buckets})]
 
 
+def _close(host):
+    for stream in (host.stdin, host.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass
+
+
 def shutdown():
     global _host
-    if _host is not None and _host.poll() is None:
-        _host.stdin.close()
+    if _host is not None:
+        _close(_host)  # the engine exits when its input ends
         _host.wait(timeout=60)
     _host = None

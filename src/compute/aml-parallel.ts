@@ -1,0 +1,154 @@
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { EXIT, StageError } from '../core/errors.ts';
+import type { RunManifest } from '../engine/manifest.ts';
+import type { BlobStore } from '../storage/types.ts';
+import type { Progress } from '../util/progress.ts';
+import { loadPipelineSpec, type PipelineJobSpec, withParallelKnobs } from './aml-parallel-spec.ts';
+
+/**
+ * Where a pipeline job runs: Azure ML through ARM (src/azure/pipeline-job.ts) or the twin, which runs the very
+ * same YAML here (twin/aml/parallel/service.ts). Names are unique per workspace; a resubmission gets a new one.
+ */
+export interface PipelineService {
+  submit(job: {
+    name: string;
+    spec: PipelineJobSpec;
+    specFile: string;
+    inputs: Record<string, string>;
+  }): Promise<void>;
+  /** The job's status, as Jobs_Get reports it: NotStarted, Queued, Running, Completed, Failed, Canceled, ... */
+  status(name: string): Promise<string>;
+}
+
+export interface AmlParallelRunOptions {
+  config: Config;
+  service: PipelineService;
+  /** The lake the pipeline reads and writes (the mm_lake datastore), for progress and the final manifest. */
+  lake: BlobStore;
+  stage: 'train' | 'score';
+  runId: string;
+  /** Dataset config and environment as the nodes see them (relative to the image's /app). */
+  source: { configPath: string; env: string };
+  pipelinesDir?: string;
+  /** Resubmissions of a failed pipeline under a new job name; done buckets are answered from their journals. */
+  resubmits?: number;
+  pollIntervalMs?: number;
+  progress?: Progress;
+  log?: (line: string) => void;
+  abortSignal?: AbortSignal;
+  /** Injected for tests: waits between status reads. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface AmlParallelOutcome {
+  /** Job names submitted, in order: the last one is the one that completed. */
+  jobs: string[];
+  /** Buckets with a bucket manifest (train) when the run ended. */
+  bucketsDone: number;
+  buckets: number;
+  /** The merged manifest (train), read from the lake. */
+  manifest?: RunManifest;
+}
+
+const TERMINAL_BAD = new Set(['Failed', 'Canceled', 'NotResponding']);
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
+}
+
+/** `mm-train-<run>`, then `mm-train-<run>-r2`, ...: [a-zA-Z0-9_-], at most 255 characters. */
+export function pipelineJobName(stage: string, runId: string, attempt: number): string {
+  const base = `mm-${stage}-${runId}${attempt > 1 ? `-r${attempt}` : ''}`;
+  return base.replace(/[^a-zA-Z0-9_-]+/g, '-').slice(0, 255);
+}
+
+const decoder = new TextDecoder();
+
+async function readJson<T>(lake: BlobStore, key: string): Promise<T | undefined> {
+  const data = await lake.get(key);
+  return data ? (JSON.parse(decoder.decode(data)) as T) : undefined;
+}
+
+/**
+ * Runs the train or score stage as the Azure ML pipeline job of pipelines/<stage>-pipeline.yml with the
+ * environment's knobs (compute.parallel), follows it with progress (buckets done / total from the bucket manifests
+ * appearing in the lake, failed partitions among them), and resubmits a failed pipeline under a new job name: the
+ * same run id and output folder, so every bucket already trained is answered from its journal in milliseconds and
+ * only the rest trains. A pipeline still failing after the resubmissions is a StageError with the run-failed code.
+ */
+export async function runAmlParallel(options: AmlParallelRunOptions): Promise<AmlParallelOutcome> {
+  const { config, stage, runId, lake } = options;
+  if (!config.compute)
+    throw new StageError(`compute: the ${stage} pipeline needs compute.cluster`, EXIT.badInput);
+  const specFile = path.join(options.pipelinesDir ?? path.resolve('pipelines'), `${stage}-pipeline.yml`);
+  const spec = withParallelKnobs(loadPipelineSpec(specFile), {
+    ...config.compute.parallel,
+    instanceCount: config.compute.instanceCount,
+    cluster: config.compute.cluster,
+  });
+  const meta = await readJson<{ buckets: number }>(lake, 'prepared/meta.json');
+  if (!meta)
+    throw new StageError(
+      `the lake ${lake.location} has no prepared/meta.json: run mm prepare first`,
+      EXIT.badInput,
+    );
+  const inputs = { config: options.source.configPath, env: options.source.env, run_id: runId };
+  const log = options.log ?? (() => {});
+  const sleep = options.sleep ?? defaultSleep;
+  const interval = options.pollIntervalMs ?? 30_000;
+  const jobs: string[] = [];
+  const seen = new Map<string, number>();
+  const watch = async () => {
+    if (stage !== 'train') return;
+    for await (const key of lake.list(`runs/${runId}/`)) {
+      const match = /\/manifest\.buckets-[\d-]+\.json$/.exec(key);
+      if (!match || seen.has(key)) continue;
+      const part = await readJson<RunManifest>(lake, key);
+      if (part) seen.set(key, part.totals.failed);
+    }
+    const failed = [...seen.values()].reduce((a, b) => a + b, 0);
+    options.progress?.tick(seen.size, failed);
+  };
+
+  for (let attempt = 1; attempt <= 1 + (options.resubmits ?? 1); attempt++) {
+    const name = pipelineJobName(stage, runId, attempt);
+    jobs.push(name);
+    if (attempt > 1)
+      log(`resubmitting run ${runId} as ${name}: buckets already done are answered from their journals`);
+    await options.service.submit({ name, spec, specFile, inputs });
+    let status = 'NotStarted';
+    let last = '';
+    while (status !== 'Completed' && !TERMINAL_BAD.has(status)) {
+      await sleep(interval, options.abortSignal);
+      status = await options.service.status(name);
+      if (status !== last) log(`${name}: ${status}`);
+      last = status;
+      await watch();
+    }
+    if (status === 'Completed') {
+      options.progress?.stop();
+      const manifest =
+        stage === 'train' ? await readJson<RunManifest>(lake, `runs/${runId}/manifest.json`) : undefined;
+      return {
+        jobs,
+        bucketsDone: seen.size,
+        buckets: meta.buckets,
+        ...(manifest ? { manifest } : {}),
+      };
+    }
+    log(`${name} ended ${status} with ${seen.size} of ${meta.buckets} buckets done`);
+  }
+  options.progress?.stop();
+  throw new StageError(
+    `the ${stage} pipeline of run ${runId} failed ${jobs.length} time(s) (${jobs.join(', ')}); ${seen.size} of ` +
+      `${meta.buckets} buckets are done and stay done; see the jobs in Azure ML studio`,
+    EXIT.runFailed,
+  );
+}

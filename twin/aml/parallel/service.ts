@@ -1,0 +1,46 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { PipelineService } from '../../../src/compute/aml-parallel.ts';
+import { type PipelineRunOptions, type PipelineRunResult, runPipelineJob } from './pipeline.ts';
+
+/**
+ * The twin's Azure ML as a `PipelineService`: a submitted pipeline job really runs here (./pipeline.ts, its
+ * parallel step on ./runner.ts), and its status reads as Jobs_Get would: Running until it ends, then Completed
+ * or Failed. Job names are unique, as in a workspace: a second submission under one name is refused.
+ */
+export function twinPipelineService(
+  options: Omit<PipelineRunOptions, 'file' | 'inputs' | 'workDir'> & {
+    beforeRun?: (name: string) => Promise<void> | void;
+  },
+) {
+  const jobs = new Map<string, { status: string; done: Promise<PipelineRunResult> }>();
+  const service: PipelineService = {
+    async submit(job) {
+      if (jobs.has(job.name)) throw new Error(`a job named ${job.name} exists in the workspace`);
+      const workDir = await mkdtemp(path.join(tmpdir(), `mm-twin-${job.name}-`));
+      // The submitted spec, next to its code folder, as the service would snapshot it.
+      const file = path.join(path.dirname(job.specFile), `.submitted-${job.name}.yml`);
+      await writeFile(file, stringify(job.spec));
+      const entry = { status: 'Running', done: Promise.resolve() as unknown as Promise<PipelineRunResult> };
+      entry.done = (async () => {
+        await options.beforeRun?.(job.name);
+        const result = await runPipelineJob({ ...options, file, inputs: job.inputs, workDir });
+        entry.status = result.status;
+        return result;
+      })().catch((error: unknown) => {
+        entry.status = 'Failed';
+        throw error;
+      });
+      entry.done.catch(() => {});
+      jobs.set(job.name, entry);
+    },
+    async status(name) {
+      const job = jobs.get(name);
+      if (!job) throw new Error(`no job ${name}`);
+      return job.status;
+    },
+  };
+  return { service, jobs };
+}
