@@ -13,6 +13,7 @@ const ref = {
   resourceGroup: 'mm-dev-rg',
   workspace: 'mm-dev-mlw',
 };
+// biome-ignore lint/suspicious/noExplicitAny: JSON of two REST bodies, walked and compared whole
 type Json = Record<string, any>;
 
 /** azure-ai-ml's REST conversion of the YAML: Microsoft's own reading of what the service receives. */
