@@ -39,7 +39,7 @@ export interface EnvironmentSettings {
     prodWorkspace: string;
     prodResourceGroup: string;
   };
-  compute: { cluster: string; instanceCount: number };
+  compute: { cluster: string; instanceCount: number; identityClientId?: string };
   synapse?: { server: string; database: string };
 }
 
@@ -60,7 +60,12 @@ export function environmentSettings(outputs: StackOutputs): EnvironmentSettings 
       prodWorkspace: outputs.prodWorkspaceName,
       prodResourceGroup: outputs.prodResourceGroupName,
     },
-    compute: { cluster: outputs.computeClusterName, instanceCount: outputs.computeMaxNodes },
+    compute: {
+      cluster: outputs.computeClusterName,
+      instanceCount: outputs.computeMaxNodes,
+      // The identity the cluster's jobs act as: dev trains, prod scores (the cluster also carries dataprep).
+      identityClientId: outputs.identityClientIds[outputs.environment === 'dev' ? 'training' : 'scoring'],
+    },
   };
   if (outputs.synapseServerlessSqlEndpoint) {
     settings.synapse = {

@@ -6,14 +6,7 @@ import type { Stage } from '../registry/types.ts';
 import type { AmlClientOptions } from './aml-client.ts';
 import { workspaceFor } from './aml-registry-for.ts';
 import { loadJobSpec } from './job-spec.ts';
-import {
-  ensureEnvironment,
-  jobName,
-  type SubmittedJob,
-  submitJob,
-  type WaitOptions,
-  waitForJob,
-} from './jobs.ts';
+import { ensureEnvironment, type SubmittedJob, submitAttempt, type WaitOptions, waitForJob } from './jobs.ts';
 
 /** The job specs in pipelines/: one per stage that runs on the cluster. */
 export const CLUSTER_STAGES = ['train', 'train-merge', 'score'] as const;
@@ -34,6 +27,8 @@ export interface ClusterStageOptions extends AmlClientOptions {
   pipelinesDir?: string;
   /** Submit and return without waiting. */
   detach?: boolean;
+  /** Extra job tags (e.g. the pipeline run that submitted it). */
+  tags?: Record<string, string>;
   wait?: Pick<WaitOptions, 'timeoutMs' | 'pollIntervalMs' | 'onStatus' | 'signal'>;
 }
 
@@ -69,16 +64,21 @@ export async function runStageOnCluster(
     run_id: options.runId,
   };
   if (stage === 'train-merge') inputs.shards = String(options.shards ?? config.compute.instanceCount);
-  const job = await submitJob({
+  const { job } = await submitAttempt({
     ...target,
-    name: jobName(stage, options.runId),
+    stage,
+    runId: options.runId,
     spec,
     overrides: {
       compute: config.compute.cluster,
       instanceCount: stage === 'train' ? config.compute.instanceCount : undefined,
       environmentId,
       inputs,
-      tags: { 'mm.run.id': options.runId, 'mm.environment': options.env },
+      tags: { ...options.tags, 'mm.run.id': options.runId, 'mm.environment': options.env },
+      // The cluster carries several user-assigned identities: the nodes act as the one the environment names.
+      environmentVariables: config.compute.identityClientId
+        ? { AZURE_CLIENT_ID: config.compute.identityClientId }
+        : undefined,
     },
   });
   if (options.detach) return { job, status: job.status };

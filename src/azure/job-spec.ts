@@ -85,6 +85,8 @@ export interface JobOverrides {
   experimentName?: string;
   displayName?: string;
   tags?: Record<string, string>;
+  /** Added to the YAML's environment_variables (e.g. AZURE_CLIENT_ID: which identity the nodes act as). */
+  environmentVariables?: Record<string, string>;
 }
 
 function environmentIdOf(spec: CommandJobSpec, ref: AmlWorkspaceRef, override?: string): string {
@@ -130,7 +132,7 @@ export function toCommandJobBody(
     computeId: armId(ref, 'computes', compute),
     environmentId: environmentIdOf(spec, ref, overrides.environmentId),
     command: spec.command,
-    environmentVariables: spec.environment_variables,
+    environmentVariables: { ...spec.environment_variables, ...overrides.environmentVariables },
     inputs,
     outputs,
     resources: { instanceCount: overrides.instanceCount ?? spec.resources.instance_count },

@@ -9,7 +9,7 @@ import {
   workspaceLabel,
 } from './aml-client.ts';
 import { armPut } from './arm-raw.ts';
-import { azureCall } from './errors.ts';
+import { azureCall, isNotFound } from './errors.ts';
 import { type CommandJobSpec, type JobOverrides, toCommandJobBody } from './job-spec.ts';
 
 export interface JobTarget extends AmlClientOptions {
@@ -33,10 +33,66 @@ function clientOf(target: JobTarget): AzureMachineLearningWorkspaces {
   return target.client ?? createAmlClient(target.workspace.subscriptionId, target);
 }
 
-/** Job names are unique per workspace: [a-zA-Z0-9_-], starting with a letter. */
-export function jobName(stage: string, runId: string): string {
+/**
+ * Job names are unique per workspace and never reusable, even after the job failed: [a-zA-Z0-9_-], starting with
+ * a letter. Attempt n of a stage of a run is `mm-<stage>-<run>-a<n>`, so a rerun of the pipeline submits a new
+ * job instead of colliding (409) with the one that failed.
+ */
+export function jobName(stage: string, runId: string, attempt = 1): string {
   const safe = `mm-${stage}-${runId}`.replace(/[^a-zA-Z0-9_-]+/g, '-').slice(0, 200);
-  return /^[a-zA-Z]/.test(safe) ? safe : `j${safe}`;
+  return `${/^[a-zA-Z]/.test(safe) ? safe : `j${safe}`}-a${attempt}`;
+}
+
+/** Reads a job's status; undefined when no job has this name. */
+export async function jobStatus(target: JobTarget & { name: string }): Promise<string | undefined> {
+  const ref = target.workspace;
+  const job = await azureCall(
+    {
+      service: 'arm',
+      resource: `job ${target.name} in ${workspaceLabel(ref)}`,
+      operation: 'read job status',
+      role: ROLE,
+    },
+    async () => {
+      try {
+        return await clientOf(target).jobs.get(
+          ref.resourceGroup,
+          ref.workspace,
+          target.name,
+          callOptions(target),
+        );
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+  );
+  return job ? statusOf(job) : undefined;
+}
+
+/**
+ * Submits attempt n of a stage of a run, where n follows the attempts that failed or were canceled. A rerun after
+ * the stage's job completed, or while it still runs (an agent that died while waiting), submits nothing and
+ * returns that job to follow: a pipeline rerun never trains a finished stage twice.
+ */
+export async function submitAttempt(
+  target: JobTarget & { stage: string; runId: string; spec: CommandJobSpec; overrides?: JobOverrides },
+  maxAttempts = 20,
+): Promise<{ job: SubmittedJob; attempt: number; resumed: boolean }> {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const name = jobName(target.stage, target.runId, attempt);
+    const status = await jobStatus({ ...target, name });
+    if (status === undefined) {
+      return { job: await submitJob({ ...target, name }), attempt, resumed: false };
+    }
+    if (!TERMINAL_BAD.has(status)) {
+      return { job: { name, status, studioUrl: studioUrl(target.workspace, name) }, attempt, resumed: true };
+    }
+  }
+  throw new JobError(
+    `the ${target.stage} stage of run ${target.runId} failed ${maxAttempts} times; start a new run`,
+    'Failed',
+  );
 }
 
 export function studioUrl(ref: AmlWorkspaceRef, name: string): string {

@@ -110,6 +110,11 @@ export const computeSchema = z.strictObject({
   instanceCount: z.number().int().min(1).default(1),
   image: z.string().min(1).optional(),
   parallel: parallelSchema.default(parallelSchema.parse({})),
+  /**
+   * Client id of the user-assigned identity the cluster's jobs act as. A cluster carries several identities
+   * (dataprep and training, or dataprep and scoring), so jobs pass it as AZURE_CLIENT_ID to DefaultAzureCredential.
+   */
+  identityClientId: z.string().min(1).optional(),
 });
 
 export const synapseSchema = z.strictObject({

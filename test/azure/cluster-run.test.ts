@@ -44,8 +44,8 @@ describe('runStageOnCluster', () => {
       runId: 'r-7',
       env: 'dev',
     });
-    expect(train).toMatchObject({ job: { name: 'mm-train-r-7' }, status: 'Completed' });
-    const sent = state.sent(DEV_WS, 'mm-train-r-7') as Record<string, Record<string, unknown>>;
+    expect(train).toMatchObject({ job: { name: 'mm-train-r-7-a1' }, status: 'Completed' });
+    const sent = state.sent(DEV_WS, 'mm-train-r-7-a1') as Record<string, Record<string, unknown>>;
     expect(sent.resources).toEqual({ instanceCount: 3 });
     expect(sent.environmentId).toMatch(
       /\/workspaces\/mm-dev-mlw\/environments\/mm-runtime\/versions\/i[0-9a-f]{12}$/,
@@ -64,7 +64,7 @@ describe('runStageOnCluster', () => {
       runId: 'r-7',
       env: 'dev',
     });
-    const merge = state.sent(DEV_WS, 'mm-train-merge-r-7') as Record<string, Record<string, unknown>>;
+    const merge = state.sent(DEV_WS, 'mm-train-merge-r-7-a1') as Record<string, Record<string, unknown>>;
     expect(merge.resources).toEqual({ instanceCount: 1 });
     expect(merge.inputs?.shards).toEqual({ jobInputType: 'literal', value: '3' });
   });
@@ -78,7 +78,7 @@ describe('runStageOnCluster', () => {
       env: 'prod',
     });
     expect(scored.status).toBe('Completed');
-    expect(state.sent(PROD_WS, 'mm-score-s-1')).toBeDefined();
+    expect(state.sent(PROD_WS, 'mm-score-s-1-a1')).toBeDefined();
   });
 
   it('can submit and return without waiting', async () => {

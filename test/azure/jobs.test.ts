@@ -59,8 +59,8 @@ describe('submitJob and waitForJob', () => {
       spec: trainSpec(),
       overrides: { environmentId, instanceCount: 3, inputs: { run_id: 'r-2026-01-05', env: 'dev' } },
     });
-    expect(submitted).toMatchObject({ name: 'mm-train-r-2026-01-05', status: 'NotStarted' });
-    expect(submitted.studioUrl).toContain('https://ml.azure.com/runs/mm-train-r-2026-01-05?wsid=');
+    expect(submitted).toMatchObject({ name: 'mm-train-r-2026-01-05-a1', status: 'NotStarted' });
+    expect(submitted.studioUrl).toContain('https://ml.azure.com/runs/mm-train-r-2026-01-05-a1?wsid=');
     const sent = state.sent(WS, name)! as {
       resources: unknown;
       inputs: Record<string, unknown>;
@@ -100,7 +100,7 @@ describe('submitJob and waitForJob', () => {
     expect(error).toBeInstanceOf(JobError);
     expect((error as JobError).status).toBe('Failed');
     expect((error as Error).message).toMatch(
-      /^job mm-train-failing ended Failed in workspace mm-dev-mlw \(resource group mm-dev-rg\) \(logs: https:\/\/ml\.azure\.com\/runs\/mm-train-failing\?wsid=/,
+      /^job mm-train-failing-a1 ended Failed in workspace mm-dev-mlw \(resource group mm-dev-rg\) \(logs: https:\/\/ml\.azure\.com\/runs\/mm-train-failing-a1\?wsid=/,
     );
   });
 
@@ -115,7 +115,7 @@ describe('submitJob and waitForJob', () => {
     await expect(
       waitForJob({ ...target(), name, pollIntervalMs: 20, timeoutMs: 100, onStatus: () => {} }),
     ).rejects.toThrow(
-      /job mm-score-slow is still Running after 0s of waiting; it keeps running in .*az ml job cancel -n mm-score-slow/,
+      /job mm-score-slow-a1 is still Running after 0s of waiting; it keeps running in .*az ml job cancel -n mm-score-slow-a1/,
     );
   });
 
@@ -169,7 +169,8 @@ describe('why submitJob does not use jobs.createOrUpdate', () => {
 });
 
 describe('jobName', () => {
-  it('makes a valid, deterministic job id from a stage and a run id', () => {
-    expect(jobName('train', 'r 2026/01/05')).toBe('mm-train-r-2026-01-05');
+  it('makes a valid, deterministic job id from a stage, a run id and the attempt (names are never reusable)', () => {
+    expect(jobName('train', 'r 2026/01/05')).toBe('mm-train-r-2026-01-05-a1');
+    expect(jobName('train', 'r 2026/01/05', 2)).toBe('mm-train-r-2026-01-05-a2');
   });
 });

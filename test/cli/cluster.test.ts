@@ -53,8 +53,8 @@ describe('where a training stage runs', () => {
       pollIntervalMs: 5,
       pipelinesDir: path.resolve(import.meta.dirname, '../../pipelines'),
     });
-    const train = state.sent(DEV_WS, 'mm-train-ado-42') as Record<string, Record<string, unknown>>;
-    const merge = state.sent(DEV_WS, 'mm-train-merge-ado-42') as Record<string, Record<string, unknown>>;
+    const train = state.sent(DEV_WS, 'mm-train-ado-42-a1') as Record<string, Record<string, unknown>>;
+    const merge = state.sent(DEV_WS, 'mm-train-merge-ado-42-a1') as Record<string, Record<string, unknown>>;
     expect(train.resources).toEqual({ instanceCount: 6 });
     expect(train.inputs?.run_id).toEqual({ jobInputType: 'literal', value: 'ado-42' });
     expect(merge.inputs?.shards).toEqual({ jobInputType: 'literal', value: '6' });
