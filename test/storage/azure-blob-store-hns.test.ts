@@ -34,7 +34,7 @@ function filesUnder(root: string): string[] {
 
 describe('the lake on a hierarchical-namespace account', () => {
   it('lists only files, though the account also returns the directories they are in', async () => {
-    const store = twin.store('dev', 'dev/dataprep');
+    const store = twin.store('dev', 'dev/training');
     await store.put('listing/bucket=000/part.parquet', 'a');
     await store.put('listing/bucket=001/part.parquet', 'b');
     const keys: string[] = [];
@@ -43,7 +43,7 @@ describe('the lake on a hierarchical-namespace account', () => {
   });
 
   it('downloads a folder of nested files as files, not its directory entries', async () => {
-    const store = twin.store('dev', 'dev/dataprep');
+    const store = twin.store('dev', 'dev/training');
     await store.put('down/bucket=000/part.parquet', 'zero');
     await store.put('down/bucket=000/deeper/x.json', '{}');
     const local = path.join(work, 'down');

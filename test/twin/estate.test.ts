@@ -15,12 +15,15 @@ describe('the twin estate', () => {
   const id = (name: string) => estate.principal(name).principalId;
 
   it('allows what the access plan grants and nothing else', () => {
-    expect(estate.authorize(id('dev/dataprep'), write, blob('dev')).allowed).toBe(true);
+    expect(estate.authorize(id('dev/dataprep'), write, blob('dev'), 'prepared/x').allowed).toBe(true);
+    // Plan v2 narrows dataprep's writes to prepared/ with an ABAC condition.
+    expect(estate.authorize(id('dev/dataprep'), write, blob('dev'), 'runs/x').allowed).toBe(false);
     expect(estate.authorize(id('dev/dataprep'), write, blob('dev', 'raw')).allowed).toBe(false);
     expect(estate.authorize(id('prod/promotion'), read, blob('dev')).allowed).toBe(true);
     expect(estate.authorize(id('prod/promotion'), write, blob('dev')).allowed).toBe(false);
     expect(estate.authorize(id('prod/scoring'), write, blob('dev')).allowed).toBe(false);
-    expect(estate.authorize(id('prod/scoring'), write, blob('prod')).allowed).toBe(true);
+    expect(estate.authorize(id('prod/scoring'), write, blob('prod'), 'predictions/x').allowed).toBe(true);
+    expect(estate.authorize(id('prod/scoring'), write, blob('prod'), 'registry/x').allowed).toBe(false);
   });
 
   it('reads AzureML Data Scientist as Azure defines it: models and jobs yes, the workspace itself no', () => {

@@ -21,7 +21,7 @@ import { AzureBlobStore } from '${path.resolve('src/storage/azure-blob-store.ts'
 import { azureCredential } from '${path.resolve('src/azure/credential.ts')}';
 const lake = (env) => new AzureBlobStore({ accountUrl: 'https://mm' + env + 'lake.blob.core.windows.net', container: 'lake', credential: azureCredential(), maxTries: 1 });
 for (const env of ['dev', 'prod']) {
-  try { await lake(env).put('twin-test/' + process.pid, 'x'); console.log(env + ': written'); }
+  try { await lake(env).put('prepared/twin-test-' + process.pid, 'x'); console.log(env + ': written'); }
   catch (e) { console.log(env + ': ' + e.message.split('\\n')[0]); }
 }`;
 

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type AccessRefs, accessPlan, type Grant, STACK_IDENTITIES } from '../../infra/access-plan.ts';
+import {
+  type AccessRefs,
+  accessPlan,
+  CLUSTER_IDENTITY,
+  type Grant,
+  STACK_IDENTITIES,
+} from '../../infra/access-plan.ts';
+import { writablePrefixes } from '../../infra/blob-conditions.ts';
 import {
   type Environment,
   type IdentityRole,
@@ -25,6 +32,16 @@ export interface TwinGrant {
   role: RoleName;
   scope: string;
   reason: string;
+  condition?: string;
+}
+
+const CONDITIONED_WRITES = /\/blobs\/(write|add\/action|delete|move\/action)$/i;
+
+function conditionAllows(grant: TwinGrant, operation: { dataAction?: string }, blobPath?: string): boolean {
+  if (!grant.condition || !operation.dataAction || !CONDITIONED_WRITES.test(operation.dataAction))
+    return true;
+  if (blobPath === undefined) return false;
+  return writablePrefixes(grant.condition).some((prefix) => blobPath.startsWith(prefix));
 }
 
 export interface Decision {
@@ -87,11 +104,9 @@ export class TwinEstate {
     return this.principals.find((p) => p.clientId === clientId);
   }
 
-  /** The identities attached to an environment's compute cluster (infra/program.ts: all but promotion). */
+  /** The identities attached to an environment's compute cluster (the access plan's CLUSTER_IDENTITY). */
   clusterIdentities(environment: Environment): TwinPrincipal[] {
-    return TWIN_STACK_IDENTITIES[environment]
-      .filter((role) => role !== 'promotion')
-      .map((role) => this.principal(`${environment}/${role}`));
+    return [this.principal(`${environment}/${CLUSTER_IDENTITY[environment]}`)];
   }
 
   resourceGroupId(environment: Environment): string {
@@ -112,15 +127,25 @@ export class TwinEstate {
     return (['dev', 'prod'] as const).find((env) => this.names[env].lake === account);
   }
 
-  /** Does any grant of this principal allow the operation on the resource (Azure RBAC: allow-only, inherited)? */
+  /**
+   * Does any grant of this principal allow the operation on the resource (Azure RBAC: allow-only, inherited)? A
+   * grant with an ABAC condition from blob-conditions.ts allows a blob write action only under its path prefixes
+   * ("Azure role assignment condition format", simple condition: a non-matching action passes,
+   * https://learn.microsoft.com/azure/role-based-access-control/conditions-format); `blobPath` is the blob's
+   * path in its container.
+   */
   authorize(
     principalId: string,
     operation: { action?: string; dataAction?: string },
     resourceId: string,
+    blobPath?: string,
   ): Decision {
     const grant = this.grants.find(
       (g) =>
-        g.principalId === principalId && scopeCovers(g.scope, resourceId) && rolePermits(g.role, operation),
+        g.principalId === principalId &&
+        scopeCovers(g.scope, resourceId) &&
+        rolePermits(g.role, operation) &&
+        conditionAllows(g, operation, blobPath),
     );
     return grant ? { allowed: true, grant } : { allowed: false };
   }
@@ -177,6 +202,7 @@ export class TwinEstate {
       role: grant.role,
       scope: String(grant.scope),
       reason: grant.reason,
+      condition: grant.condition,
     };
   }
 }

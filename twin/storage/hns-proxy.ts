@@ -127,7 +127,7 @@ export class HnsProxy {
     const scope =
       env && target.container ? this.#estate.containerId(env, target.container, target.account) : '';
     const decision = scope
-      ? this.#estate.authorize(principal.principalId, operation.permission, scope)
+      ? this.#estate.authorize(principal.principalId, operation.permission, scope, target.blob)
       : { allowed: false };
     if (!decision.allowed) {
       record(403);
