@@ -41,9 +41,13 @@ await rm(layout.predictions, { recursive: true, force: true });
 await rm(layout.warehouse, { force: true });
 const manifest = await readManifest(path.join(runDir, 'manifest.json'));
 const prod = new LocalModelRegistry({ root, stage: 'prod', durable: false });
+const registerCpu = process.cpuUsage();
+const registering = performance.now();
 const registered = await registerRun(manifest, runDir, prod);
+const register = { wall: (performance.now() - registering) / 1000, cpu: process.cpuUsage(registerCpu) };
 
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const result = await scoreRun({
   config,
   preparedDir: layout.prepared,
@@ -53,6 +57,8 @@ const result = await scoreRun({
   progress: 'silent',
 });
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+const cpuS = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
 console.log(
   `== batch scoring, ${size}: ${result.partitions} partitions (${registered.length} with a prod model), ${os.availableParallelism()} worker threads`,
 );
@@ -61,5 +67,10 @@ console.log(
 );
 console.log(
   `statuses ${JSON.stringify(result.byStatus)}; peak RSS ${((process.resourceUsage().maxRSS * 1024) / 2 ** 30).toFixed(2)} GiB`,
+);
+console.log(
+  `CPU (user+sys, all threads; the machine is shared, so wall time is noise): scoring ${cpuS(cpu).toFixed(1)} s, ` +
+    `${((cpuS(cpu) * 1000) / result.partitions).toFixed(3)} ms per partition; registering the run's models from its packs ` +
+    `${cpuS(register.cpu).toFixed(1)} s CPU, ${register.wall.toFixed(1)} s wall`,
 );
 console.log(`predictions ${result.parquetPath}`);
