@@ -50,3 +50,52 @@ export async function readMeta(preparedDir: string): Promise<PreparedMeta> {
   }
   return parsed.data;
 }
+
+/** The dataset settings a prepared lake was made with; every stage that reads the lake compares them. */
+export interface DatasetShape {
+  path: string;
+  partitionBy: readonly string[];
+  time: string;
+  target: string;
+  features: readonly string[];
+  frequency: string;
+}
+
+/**
+ * Refuses a prepared lake that another dataset (or another version of this config) wrote: training or scoring
+ * it with this config would mix two datasets silently. Each differing setting is named with both values.
+ */
+export function assertMetaMatches(meta: PreparedMeta, dataset: DatasetShape, preparedDir: string): void {
+  const differences: string[] = [];
+  const same = (a: readonly string[], b: readonly string[]) =>
+    a.length === b.length && a.every((v, i) => v === b[i]);
+  const show = (v: readonly string[]) => `[${v.join(', ')}]`;
+  if (!same(meta.partitionBy, dataset.partitionBy))
+    differences.push(
+      `dataset.partitionBy: the lake has ${show(meta.partitionBy)}, the config ${show(dataset.partitionBy)}`,
+    );
+  if (meta.time !== dataset.time)
+    differences.push(`dataset.time: the lake has '${meta.time}', the config '${dataset.time}'`);
+  if (meta.target !== dataset.target)
+    differences.push(`dataset.target: the lake has '${meta.target}', the config '${dataset.target}'`);
+  if (!same(meta.features, dataset.features))
+    differences.push(
+      `dataset.features: the lake has ${show(meta.features)}, the config ${show(dataset.features)}`,
+    );
+  if (meta.frequency !== dataset.frequency)
+    differences.push(
+      `dataset.frequency: the lake has '${meta.frequency}', the config '${dataset.frequency}'`,
+    );
+  // The folder differs between a pipeline agent and a cluster node; the file name does not.
+  if (path.basename(meta.source) !== path.basename(dataset.path))
+    differences.push(
+      `dataset.path: the lake was prepared from '${meta.source}', the config reads '${dataset.path}'`,
+    );
+  if (differences.length > 0) {
+    throw new ValidationError(
+      `the prepared lake in ${preparedDir} was prepared from another dataset than this config describes; ` +
+        "run 'mm prepare' with this config, or give each dataset its own storage.root",
+      differences,
+    );
+  }
+}

@@ -11,7 +11,9 @@ import { modelName } from '../core/model-name.ts';
 import { assertRunId } from '../core/run-id.ts';
 import { transferablesOf } from '../data/batch.ts';
 import { listPartitions, readMeta, streamPartitions } from '../data/index.ts';
+import { assertMetaMatches } from '../data/meta.ts';
 import type { Lineage } from '../models/artifact.ts';
+import { writeJsonAtomic } from '../util/atomic.ts';
 import { codeVersion } from '../util/code-version.ts';
 import { shareCompileCache } from '../util/compile-cache.ts';
 import { createProgress } from '../util/progress.ts';
@@ -95,6 +97,31 @@ export async function readManifest(file: string): Promise<RunManifest> {
  * Trains one model per partition: streams partitions from the prepared lake in batches of typed arrays into a
  * worker-thread pool, journals every finished batch, and writes the run manifest at the end.
  */
+/**
+ * Records the prepared lake's fingerprint when a run (or shard) starts, and refuses to continue it on another
+ * lake: a resumed run would otherwise hold models of two datasets under one fingerprint.
+ */
+async function pinLake(
+  runDir: string,
+  label: string,
+  fingerprint: string,
+  continuing: boolean,
+): Promise<void> {
+  const file = path.join(runDir, `lake${label}.json`);
+  if (continuing && existsSync(file)) {
+    const pinned = (JSON.parse(await readFile(file, 'utf8')) as { dataFingerprint?: string }).dataFingerprint;
+    if (pinned !== fingerprint) {
+      throw new RunError(
+        `the prepared lake changed since this run started (data fingerprint ${pinned} then, ${fingerprint} now): ` +
+          'resuming would mix models of two datasets in one run; start a new run instead',
+        EXIT.badInput,
+      );
+    }
+    return;
+  }
+  await writeJsonAtomic(file, { dataFingerprint: fingerprint });
+}
+
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   const { config, shard } = options;
   if ((options.resume || options.onlyFailed) && !options.runId) {
@@ -115,6 +142,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   // always pass --resume on a retried job.
 
   const meta = await readMeta(options.preparedDir);
+  assertMetaMatches(meta, config.dataset, options.preparedDir);
+  await pinLake(runDir, label, meta.dataFingerprint, continuing === true);
   const buckets = options.buckets ? new Set(options.buckets) : undefined;
   const catalog = (await listPartitions(options.preparedDir)).filter(
     (p) => inShard(p.name, shard) && (!buckets || buckets.has(p.bucket)),

@@ -3,6 +3,7 @@ import { Piscina } from 'piscina';
 import type { Config } from '../config/schema.ts';
 import { assertRunId } from '../core/run-id.ts';
 import { listPartitions, readMeta } from '../data/index.ts';
+import { assertMetaMatches } from '../data/meta.ts';
 import { newRunId, shardLabel } from '../engine/run.ts';
 import { shareCompileCache } from '../util/compile-cache.ts';
 import { createProgress } from '../util/progress.ts';
@@ -57,6 +58,7 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
   const { config } = options;
   const runId = options.runId === undefined ? newRunId() : assertRunId(options.runId);
   const meta = await readMeta(options.preparedDir);
+  assertMetaMatches(meta, config.dataset, options.preparedDir);
   const buckets = options.buckets ? new Set(options.buckets) : undefined;
   const partitions = (await listPartitions(options.preparedDir))
     .filter((p) => !buckets || buckets.has(p.bucket))
