@@ -1,22 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { type SparkStageRequest, sparkJobArgs, sparkJobName } from '../spark-job.ts';
+import type { databricksSettingsSchema } from '../spark-settings.ts';
 
-/** Where and how the job runs on Azure Databricks (the `compute` entry of the environment config). */
-export interface DatabricksSettings {
-  /** https://adb-<id>.<n>.azuredatabricks.net */
-  workspaceUrl: string;
-  /** Databricks Runtime of the job cluster (its Python has pandas and pyarrow). */
-  sparkVersion: string;
-  nodeType: string;
-  workers: number;
-  /** The Unity Catalog volume holding the app bundle and its init script (docs/spark.md, "Node on the executors"). */
-  runtimeVolume: string;
-  /** The lake as the cluster sees it: a Unity Catalog volume over the lake container. */
-  lakeVolume: string;
-  /** The service principal (application id) the job cluster runs as, in dedicated access mode. */
-  runAs: string;
-  timeoutSeconds?: number;
-}
+/** Where and how the job runs on Azure Databricks (the `compute.databricks` entry of the environment config). */
+export type DatabricksSettings = z.infer<typeof databricksSettingsSchema>;
 
 /** Where the init script unpacks the bundle on every node (docs/spark.md). */
 export const DATABRICKS_APP_DIR = '/opt/mm';

@@ -1,20 +1,9 @@
+import type { z } from 'zod';
 import { type SparkStageRequest, sparkJobArgs, sparkJobName } from '../spark-job.ts';
+import type { synapseSparkSettingsSchema } from '../spark-settings.ts';
 
-/** Where and how the job runs on a Synapse Spark pool (the `compute` entry of the environment config). */
-export interface SynapseSparkSettings {
-  /** The workspace development endpoint, https://<workspace>.dev.azuresynapse.net */
-  endpoint: string;
-  sparkPool: string;
-  /** abfss://<container>@<account>.dfs.core.windows.net: the lake, mounted by the driver (docs/spark.md). */
-  lakeUrl: string;
-  /** The linked service the mount uses; default the workspace's default storage (managed identity). */
-  linkedService?: string;
-  /** abfss:// folder holding this version's `mm-spark-app.tar.gz`, `mm_spark.py` and `mm_executor.py`. */
-  runtimeUrl: string;
-  executors: number;
-  executorCores?: number;
-  executorMemory?: string;
-}
+/** Where and how the job runs on a Synapse Spark pool (the `compute.synapseSpark` entry of the environment config). */
+export type SynapseSparkSettings = z.infer<typeof synapseSparkSettingsSchema>;
 
 /** The Livy API version of the spec this client and its simulator follow. */
 export const LIVY_API_VERSION = '2019-11-01-preview';
