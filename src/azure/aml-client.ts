@@ -1,5 +1,6 @@
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { TokenCredential } from '@azure/identity';
+import { type ArmBudget, armBudgetPolicy, sharedBudget } from './arm-budget.ts';
 import { azureCredential } from './credential.ts';
 
 /** One Azure ML workspace, as `environments/<env>.yaml` names it. */
@@ -25,6 +26,8 @@ export interface AmlClientOptions {
   requestTimeoutMs?: number;
   /** Bound for one call including its retries and Retry-After waits. */
   operationTimeoutMs?: number;
+  /** Client-side pacing to ARM's throttling budget; default one budget per process and subscription. */
+  budget?: ArmBudget | false;
 }
 
 export const ARM_ENDPOINT = 'https://management.azure.com';
@@ -36,7 +39,7 @@ export function createAmlClient(
   options: AmlClientOptions = {},
 ): AzureMachineLearningWorkspaces {
   const endpoint = options.endpoint ?? ARM_ENDPOINT;
-  return new AzureMachineLearningWorkspaces(
+  const client = new AzureMachineLearningWorkspaces(
     azureCredential({ credential: options.credential }),
     subscriptionId,
     {
@@ -53,6 +56,13 @@ export function createAmlClient(
       userAgentOptions: { userAgentPrefix: 'many-models' },
     },
   );
+  if (options.budget !== false) {
+    // Before the retry policy, so every retry also waits for a token: ARM counts retries too.
+    client.pipeline.addPolicy(armBudgetPolicy(options.budget ?? sharedBudget(subscriptionId)), {
+      afterPhase: 'Retry',
+    });
+  }
+  return client;
 }
 
 /** Per-call options: a bound on each HTTP request and on the whole call. */

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AzureMlModelRegistry } from '../../src/azure/aml-registry.ts';
+import { ARM_DOCUMENTED_LIMITS, ArmBudget, withHeadroom } from '../../src/azure/arm-budget.ts';
+import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
+import { ArmGate, TokenBuckets } from '../../twin/aml/arm-gate.ts';
+import { simulateModels } from '../../twin/aml/models-state.ts';
+import { SpecServer } from '../../twin/aml/spec-server.ts';
+import { TokenIssuer } from '../../twin/identity/tokens.ts';
+import { TwinEstate } from '../../twin/rbac/estate.ts';
+import { twinCredential } from '../../twin/storage/lakes.ts';
+import { makeArtifact } from '../promotion/fixtures.ts';
+
+// Issue 13, defect 7: registration must pace itself to ARM's throttling budget instead of living on 429s.
+describe('the ARM budget (a client-side token bucket)', () => {
+  it('lets a burst of the bucket through at once, then one request per refill interval', async () => {
+    let now = 0;
+    const slept: number[] = [];
+    const budget = new ArmBudget({
+      limits: withHeadroom(ARM_DOCUMENTED_LIMITS),
+      now: () => now,
+      sleep: async (ms) => {
+        slept.push(ms);
+        now += ms;
+      },
+    });
+    for (let i = 0; i < 180; i++) await budget.take('writes');
+    expect(slept).toEqual([]);
+    await budget.take('writes');
+    // 90 % of ARM's 10 writes/s: one token every 111 ms once the burst of 180 is spent.
+    expect(slept).toEqual([112]);
+    for (let i = 0; i < 225; i++) await budget.take('reads');
+    expect(slept).toHaveLength(1);
+  });
+});
+
+describe('registering against a throttling ARM (the twin: token buckets per principal, 429 + Retry-After)', () => {
+  const estate = new TwinEstate({ subscriptionId: '00000000-0000-0000-0000-000000000000' });
+  const issuer = new TokenIssuer(estate.tenantId);
+  // ARM's shape at a tenth of its size, so the test takes seconds: 20 writes at once, then 2 per second.
+  const small = {
+    reads: { bucket: 25, refillPerSecond: 5 },
+    writes: { bucket: 20, refillPerSecond: 2 },
+    deletes: { bucket: 20, refillPerSecond: 2 },
+  };
+  let server: SpecServer;
+  let dir: string;
+  const ws = `${estate.names.dev.resourceGroup}/${estate.names.dev.workspace}`;
+
+  beforeAll(async () => {
+    server = await new SpecServer({
+      workspaces: [ws],
+      gate: new ArmGate({ estate, issuer, throttle: new TokenBuckets({ limits: small }) }),
+    }).start();
+    simulateModels(server, {
+      subscriptionId: estate.subscriptionId,
+      datastores: {
+        mm_lake: { type: 'AzureDataLakeGen2', accountName: estate.names.dev.lake, container: 'lake' },
+      },
+    });
+    dir = mkdtempSync(path.join(tmpdir(), 'mm-budget-'));
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const register = (runId: string, budget: ArmBudget | false, count: number) =>
+    new AzureMlModelRegistry({
+      endpoint: server.endpoint,
+      ca: server.ca,
+      credential: twinCredential(issuer, estate.principal('dev/training')),
+      workspace: {
+        subscriptionId: estate.subscriptionId,
+        resourceGroup: estate.names.dev.resourceGroup,
+        workspace: estate.names.dev.workspace,
+      },
+      stage: 'dev',
+      artifactStore: () => new FsBlobStore(dir),
+      budget,
+      retryDelayMs: 10,
+    }).registerMany(
+      Array.from({ length: count }, (_, i) => ({
+        artifact: makeArtifact({ key: [runId, String(i)] }, { runId, partitions: [] }),
+        tags: { 'mm.run.id': runId },
+      })),
+      { idempotencyTag: 'mm.run.id' },
+    );
+
+  const throttled = (from: number) => server.log.slice(from).filter((l) => l.status === 429).length;
+
+  it('meets no 429 when paced by a budget sized to the limits', async () => {
+    const from = server.log.length;
+    const budget = new ArmBudget({ limits: withHeadroom(small) });
+    const versions = await register('paced', budget, 12);
+    expect(versions).toHaveLength(12);
+    expect(throttled(from)).toBe(0);
+    expect(budget.waitedMs.writes).toBeGreaterThan(0);
+  });
+
+  it('without it, the same registration runs into 429s (and, once the retries are spent, loses models)', async () => {
+    const from = server.log.length;
+    // Right after the paced run the bucket is nearly empty: an unpaced burst lives on Retry-After waits.
+    const outcome = await register('unpaced', false, 12).then(
+      (versions) => versions.length,
+      (error: Error) => error.message,
+    );
+    expect(throttled(from)).toBeGreaterThan(0);
+    expect(outcome === 12 || /could not be registered/.test(String(outcome))).toBe(true);
+  });
+});
