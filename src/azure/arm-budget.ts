@@ -89,7 +89,8 @@ export function armBudgetPolicy(budget: ArmBudget): PipelinePolicy {
   return {
     name: 'manyModelsArmBudget',
     async sendRequest(request, next) {
-      await budget.take(kindOf(request.method), request.abortSignal);
+      // The pipeline's AbortSignalLike is a DOM AbortSignal at run time in Node.
+      await budget.take(kindOf(request.method), request.abortSignal as AbortSignal | undefined);
       return next(request);
     },
   };
