@@ -50,7 +50,7 @@ const config = parseConfig(
   },
   'bench/prepare.ts',
 );
-const prepared = await prepare(config, { outDir: path.join(root, 'prepared'), progress: 'silent' });
+const prepared = await prepare(config, { outDir: path.join(root, 'prepared') });
 const t2 = performance.now();
 const cpu2 = process.cpuUsage(cpu0);
 const rssAfterPrepare = peakRss();

@@ -54,7 +54,6 @@ const result = await scoreRun({
   predictionsDir: layout.predictions,
   warehousePath: layout.warehouse,
   runId: 'bench-score',
-  progress: 'silent',
 });
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);

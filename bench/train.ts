@@ -97,7 +97,6 @@ async function timedRun(runId: string, shard?: { index: number; count: number })
     preparedDir,
     runsDir: path.join(root, 'runs'),
     runId,
-    progress: 'silent',
     ...(shard ? { shard } : {}),
   });
   return { result, wall: (performance.now() - started) / 1000, cpu: cpuSeconds(cpuBefore) };

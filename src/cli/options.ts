@@ -1,14 +1,12 @@
 import { InvalidArgumentError } from 'commander';
 
-export { type ConfigOptions, configFrom, withConfigOptions } from '../config/command-options.ts';
-
 /** Parses "i/N" (0-based shard i of N). */
 export function parseShard(value: string): { index: number; count: number } {
   const match = /^(\d+)\/(\d+)$/.exec(value);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || index >= count) {
-    throw new Error(`--shard must be i/N with 0 <= i < N, got '${value}'`);
+    throw new InvalidArgumentError(`--shard must be i/N with 0 <= i < N, got '${value}'`);
   }
   return { index, count };
 }

@@ -65,7 +65,6 @@ export async function handleRequest(
       runId: request.runId,
       buckets: request.buckets,
       resume: true,
-      progress: 'silent',
       ...workers,
     });
     return result.manifest.partitions;
@@ -76,7 +75,6 @@ export async function handleRequest(
     predictionsDir: request.outDir,
     runId: request.runId,
     buckets: request.buckets,
-    progress: 'silent',
     ...(request.modelsDir ? { modelsDir: request.modelsDir } : {}),
     ...(request.futurePath ? { futurePath: request.futurePath } : {}),
     ...workers,

@@ -105,7 +105,11 @@ export const parallelSchema = z.strictObject({
   loggingLevel: z.enum(['INFO', 'WARNING', 'DEBUG']).default('INFO'),
 });
 
+/** Where partitions are trained and scored when the lake is in Azure; see src/compute and ARCHITECTURE.md. */
+export const COMPUTE_ENGINES = ['aml'] as const;
+
 export const computeSchema = z.strictObject({
+  engine: z.enum(COMPUTE_ENGINES).default('aml'),
   cluster: z.string().min(1),
   instanceCount: z.number().int().min(1).default(1),
   image: z.string().min(1).optional(),

@@ -6,7 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Config } from '../config/schema.ts';
 import { modelName } from '../core/model-name.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
-import { createProgress, type ProgressOptions } from '../util/progress.ts';
+import { type ProgressFactory, silentProgress } from '../util/progress.ts';
 import { replaceDirAtomically } from './atomic-dir.ts';
 import { bucketCountFor, bucketOf, META_FILE, REPORT_FILE } from './buckets.ts';
 import { checkDataset, type DatasetProblem } from './checks.ts';
@@ -32,7 +32,8 @@ export interface PrepareOptions {
   outDir: string;
   /** Where the validation report goes; defaults to `<outDir>/validation.json`. Outside outDir it is written on failure too. */
   reportPath?: string;
-  progress?: ProgressOptions['mode'];
+  /** Reports buckets written; silent by default. */
+  progress?: ProgressFactory;
   /** Number of hash buckets; by default about one per 500,000 prepared rows, a power of two. */
   buckets?: number;
   /** DuckDB threads (default: all cores) and memory limit (default 1536MB; beyond it DuckDB spills to disk). */
@@ -131,7 +132,7 @@ interface LakeInput {
   outDir: string;
   /** Set when the report belongs inside the prepared folder. */
   reportInside: string | null;
-  progress: ProgressOptions['mode'];
+  progress: ProgressFactory;
 }
 
 /** Writes the whole prepared folder in a temporary sibling and swaps it in; returns the meta and when the buckets were done. */
@@ -143,7 +144,7 @@ async function writeLake(input: LakeInput): Promise<{ meta: PreparedMeta; writte
   const expected = valid.reduce((n, p) => n + p.verdict.periods, 0);
   await loadPlan(connection, dataset, planned);
   await createCleanView(connection, dataset);
-  const progress = createProgress({ label: 'prepare', total: okBuckets.length, mode: input.progress });
+  const progress = input.progress('prepare', okBuckets.length);
   let written = 0;
   try {
     const meta = await replaceDirAtomically(input.outDir, async (tmp) => {
@@ -229,7 +230,7 @@ export async function prepare(config: Config, options: PrepareOptions): Promise<
       report,
       outDir,
       reportInside,
-      progress: options.progress ?? 'silent',
+      progress: options.progress ?? silentProgress,
     });
     if (!reportInside) await writeJsonAtomic(reportPath, report);
     const finished = performance.now();

@@ -16,7 +16,7 @@ import type { Lineage } from '../models/artifact.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { codeVersion } from '../util/code-version.ts';
 import { shareCompileCache } from '../util/compile-cache.ts';
-import { createProgress } from '../util/progress.ts';
+import { type ProgressFactory, silentProgress } from '../util/progress.ts';
 import { RunJournal } from './journal.ts';
 import type { PartitionRecord, RunManifest } from './manifest.ts';
 import { writeManifestFile } from './manifest-file.ts';
@@ -46,7 +46,8 @@ export interface TrainRunOptions {
   onlyFailed?: boolean;
   /** Worker threads; default `config.engine.workers`, 0 = one per core. */
   workers?: number;
-  progress?: 'bar' | 'json' | 'silent';
+  /** Reports partitions done; silent by default. */
+  progress?: ProgressFactory;
 }
 
 export interface TrainRunResult {
@@ -184,11 +185,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   };
   const startedAt = new Date().toISOString();
   const threads = options.workers ?? (config.engine.workers || os.availableParallelism());
-  const progress = createProgress({
-    label: `train ${runId}${label}`,
-    total: todo.size,
-    ...(options.progress ? { mode: options.progress } : {}),
-  });
+  const progress = (options.progress ?? silentProgress)(`train ${runId}${label}`, todo.size);
   const fresh = new Map<string, PartitionRecord>();
   let failed = 0;
 

@@ -6,7 +6,7 @@ import { listPartitions, readMeta } from '../data/index.ts';
 import { assertMetaMatches } from '../data/meta.ts';
 import { newRunId, shardLabel } from '../engine/run.ts';
 import { shareCompileCache } from '../util/compile-cache.ts';
-import { createProgress } from '../util/progress.ts';
+import { type ProgressFactory, silentProgress } from '../util/progress.ts';
 import { type FutureCovariateTable, readFutureCovariates } from './future.ts';
 import type { PredictionRow, PredictionStatus } from './types.ts';
 import type { ScoreTask } from './worker.ts';
@@ -27,7 +27,8 @@ export interface ScoreOptions {
   futurePath?: string;
   runId?: string;
   workers?: number;
-  progress?: 'bar' | 'json' | 'silent';
+  /** Reports partitions done; silent by default. */
+  progress?: ProgressFactory;
 }
 
 export interface ScoreResult {
@@ -74,11 +75,7 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
     minThreads: threads,
     maxThreads: threads,
   });
-  const progress = createProgress({
-    label: `score ${runId}`,
-    total: partitions.length,
-    ...(options.progress ? { mode: options.progress } : {}),
-  });
+  const progress = (options.progress ?? silentProgress)(`score ${runId}`, partitions.length);
   const batchSize = Math.max(1, config.engine.batchSize * 4);
   const results: PredictionRow[][] = [];
   let done = 0;

@@ -24,6 +24,8 @@ export interface OperationOptions {
 export interface LakeSession {
   /** Where the lake is, for messages: a folder, or the ADLS account and container. */
   readonly location: string;
+  /** True when the local folder is only a cache: a stage cannot find runs by listing it and must be told the id. */
+  readonly remote: boolean;
   /** The local folder the stage reads and writes. */
   readonly root: string;
   readonly layout: LakeLayout;
@@ -43,8 +45,10 @@ export interface StageContext {
   lake: LakeSession;
   compute: Compute;
   progress: ProgressFactory;
-  /** One line of human-readable news (the CLI prints it on stderr). */
+  /** One line of news while the stage works (the CLI prints it on stderr). */
   log: (line: string) => void;
+  /** One line of the stage's result: where its outputs are (the CLI prints it on stdout). */
+  output: (line: string) => void;
   abortSignal?: AbortSignal;
 }
 
@@ -58,8 +62,9 @@ export interface TrainRequest {
 }
 
 export interface TrainOutcome {
-  manifest: RunManifest;
-  /** The manifest's path under the session's root. */
+  /** Null when the backend trained and judged the run elsewhere and only the lake holds the manifest. */
+  manifest: RunManifest | null;
+  /** Where the manifest is. */
   manifestPath: string;
   /** True when the backend registered the models itself (e.g. a merge step on the cluster). */
   registered: boolean;

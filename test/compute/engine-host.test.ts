@@ -54,7 +54,6 @@ describe('the engine host (node src/compute/engine-host.ts)', () => {
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,
       runId: 'in-process',
-      progress: 'silent',
     });
     host = new HostClient();
   });
@@ -132,7 +131,6 @@ describe('the engine host (node src/compute/engine-host.ts)', () => {
       preparedDir: lake.layout.prepared,
       predictionsDir: lake.layout.predictions,
       runId: 's-in',
-      progress: 'silent',
     });
     const outDir = path.join(lake.root, 'host-predictions');
     const rows: ScoredPartition[] = [];

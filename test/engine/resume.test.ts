@@ -58,7 +58,6 @@ describe('a training run killed with SIGKILL', () => {
       runsDir: lake.layout.runs,
       runId: 'killed',
       resume: true,
-      progress: 'silent',
     });
     const trainable = await listPartitions(lake.layout.prepared, (p) => p.status === 'ok');
     expect(resumed.trainedNow).toBe(trainable.length - before.size);
@@ -68,7 +67,6 @@ describe('a training run killed with SIGKILL', () => {
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,
       runId: 'uninterrupted',
-      progress: 'silent',
     });
     const strip = (p: (typeof fresh.manifest.partitions)[number]) => ({ ...p, durationMs: 0, artifact: '' });
     expect(resumed.manifest.partitions.map(strip)).toEqual(fresh.manifest.partitions.map(strip));

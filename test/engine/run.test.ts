@@ -35,7 +35,6 @@ describe('trainRun', () => {
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,
-      progress: 'silent',
       ...extra,
     });
 

@@ -17,7 +17,6 @@ describe.skipIf(!python)('the parallel step entry script (pipelines/parallel/mm_
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,
       runId: 'expected',
-      progress: 'silent',
     });
     const expectedPath = path.join(lake.root, 'expected.json');
     writeFileSync(expectedPath, JSON.stringify(expected.manifest));

@@ -23,12 +23,11 @@ describe.skipIf(!present)("the accelerator's noise-only sample", () => {
     const root = mkdtempSync(path.join(tmpdir(), 'mm-oj-'));
     const layout = lakeLayout(root);
     const config = loadConfig({ configPath: path.join(repo, 'configs/oj-sales.yaml') });
-    await prepare(config, { outDir: layout.prepared, progress: 'silent' });
+    await prepare(config, { outDir: layout.prepared });
     const run = await trainRun({
       config,
       preparedDir: layout.prepared,
       runsDir: layout.runs,
-      progress: 'silent',
     });
     expect(run.manifest.totals.ok).toBe(99);
 

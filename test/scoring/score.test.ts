@@ -29,7 +29,6 @@ describe('scoreRun', () => {
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,
       runId: 't',
-      progress: 'silent',
     });
     // Promote all but the first ok partition straight into prod, so one partition has no prod model.
     const prod = new LocalModelRegistry({ root: lake.root, stage: 'prod' });
@@ -46,7 +45,6 @@ describe('scoreRun', () => {
       predictionsDir: lake.layout.predictions,
       warehousePath: lake.layout.warehouse,
       runId,
-      progress: 'silent',
       ...(futurePath ? { futurePath } : {}),
     });
 

@@ -2,8 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mirrorToLake } from '../../src/cli/lake-sync.ts';
-import { configSchema } from '../../src/config/schema.ts';
+import { AdlsLakeSession } from '../../src/lake/adls-session.ts';
 import { startLakes } from '../twin/lake-fixture.ts';
 
 // Issue 13, defect 3: the lake is an ADLS Gen2 account with a hierarchical namespace. Its listings carry directory
@@ -55,18 +54,14 @@ describe('the lake on a hierarchical-namespace account', () => {
   it('mirrors a smaller prepare over a bigger one: stale files and their empty directories go', async () => {
     const store = twin.store('dev', 'dev/dataprep');
     const cache = path.join(work, 'cache');
-    const config = configSchema.parse({
-      dataset: { path: 'x.csv', partitionBy: ['k'], time: 't', target: 'y', frequency: 'W' },
-      forecast: { horizon: 1, holdout: 1 },
-      storage: { kind: 'azure', accountUrl: twin.lakes.accountUrl('dev'), cacheRoot: cache },
-    });
+    const session = new AdlsLakeSession(store, cache);
     for (const bucket of ['000', '001', '002'])
       write(cache, `prepared/bucket=${bucket}/part.parquet`, bucket);
-    await mirrorToLake(config, 'prepared', store);
+    await session.mirror('prepared');
     rmSync(path.join(cache, 'prepared/bucket=002'), { recursive: true });
     rmSync(path.join(cache, 'prepared/bucket=001'), { recursive: true });
     write(cache, 'prepared/bucket=000/part.parquet', 'new 000');
-    await mirrorToLake(config, 'prepared', store);
+    await session.mirror('prepared');
     const keys: string[] = [];
     for await (const key of store.list('prepared/')) keys.push(key);
     expect(keys).toEqual(['prepared/bucket=000/part.parquet']);

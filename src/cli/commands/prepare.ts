@@ -1,11 +1,7 @@
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import { historyWarning } from '../../config/horizon.ts';
-import { formatReport, prepare } from '../../data/index.ts';
-import { defaultProgressMode } from '../../util/progress.ts';
-import { layoutFor } from '../lake.ts';
-import { mirrorToLake } from '../lake-sync.ts';
-import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
+import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
+import { prepareStage } from '../../stages/prepare.ts';
+import { stageContext } from '../context.ts';
 
 interface PrepareFlags extends ConfigOptions {
   out?: string;
@@ -29,24 +25,6 @@ export function prepareCommand(): Command {
       ),
     )
     .action(async (flags: PrepareFlags) => {
-      const config = configFrom(flags);
-      const outDir = path.resolve(flags.out ?? layoutFor(config).prepared);
-      const result = await prepare(config, {
-        outDir,
-        reportPath: flags.report,
-        progress: defaultProgressMode(),
-      });
-      const { meta } = result;
-      process.stdout.write(
-        `${formatReport(result.report)}\n` +
-          `prepared ${meta.rows.prepared} rows of ${meta.partitions.ok} partitions into ${outDir} ` +
-          `(${meta.buckets} bucket(s), fingerprint ${meta.dataFingerprint}) in ${result.seconds.toFixed(1)} s\n` +
-          `report: ${result.reportPath}\n`,
-      );
-      const history = meta.partitions.ok > 0 ? meta.rows.prepared / meta.partitions.ok : 0;
-      const warning = historyWarning(config.forecast.horizon, history);
-      if (warning) process.stderr.write(`mm: warning in ${flags.config}: ${warning}\n`);
-      // On Azure the cluster's train job mounts the lake: the prepared data must be there, and only it.
-      if (!flags.out) await mirrorToLake(config, 'prepared');
+      await prepareStage(stageContext(flags), { out: flags.out, reportPath: flags.report });
     });
 }

@@ -1,12 +1,7 @@
-import path from 'node:path';
-import { Command, Option } from 'commander';
-import { EXIT, StageError } from '../../core/errors.ts';
-import { resolveRunDir } from '../../report/runs.ts';
-import { ReportInputError } from '../../report/schemas.ts';
-import { writeReport } from '../../report/write.ts';
-import { workingRoot } from '../../storage/layout.ts';
-import { pullFromLake, pushToLake } from '../lake-sync.ts';
-import { type ConfigOptions, configFrom, withConfigOptions } from '../options.ts';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
+import { reportStage } from '../../stages/report.ts';
+import { stageContext } from '../context.ts';
 
 interface ReportOptions extends ConfigOptions {
   run?: string;
@@ -20,7 +15,7 @@ function count(name: string) {
   return (value: string) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0 || n > 50)
-      throw new StageError(`${name} must be a whole number from 0 to 50, got '${value}'`);
+      throw new InvalidArgumentError(`${name} must be a whole number from 0 to 50, got '${value}'`);
     return n;
   };
 }
@@ -36,31 +31,13 @@ export function reportCommand(): Command {
     .addOption(new Option('--worst <n>', 'worst partitions to chart').argParser(count('--worst')).default(3))
     .addOption(new Option('-p, --partition <modelName...>', 'partitions (model names) to chart first'))
     .action(async (options: ReportOptions) => {
-      const config = configFrom(options);
-      if (config.storage.kind === 'azure') {
-        if (!options.run)
-          throw new StageError('with the lake in Azure, name the run to report on: --run <id>');
-        await pullFromLake(config, [`runs/${options.run}`, 'prepared', 'predictions']);
-      }
-      const root = path.resolve(workingRoot(config));
-      try {
-        const runDir = resolveRunDir(root, options.run);
-        const result = await writeReport({
-          runDir,
-          root,
-          out: options.out,
-          best: options.best,
-          worst: options.worst,
-          partitions: options.partition ?? [],
-          columns: { time: config.dataset.time, target: config.dataset.target },
-        });
-        for (const warning of result.warnings) process.stderr.write(`mm report: ${warning}\n`);
-        process.stdout.write(`${result.path}\n`);
-        await pushToLake(config, ['reports']);
-      } catch (error) {
-        if (error instanceof ReportInputError) throw new StageError(error.message, EXIT.badInput);
-        throw error;
-      }
+      await reportStage(stageContext(options), {
+        runId: options.run,
+        out: options.out,
+        best: options.best,
+        worst: options.worst,
+        partitions: options.partition ?? [],
+      });
     });
   return command;
 }

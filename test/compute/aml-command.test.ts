@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticTokenCredential } from '../../src/azure/credential.ts';
-import { runsOnCluster, trainOnCluster } from '../../src/cli/cluster.ts';
+import { trainOnCluster } from '../../src/compute/aml-command.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { computeKindFor } from '../../src/stages/context.ts';
 import { simulateJobs } from '../../twin/aml/jobs-state.ts';
 import { SpecServer } from '../../twin/aml/spec-server.ts';
 import { azureClusterConfig, SUBSCRIPTION } from '../azure/aml-fixture.ts';
@@ -37,11 +38,12 @@ const azure = azureClusterConfig({
 
 describe('where a training stage runs', () => {
   it('goes to the cluster only when the lake is in Azure and a cluster is named', () => {
-    expect(runsOnCluster(azure)).toBe(true);
-    expect(runsOnCluster({ ...azure, compute: undefined })).toBe(false);
-    expect(runsOnCluster(configSchema.parse(base))).toBe(false);
+    expect(computeKindFor(azure)).toBe('aml');
+    expect(computeKindFor({ ...azure, compute: undefined })).toBe('local');
+    expect(computeKindFor(configSchema.parse(base))).toBe('local');
+    expect(computeKindFor(configSchema.parse(base), 3)).toBe('shards');
     // A cluster node: MM_LAKE_ROOT turned the storage local, so the node trains its shard right there.
-    expect(runsOnCluster({ ...azure, storage: { kind: 'local', root: '/mnt/lake' } })).toBe(false);
+    expect(computeKindFor({ ...azure, storage: { kind: 'local', root: '/mnt/lake' } })).toBe('local');
   });
 
   it('trains on the requested node count, then merges that many shards under the same run id', async () => {

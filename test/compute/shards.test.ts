@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { trainInShardProcesses } from '../../src/compute/shards.ts';
 import { trainRun } from '../../src/engine/run.ts';
-import { trainInShardProcesses } from '../../src/engine/shard-processes.ts';
-import { type LakeFixture, preparedLake } from './fixture.ts';
+import { type LakeFixture, preparedLake } from '../engine/fixture.ts';
 
 describe('N engine processes with --shard i/N over one lake', () => {
   let lake: LakeFixture;
@@ -24,7 +24,6 @@ describe('N engine processes with --shard i/N over one lake', () => {
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,
       runId: 'one-node',
-      progress: 'silent',
     });
     const names = merged.partitions.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
