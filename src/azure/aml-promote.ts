@@ -1,6 +1,6 @@
-import pMap from 'p-map';
 import type { ModelRegistry, ModelVersion, RegisterRequest } from '../registry/types.ts';
 import { RegistryError } from '../registry/types.ts';
+import { mapLimit } from '../util/map-limit.ts';
 
 /** Lineage tags a promoted copy carries: where it came from, so prod can always be traced back to dev. */
 export const LINEAGE_TAG = {
@@ -44,8 +44,9 @@ function labelOf(registry: ModelRegistry): string {
 export async function promoteAcross(options: PromoteOptions): Promise<ModelVersion[]> {
   const when = (options.now ?? (() => new Date()))().toISOString();
   const source = labelOf(options.source);
-  const requests = await pMap(
+  const requests = await mapLimit(
     options.items,
+    options.concurrency ?? 8,
     async (item): Promise<RegisterRequest> => {
       const loaded = await options.source.load(item.name, item.version);
       if (!loaded) {
@@ -65,7 +66,7 @@ export async function promoteAcross(options: PromoteOptions): Promise<ModelVersi
         },
       };
     },
-    { concurrency: options.concurrency ?? 8, signal: options.signal },
+    { abortSignal: options.signal },
   );
   return options.target.registerMany(requests, {
     idempotencyTag: options.idempotencyTag ?? LINEAGE_TAG.sourceVersion,

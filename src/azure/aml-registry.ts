@@ -2,7 +2,6 @@ import type {
   ModelVersion as AmlModelVersion,
   AzureMachineLearningWorkspaces,
 } from '@azure/arm-machinelearning';
-import pMap from 'p-map';
 import { isModelName, modelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { indexesByName, validateRequests } from '../registry/requests.ts';
@@ -17,6 +16,7 @@ import {
 } from '../registry/types.ts';
 import { AzureBlobStore } from '../storage/azure-blob-store.ts';
 import type { BlobStore } from '../storage/types.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import {
   type AmlClientOptions,
   type AmlWorkspaceRef,
@@ -129,8 +129,9 @@ export class AzureMlModelRegistry implements ModelRegistry {
     const byName = indexesByName(requests);
     const results = new Array<ModelVersion>(requests.length);
     const failures: string[] = [];
-    await pMap(
+    await mapLimit(
       [...byName],
+      this.#options.concurrency ?? 8,
       async ([name, indexes]) => {
         try {
           let current = await this.#latestVersion(name, options.signal);
@@ -165,7 +166,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
           failures.push((error as Error).message);
         }
       },
-      { concurrency: this.#options.concurrency ?? 8, signal: options.signal },
+      { abortSignal: options.signal },
     );
     if (failures.length > 0) {
       const shown = failures.slice(0, 5).map((f) => `  - ${f}`);
@@ -325,12 +326,8 @@ export class AzureMlModelRegistry implements ModelRegistry {
     names.sort((a, b) => (a.name < b.name ? -1 : 1));
     const batch = this.#options.concurrency ?? 8;
     for (let i = 0; i < names.length; i += batch) {
-      const resources = await pMap(
-        names.slice(i, i + batch),
-        (n) => this.#versionResource(n.name, n.latest),
-        {
-          concurrency: batch,
-        },
+      const resources = await mapLimit(names.slice(i, i + batch), batch, (n) =>
+        this.#versionResource(n.name, n.latest),
       );
       for (const [j, resource] of resources.entries())
         if (resource) yield toModelVersion(names[i + j]!.name, resource);

@@ -4,7 +4,7 @@ import { isModelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { lakeLayout } from '../storage/layout.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { mapLimit } from './limit.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import {
   assertModelName,
   FORMAT_VERSION,

@@ -9,8 +9,8 @@ import {
   type ContainerClient,
   type StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import pMap from 'p-map';
 import { type AzureCallContext, azureCall, isNotFound } from '../azure/errors.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { uploadFileInBlocks } from './block-upload.ts';
 import { checkKey, checkPrefix, folderPrefix, joinKey } from './keys.ts';
 import { md5Of, md5OfFile, sizeOf, walkFiles } from './local-files.ts';
@@ -220,8 +220,9 @@ export class AzureBlobStore implements BlobStore {
     const remote = new Map<string, { size: number; md5?: Uint8Array }>();
     for await (const item of this.#listItems(folder)) remote.set(item.name, item);
     const stats: AzureSyncStats = { ...emptyStats(), reusedBlocks: 0 };
-    await pMap(
+    await mapLimit(
       files,
+      this.#concurrency,
       async (file) => {
         const key = joinKey(folder, file.relative);
         const md5 = await md5OfFile(file.absolute);
@@ -234,7 +235,7 @@ export class AzureBlobStore implements BlobStore {
         stats.transferred++;
         stats.bytes += file.size;
       },
-      { concurrency: this.#concurrency, signal: options.signal },
+      { abortSignal: options.signal },
     );
     return stats;
   }
@@ -283,8 +284,9 @@ export class AzureBlobStore implements BlobStore {
     const items: { name: string; size: number; md5?: Uint8Array }[] = [];
     for await (const item of this.#listItems(folder)) items.push(item);
     const stats = emptyStats();
-    await pMap(
+    await mapLimit(
       items,
+      this.#concurrency,
       async (item) => {
         const target = path.join(localDir, ...checkKey(item.name).slice(folder.length).split('/'));
         if (item.md5 && (await sizeOf(target)) === item.size) {
@@ -298,7 +300,7 @@ export class AzureBlobStore implements BlobStore {
         stats.transferred++;
         stats.bytes += item.size;
       },
-      { concurrency: this.#concurrency, signal: options.signal },
+      { abortSignal: options.signal },
     );
     return stats;
   }

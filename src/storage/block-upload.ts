@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { BlockBlobClient } from '@azure/storage-blob';
-import pMap from 'p-map';
 import { isNotFound } from '../azure/errors.ts';
+import { mapLimit } from '../util/map-limit.ts';
 
 export interface BlockUploadOptions {
   blockSize: number;
@@ -62,8 +62,9 @@ export async function uploadFileInBlocks(
   let reused = 0;
   const handle = await open(file, 'r');
   try {
-    await pMap(
+    await mapLimit(
       Array.from({ length: count }, (_, i) => i),
+      options.concurrency,
       async (index) => {
         options.signal?.throwIfAborted();
         const offset = index * options.blockSize;
@@ -83,7 +84,7 @@ export async function uploadFileInBlocks(
         }
         options.onBlock?.(length);
       },
-      { concurrency: options.concurrency, signal: options.signal },
+      { abortSignal: options.signal },
     );
   } finally {
     await handle.close();

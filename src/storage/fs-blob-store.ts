@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import pMap from 'p-map';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { checkKey, checkPrefix, folderPrefix, joinKey } from './keys.ts';
 import { md5OfFile, sizeOf, walkFiles } from './local-files.ts';
 import { DEFAULT_SYNC_CONCURRENCY, emptyStats, type SyncStats } from './sync.ts';
@@ -90,20 +90,16 @@ export class FsBlobStore implements BlobStore {
     targetOf: (relative: string) => string,
   ): Promise<SyncStats> {
     const stats = emptyStats();
-    await pMap(
-      files,
-      async (file) => {
-        const target = targetOf(file.relative);
-        if (await sameFile(file.absolute, file.size, target)) {
-          stats.skipped++;
-          return;
-        }
-        await copyAtomic(file.absolute, target);
-        stats.transferred++;
-        stats.bytes += file.size;
-      },
-      { concurrency: this.#concurrency },
-    );
+    await mapLimit(files, this.#concurrency, async (file) => {
+      const target = targetOf(file.relative);
+      if (await sameFile(file.absolute, file.size, target)) {
+        stats.skipped++;
+        return;
+      }
+      await copyAtomic(file.absolute, target);
+      stats.transferred++;
+      stats.bytes += file.size;
+    });
     return stats;
   }
 }

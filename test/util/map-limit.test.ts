@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../src/registry/limit.ts';
+import { mapLimit } from '../../src/util/map-limit.ts';
 
 describe('mapLimit', () => {
   it('keeps input order and never runs more than the limit at once', async () => {
@@ -31,5 +31,25 @@ describe('mapLimit', () => {
     // 0 was in flight when 1 failed: it ran to completion before the call rejected, and nothing else started.
     expect(started).toEqual([0, 1]);
     expect(finished).toEqual([0]);
+  });
+});
+
+describe('mapLimit with an abort signal', () => {
+  it('starts no new item once aborted and rejects with the reason after the started ones settle', async () => {
+    const controller = new AbortController();
+    const started: number[] = [];
+    const run = mapLimit(
+      [0, 1, 2, 3, 4, 5],
+      2,
+      async (n) => {
+        started.push(n);
+        if (n === 1) controller.abort(new Error('cancelled by the caller'));
+        await Promise.resolve();
+        return n;
+      },
+      { abortSignal: controller.signal },
+    );
+    await expect(run).rejects.toThrow('cancelled by the caller');
+    expect(started).toEqual([0, 1]);
   });
 });
