@@ -31,7 +31,7 @@ writeFileSync(
   `dataset:\n  path: ${JSON.stringify(data)}\n  partitionBy: [Store, Brand]\n  time: WeekStarting\n  target: Quantity\n  frequency: W\n  features: [Price, Advert]\nforecast:\n  horizon: 8\n  holdout: 8\nstorage:\n  kind: local\n  root: ${JSON.stringify(root)}\n`,
 );
 const config = loadConfig({ configPath });
-await prepare(config, { outDir: path.join(root, 'prepared'), buckets, progress: 'silent' });
+await prepare(config, { outDir: path.join(root, 'prepared'), buckets });
 
 const host = spawn(process.execPath, ['src/compute/engine-host.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
 const answers = createInterface({ input: host.stdout! })[Symbol.asyncIterator]();

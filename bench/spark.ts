@@ -58,7 +58,6 @@ const local = await trainRun({
   runsDir: path.join(root, 'runs'),
   runId: 'in-process',
   workers: cores,
-  progress: 'silent',
 });
 const localSeconds = (performance.now() - t) / 1000;
 

@@ -25,6 +25,7 @@ describe.skipIf(!python)('training as an Azure ML pipeline job (runAmlParallel),
     config = {
       ...lake.config,
       compute: {
+        engine: 'aml',
         cluster: 'cpu-cluster',
         instanceCount: 2,
         parallel: {

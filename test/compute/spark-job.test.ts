@@ -11,9 +11,9 @@ import { openDuck, queryRows } from '../../src/data/duckdb.ts';
 import { literal } from '../../src/data/sql.ts';
 import type { PartitionRecord } from '../../src/engine/manifest.ts';
 import { readManifest, trainRun } from '../../src/engine/run.ts';
+import { LocalLakeSession } from '../../src/lake/local-session.ts';
 import { scoreRun } from '../../src/scoring/score.ts';
 import type { LakeSession, StageContext } from '../../src/stages/ports.ts';
-import { lakeLayout } from '../../src/storage/layout.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { DatabricksJobsSimulator } from '../../twin/databricks/jobs-server.ts';
 import { preparedLake } from '../engine/fixture.ts';
@@ -75,14 +75,7 @@ async function predictions(file: string) {
 
 /** The lake as a folder this machine and the simulated cluster share: nothing to pull or push. */
 function folderLake(root: string): LakeSession {
-  return {
-    location: root,
-    root,
-    layout: lakeLayout(root),
-    pull: async () => {},
-    push: async () => {},
-    mirror: async () => {},
-  };
+  return new LocalLakeSession(root);
 }
 
 describe.skipIf(!python)(
@@ -95,7 +88,6 @@ describe.skipIf(!python)(
         preparedDir: lake.layout.prepared,
         runsDir: lake.layout.runs,
         runId: 'in-process',
-        progress: 'silent',
       });
 
       const train = sparkJob(
@@ -133,7 +125,6 @@ describe.skipIf(!python)(
         warehousePath: lake.layout.warehouse,
         futurePath: future,
         runId: 'score-in-process',
-        progress: 'silent',
       });
       const score = sparkJob(
         ['score', '--config', lake.configPath, '--run', 'score-on-spark', '--future', future],
@@ -210,6 +201,7 @@ describe.skipIf(!python)(
           compute,
           progress: silentProgress,
           log: (line) => logged.push(line),
+          output: () => {},
         };
         const outcome = await compute.train(context, {
           runId: 'via-databricks',
@@ -218,11 +210,11 @@ describe.skipIf(!python)(
         });
 
         expect(outcome.registered).toBe(false);
-        expect(outcome.manifest.runId).toBe('via-databricks');
-        expect(outcome.manifest.partitions.map((p) => p.name)).toEqual(
+        expect(outcome.manifest?.runId).toBe('via-databricks');
+        expect(outcome.manifest?.partitions.map((p) => p.name)).toEqual(
           (await listPartitions(lake.layout.prepared)).map((p) => p.name),
         );
-        expect(outcome.manifest.totals.ok).toBeGreaterThan(8);
+        expect(outcome.manifest?.totals.ok).toBeGreaterThan(8);
         expect(logged[0]).toMatch(/^databricks: train of run via-databricks submitted as job \d+$/);
         expect(logged.at(-1)).toMatch(/job \d+ TERMINATED\/SUCCESS$/);
       } finally {
