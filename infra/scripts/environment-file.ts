@@ -39,7 +39,8 @@ export interface EnvironmentSettings {
     prodWorkspace: string;
     prodResourceGroup: string;
   };
-  compute: { cluster: string; instanceCount: number; identityClientId?: string };
+  /** image: the runtime image's repository in this stack's registry; jobs pin it to the code version's tag. */
+  compute: { cluster: string; instanceCount: number; identityClientId?: string; image: string };
   synapse?: { server: string; database: string };
 }
 
@@ -65,6 +66,8 @@ export function environmentSettings(outputs: StackOutputs): EnvironmentSettings 
       instanceCount: outputs.computeMaxNodes,
       // The identity the cluster's jobs act as: dev trains, prod scores (the cluster also carries dataprep).
       identityClientId: outputs.identityClientIds[outputs.environment === 'dev' ? 'training' : 'scoring'],
+      // ml.yml's Image stage builds <this>:<commit> (az acr build); cluster jobs register that tag, never :latest.
+      image: `${outputs.containerRegistryLoginServer}/mm-runtime`,
     },
   };
   if (outputs.synapseServerlessSqlEndpoint) {

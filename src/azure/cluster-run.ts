@@ -3,10 +3,12 @@ import { ConfigError } from '../config/errors.ts';
 import type { Config } from '../config/schema.ts';
 import { assertRunId } from '../core/run-id.ts';
 import type { Stage } from '../registry/types.ts';
+import { codeVersion } from '../util/code-version.ts';
 import type { AmlClientOptions } from './aml-client.ts';
 import { workspaceFor } from './aml-registry-for.ts';
 import { loadJobSpec } from './job-spec.ts';
 import { ensureEnvironment, type SubmittedJob, submitAttempt, type WaitOptions, waitForJob } from './jobs.ts';
+import { pinnedRuntimeImage } from './runtime-image.ts';
 
 /** The job specs in pipelines/: one per stage that runs on the cluster. */
 export const CLUSTER_STAGES = ['train', 'train-merge', 'score'] as const;
@@ -29,6 +31,8 @@ export interface ClusterStageOptions extends AmlClientOptions {
   detach?: boolean;
   /** Extra job tags (e.g. the pipeline run that submitted it). */
   tags?: Record<string, string>;
+  /** The version the runtime image is pinned to when compute.image names a repository only (default: this code's). */
+  codeVersion?: string;
   wait?: Pick<WaitOptions, 'timeoutMs' | 'pollIntervalMs' | 'onStatus' | 'signal'>;
 }
 
@@ -47,7 +51,7 @@ export async function runStageOnCluster(
       `registry.kind: running '${stage}' on a cluster needs 'azureml' (the models live in the workspaces)`,
     ]);
   }
-  if (!config.compute) {
+  if (!config.compute?.image) {
     throw new ConfigError(`environments/${options.env}.yaml`, [
       `compute: running '${stage}' on a cluster needs compute.cluster, compute.instanceCount and compute.image`,
     ]);
@@ -55,9 +59,13 @@ export async function runStageOnCluster(
   const workspace = workspaceFor(config.registry, options.workspace ?? (stage === 'score' ? 'prod' : 'dev'));
   const target = { ...options, workspace };
   const spec = loadJobSpec(path.join(options.pipelinesDir ?? path.resolve('pipelines'), `${stage}.yml`));
-  const environmentId = config.compute.image
-    ? await ensureEnvironment({ ...target, image: config.compute.image })
-    : undefined;
+  // The nodes run the image of this code, registered as a pinned environment version (never @latest).
+  const image = pinnedRuntimeImage(
+    config.compute.image,
+    options.codeVersion ?? codeVersion(),
+    `environments/${options.env}.yaml: compute.image`,
+  );
+  const environmentId = await ensureEnvironment({ ...target, image });
   const inputs: Record<string, string> = {
     config: options.configPath,
     env: options.env,

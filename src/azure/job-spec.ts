@@ -34,9 +34,14 @@ export const commandJobSchema = z.strictObject({
   tags: z.record(z.string(), z.string()).default({}),
   command: z.string().min(1),
   compute: z.string().startsWith('azureml:', "compute is 'azureml:<cluster>'"),
+  /**
+   * Optional: submission sets the environment version registered from compute.image. When given, it is pinned:
+   * '@latest' resolves at submit time to whatever was registered last, not to the image of this code.
+   */
   environment: z
     .string()
-    .startsWith('azureml:', "environment is 'azureml:<name>:<version>' or 'azureml:<name>@latest'"),
+    .regex(/^azureml:[\w.-]+:[\w.-]+$/, "environment is pinned: 'azureml:<name>:<version>', never '@latest'")
+    .optional(),
   environment_variables: z.record(z.string(), z.string()).default({}),
   resources: z
     .strictObject({ instance_count: z.number().int().min(1).default(1) })
@@ -91,11 +96,11 @@ export interface JobOverrides {
 
 function environmentIdOf(spec: CommandJobSpec, ref: AmlWorkspaceRef, override?: string): string {
   if (override) return override;
-  const pinned = /^azureml:([\w.-]+):([\w.-]+)$/.exec(spec.environment);
+  const pinned = spec.environment ? /^azureml:([\w.-]+):([\w.-]+)$/.exec(spec.environment) : null;
   if (!pinned?.[1] || !pinned[2]) {
     throw new ConfigError('environment', [
-      `'${spec.environment}' is not pinned: set compute.image in environments/<env>.yaml (an environment version ` +
-        "is then created from it) or write 'azureml:<name>:<version>'",
+      'the job names no environment version: set compute.image in environments/<env>.yaml (the image of this ' +
+        "code is then registered as a pinned environment version) or write 'azureml:<name>:<version>'",
     ]);
   }
   return armId(ref, 'environments', pinned[1], 'versions', pinned[2]);

@@ -93,6 +93,35 @@ describe('runStageOnCluster', () => {
     expect(status).toBe('NotStarted');
   });
 
+  it('runs the image of this code: compute.image names the repository, the code version pins the tag (defect 1)', async () => {
+    await runStageOnCluster({
+      ...common(),
+      config: config({ cluster: 'cpu-cluster', instanceCount: 2, image: 'mmdevacr.azurecr.io/mm-runtime' }),
+      stage: 'train',
+      runId: 'r-pin',
+      env: 'dev',
+      codeVersion: '3f6052c1a2b4',
+    });
+    const sent = state.sent(DEV_WS, 'mm-train-r-pin') as Record<string, string>;
+    const version = /\/environments\/mm-runtime\/versions\/([\w.-]+)$/.exec(sent.environmentId!)?.[1];
+    expect(version).toBeDefined();
+    expect(state.environments.get(`${DEV_WS}/mm-runtime:${version}`)).toMatchObject({
+      image: 'mmdevacr.azurecr.io/mm-runtime:3f6052c1a2b4',
+    });
+  });
+
+  it('refuses compute without an image: there is no environment to run the nodes in', async () => {
+    const error = await runStageOnCluster({
+      ...common(),
+      config: config({ cluster: 'cpu-cluster', instanceCount: 2 }),
+      stage: 'train',
+      runId: 'r-noimage',
+      env: 'dev',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('compute.image');
+  });
+
   it('says what the environment file lacks before calling Azure', async () => {
     const before = server.log.length;
     const error = await runStageOnCluster({

@@ -28,7 +28,7 @@ describe('pipelines/*.yml (AML CLI v2 command jobs)', () => {
         mode: 'ReadWriteMount',
       });
       expect(spec.command).toContain('MM_LAKE_ROOT=${{outputs.lake}}');
-      expect(spec.command).toMatch(/node dist\/src\/cli\/main\.js (train|score) /);
+      expect(spec.command).toMatch(/node src\/cli\/main\.ts (train|score) /);
     },
   );
 
@@ -47,6 +47,25 @@ describe('pipelines/*.yml (AML CLI v2 command jobs)', () => {
     expect(spec.command).toContain('--shard "${NODE_RANK:-0}/${WORLD_SIZE:-1}"');
     expect(spec.command).toContain('--run ${{inputs.run_id}}');
   });
+
+  it('refuses an environment that is not pinned: @latest is whatever was registered last (defect 1)', () => {
+    expect(() =>
+      parseJobSpec({ ...baseSpec(), environment: 'azureml:mm-runtime@latest' }, 'pipelines/x.yml'),
+    ).toThrow(/environment: environment is pinned: 'azureml:<name>:<version>', never '@latest'/);
+    const pinned = parseJobSpec({ ...baseSpec(), environment: 'azureml:mm-runtime:7' }, 'pipelines/x.yml');
+    expect((toCommandJobBody(pinned, DEV).properties as { environmentId: string }).environmentId).toMatch(
+      /\/environments\/mm-runtime\/versions\/7$/,
+    );
+  });
+
+  it.each(['train.yml', 'train-merge.yml', 'score.yml'])(
+    '%s names no environment version of its own: submission sets the one registered from compute.image',
+    (file) => {
+      const spec = loadJobSpec(path.join(PIPELINES, file));
+      expect(spec.environment).toBeUndefined();
+      expect(() => toCommandJobBody(spec, DEV)).toThrow(/set compute.image in environments\/<env>.yaml/);
+    },
+  );
 
   it('refuses an unknown key with the file and key named', () => {
     expect(() => parseJobSpec({ ...baseSpec(), instance_count: 3 }, 'pipelines/x.yml')).toThrow(
@@ -88,7 +107,6 @@ function baseSpec() {
     type: 'command',
     command: 'echo ${{inputs.run_id}}',
     compute: 'azureml:cpu-cluster',
-    environment: 'azureml:mm-runtime@latest',
     inputs: { run_id: 'manual' },
   };
 }

@@ -48,9 +48,15 @@ function localCommand(command: string): string[] {
 const ml = expandPipeline(path.join(pipelinesDir, 'ml.yml'));
 const nodeCommands = (attempt: string) =>
   executedSteps(ml, { 'System.JobAttempt': attempt }).flatMap((s) =>
-    // The policy-pack config only feeds `pulumi preview`, which a local run has no Azure to run against.
+    // The policy-pack config only feeds `pulumi preview`, and the runtime image goes to a container registry: a
+    // local run has no Azure to run either against (the image is built and run here by test/images instead).
     s.commands
-      .filter((c) => c.startsWith('node ') && !c.startsWith('node infra/scripts/'))
+      .filter(
+        (c) =>
+          c.startsWith('node ') &&
+          !c.startsWith('node infra/scripts/') &&
+          !c.startsWith('node .azure-pipelines/scripts/runtime-image.ts'),
+      )
       .map((command) => ({ stage: s.stage, command })),
   );
 const commands = nodeCommands('1');

@@ -26,9 +26,10 @@ const VERIFY =
   'node .azure-pipelines/scripts/verify-prod.ts --config $(datasetConfig) --env $(environment) --run $(runId)';
 
 describe('ml.yml', () => {
-  it('runs Prepare, Train, EvaluateAndPromote, VerifyProd, Score, each after the one before', () => {
+  it('runs Prepare and Image, then Train, EvaluateAndPromote, VerifyProd, Score, each after the one before', () => {
     expect(ml.stages.map((s) => s.stage)).toEqual([
       'Prepare',
+      'Image',
       'Train',
       'EvaluateAndPromote',
       'VerifyProd',
@@ -36,13 +37,15 @@ describe('ml.yml', () => {
     ]);
     expect(Object.fromEntries(ml.stages.map((s) => [s.stage, s.dependsOn ?? null]))).toEqual({
       Prepare: null,
-      Train: 'Prepare',
+      Image: [],
+      Train: ['Prepare', 'Image'],
       EvaluateAndPromote: 'Train',
       VerifyProd: 'EvaluateAndPromote',
       Score: 'VerifyProd',
     });
     expect(executedStages(ml, scheduled).map((s) => s.stage)).toEqual([
       'Prepare',
+      'Image',
       'Train',
       'EvaluateAndPromote',
       'VerifyProd',
@@ -53,6 +56,11 @@ describe('ml.yml', () => {
   it('calls one step script per stage, with the dataset config, the environment and the run id', () => {
     expect(stepCommands()).toEqual([
       { stage: 'Prepare', command: 'node steps/prepare.ts --config $(datasetConfig) --env $(environment)' },
+      {
+        stage: 'Image',
+        command:
+          'node .azure-pipelines/scripts/runtime-image.ts --config $(datasetConfig) --env $(environment)',
+      },
       {
         stage: 'Train',
         command:
@@ -76,6 +84,8 @@ describe('ml.yml', () => {
       },
     ]);
     expect(ml.variables.runId).toBe('ado-$(Build.BuildId)');
+    // Every step's code version (lineage, and the runtime image tag the cluster jobs pin) is the commit.
+    expect(ml.variables.MM_CODE_VERSION).toBe('$(Build.SourceVersion)');
   });
 
   it('resumes the same training run when failed jobs are rerun', () => {
@@ -122,6 +132,7 @@ describe('ml.yml', () => {
     const dry = expandPipeline(file, { dryRun: true });
     expect(executedStages(dry, scheduled).map((s) => s.stage)).toEqual([
       'Prepare',
+      'Image',
       'Train',
       'EvaluateAndPromote',
     ]);
@@ -175,6 +186,7 @@ describe('ml.yml', () => {
       ),
     ];
     expect(identities('Prepare')).toEqual([ml.variables.serviceConnectionDataprep]);
+    expect(identities('Image')).toEqual([ml.variables.serviceConnectionMlDev]);
     expect(identities('Train')).toEqual([ml.variables.serviceConnectionMlDev]);
     expect(identities('EvaluateAndPromote')).toEqual([ml.variables.serviceConnectionPromotion]);
     expect(identities('VerifyProd')).toEqual([ml.variables.serviceConnectionAudit]);
@@ -199,6 +211,6 @@ describe('ml.yml', () => {
   });
 
   it('declares each stage’s dependencies explicitly, so reordering the file cannot change the flow', () => {
-    for (const s of ml.stages.slice(1)) expect(s.dependsOn, s.stage).toEqual(expect.any(String));
+    for (const s of ml.stages.slice(1)) expect(s.dependsOn, s.stage).toBeDefined();
   });
 });
