@@ -64,6 +64,8 @@ describe.skipIf(skip)('Dockerfile.serve, built and run', () => {
         '127.0.0.1',
         '--port',
         '0',
+        '--auth',
+        'anonymous', // loopback only; Entra tokens are the serving suite's subject, not the image's
       ],
       mounts: [{ source: lake, target: '/app/.mm/local', readOnly: true }],
     });
