@@ -102,7 +102,7 @@ describe('runStageOnCluster', () => {
       env: 'dev',
       codeVersion: '3f6052c1a2b4',
     });
-    const sent = state.sent(DEV_WS, 'mm-train-r-pin') as Record<string, string>;
+    const sent = state.sent(DEV_WS, 'mm-train-r-pin-a1') as Record<string, string>;
     const version = /\/environments\/mm-runtime\/versions\/([\w.-]+)$/.exec(sent.environmentId!)?.[1];
     expect(version).toBeDefined();
     expect(state.environments.get(`${DEV_WS}/mm-runtime:${version}`)).toMatchObject({
