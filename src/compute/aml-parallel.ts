@@ -35,6 +35,8 @@ export interface AmlParallelRunOptions {
   resubmits?: number;
   pollIntervalMs?: number;
   progress?: Progress;
+  /** Made once the bucket count is known, when `progress` is not given. */
+  progressFor?: (buckets: number) => Progress;
   log?: (line: string) => void;
   abortSignal?: AbortSignal;
   /** Injected for tests: waits between status reads. */
@@ -99,6 +101,7 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
       `the lake ${lake.location} has no prepared/meta.json: run mm prepare first`,
       EXIT.badInput,
     );
+  const progress = options.progress ?? options.progressFor?.(meta.buckets);
   const inputs = { config: options.source.configPath, env: options.source.env, run_id: runId };
   const log = options.log ?? (() => {});
   const sleep = options.sleep ?? defaultSleep;
@@ -114,7 +117,7 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
       if (part) seen.set(key, part.totals.failed);
     }
     const failed = [...seen.values()].reduce((a, b) => a + b, 0);
-    options.progress?.tick(seen.size, failed);
+    progress?.tick(seen.size, failed);
   };
 
   for (let attempt = 1; attempt <= 1 + (options.resubmits ?? 1); attempt++) {
@@ -133,7 +136,7 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
       await watch();
     }
     if (status === 'Completed') {
-      options.progress?.stop();
+      progress?.stop();
       const manifest =
         stage === 'train' ? await readJson<RunManifest>(lake, `runs/${runId}/manifest.json`) : undefined;
       return {
@@ -145,7 +148,7 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
     }
     log(`${name} ended ${status} with ${seen.size} of ${meta.buckets} buckets done`);
   }
-  options.progress?.stop();
+  progress?.stop();
   throw new StageError(
     `the ${stage} pipeline of run ${runId} failed ${jobs.length} time(s) (${jobs.join(', ')}); ${seen.size} of ` +
       `${meta.buckets} buckets are done and stay done; see the jobs in Azure ML studio`,

@@ -2,10 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAmlParallel } from '../../src/compute/aml-parallel.ts';
+import { AmlParallelCompute } from '../../src/compute/aml-parallel-compute.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { EXIT } from '../../src/core/errors.ts';
 import type { RunManifest } from '../../src/engine/manifest.ts';
+import type { StageContext } from '../../src/stages/ports.ts';
 import { blobStoreFor } from '../../src/storage/factory.ts';
+import { lakeLayout } from '../../src/storage/layout.ts';
 import { twinPipelineService } from '../../twin/aml/parallel/service.ts';
 import { type LakeFixture, preparedLake } from '../engine/fixture.ts';
 import { venvPython } from '../pipelines/python.ts';
@@ -110,4 +113,45 @@ describe.skipIf(!python)('training as an Azure ML pipeline job (runAmlParallel),
     ) as RunManifest;
     expect(partial.partitions.length).toBeGreaterThan(0);
   }, 900_000);
+
+  it('as the aml-parallel Compute of a stage: trains the run on the twin, reads its registered manifest back, refuses --shard', async () => {
+    const { service } = twinPipelineService({
+      datastores: { mm_lake: lake.root },
+      python: python!,
+      env: image.env,
+    });
+    const compute = new AmlParallelCompute(service, blobStoreFor(config), {
+      pipelinesDir: image.pipelinesDir,
+      pollIntervalMs: 100,
+    });
+    const lines: string[] = [];
+    const context: StageContext = {
+      config,
+      source: { configPath: lake.configPath, env: 'local' },
+      lake: {
+        location: lake.root,
+        root: lake.root,
+        layout: lakeLayout(lake.root),
+        pull: async () => {},
+        push: async () => {},
+        mirror: async () => {},
+      },
+      compute,
+      progress: () => ({ tick() {}, stop() {} }),
+      log: (line) => lines.push(line),
+    };
+    const outcome = await compute.train(context, { runId: 'c-1', resume: false, onlyFailed: false });
+    expect(outcome.registered).toBe(true);
+    expect(outcome.manifest.partitions).toHaveLength(80);
+    expect(outcome.where).toMatch(/8 buckets on 2 node\(s\) of cpu-cluster \(mm-train-c-1\)/);
+    expect(lines).toContain('mm-train-c-1: Completed');
+    await expect(
+      compute.train(context, {
+        runId: 'c-2',
+        resume: false,
+        onlyFailed: false,
+        shard: { index: 0, count: 2 },
+      }),
+    ).rejects.toThrow(/--shard is not for aml-parallel/);
+  }, 600_000);
 });

@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { readManifest } from '../engine/run.ts';
+import type {
+  Compute,
+  ScoreOutcome,
+  ScoreRequest,
+  StageContext,
+  TrainOutcome,
+  TrainRequest,
+} from '../stages/ports.ts';
+import type { BlobStore } from '../storage/types.ts';
+import { type PipelineService, runAmlParallel } from './aml-parallel.ts';
+
+export class AmlParallelComputeError extends Error {
+  override readonly name = 'ValidationError';
+}
+
+/**
+ * Train and score as Azure ML pipeline jobs with a parallel step (pipelines/<stage>-pipeline.yml): submit, follow
+ * with progress (buckets done / total), resubmit a failed pipeline once under a new job name, then read the run the
+ * merge step wrote (and registered) back from the lake. `service` is Azure ML through ARM (armPipelineService) or
+ * the twin's (twin/aml/parallel/service.ts); `lake` is the blob store the pipeline's datastore points at.
+ */
+export class AmlParallelCompute implements Compute {
+  readonly name = 'aml-parallel';
+  readonly #service: PipelineService;
+  readonly #lake: BlobStore;
+  readonly #options: { pipelinesDir?: string; pollIntervalMs?: number; resubmits?: number };
+
+  constructor(
+    service: PipelineService,
+    lake: BlobStore,
+    options: { pipelinesDir?: string; pollIntervalMs?: number; resubmits?: number } = {},
+  ) {
+    this.#service = service;
+    this.#lake = lake;
+    this.#options = options;
+  }
+
+  async train(context: StageContext, request: TrainRequest): Promise<TrainOutcome> {
+    if (request.shard)
+      throw new AmlParallelComputeError('--shard is not for aml-parallel: its mini-batches are the buckets');
+    if (request.onlyFailed)
+      throw new AmlParallelComputeError(
+        '--only-failed is not for aml-parallel; re-run with --resume (done buckets are kept)',
+      );
+    const outcome = await this.#run(context, 'train', request.runId);
+    const prefix = `runs/${request.runId}`;
+    await context.lake.pull([prefix], context.abortSignal ? { abortSignal: context.abortSignal } : {});
+    const manifestPath = path.join(context.lake.layout.run(request.runId), 'manifest.json');
+    return {
+      manifest: await readManifest(manifestPath),
+      manifestPath,
+      registered: true,
+      where: `${outcome.buckets} buckets on ${context.config.compute?.instanceCount ?? 1} node(s) of ${context.config.compute?.cluster} (${outcome.jobs.at(-1)})`,
+    };
+  }
+
+  async score(context: StageContext, request: ScoreRequest): Promise<ScoreOutcome> {
+    if (request.futurePath)
+      throw new AmlParallelComputeError('--future is not supported on aml-parallel yet');
+    const outcome = await this.#run(context, 'score', request.runId);
+    return {
+      result: null,
+      where: `${outcome.buckets} buckets on ${context.config.compute?.cluster} (${outcome.jobs.at(-1)})`,
+    };
+  }
+
+  #run(context: StageContext, stage: 'train' | 'score', runId: string) {
+    return runAmlParallel({
+      config: context.config,
+      service: this.#service,
+      lake: this.#lake,
+      stage,
+      runId,
+      source: context.source,
+      progressFor: (buckets) => context.progress(`${stage} ${runId} (buckets)`, buckets),
+      log: context.log,
+      ...(context.abortSignal ? { abortSignal: context.abortSignal } : {}),
+      ...this.#options,
+    });
+  }
+}
