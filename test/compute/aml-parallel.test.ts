@@ -130,6 +130,7 @@ describe.skipIf(!python)('training as an Azure ML pipeline job (runAmlParallel),
       source: { configPath: lake.configPath, env: 'local' },
       lake: {
         location: lake.root,
+        remote: false,
         root: lake.root,
         layout: lakeLayout(lake.root),
         pull: async () => {},
@@ -139,10 +140,11 @@ describe.skipIf(!python)('training as an Azure ML pipeline job (runAmlParallel),
       compute,
       progress: () => ({ tick() {}, stop() {} }),
       log: (line) => lines.push(line),
+      output: () => {},
     };
     const outcome = await compute.train(context, { runId: 'c-1', resume: false, onlyFailed: false });
     expect(outcome.registered).toBe(true);
-    expect(outcome.manifest.partitions).toHaveLength(80);
+    expect(outcome.manifest?.partitions).toHaveLength(80);
     expect(outcome.where).toMatch(/8 buckets on 2 node\(s\) of cpu-cluster \(mm-train-c-1\)/);
     expect(lines).toContain('mm-train-c-1: Completed');
     await expect(
