@@ -51,7 +51,7 @@ export async function runStageOnCluster(
       `registry.kind: running '${stage}' on a cluster needs 'azureml' (the models live in the workspaces)`,
     ]);
   }
-  if (!config.compute?.image) {
+  if (config.compute?.engine !== 'aml' || !config.compute.image) {
     throw new ConfigError(`environments/${options.env}.yaml`, [
       `compute: running '${stage}' on a cluster needs compute.cluster, compute.instanceCount and compute.image`,
     ]);

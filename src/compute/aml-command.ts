@@ -89,7 +89,8 @@ export class AmlCommandCompute implements Compute {
 
   async train(context: StageContext, request: TrainRequest): Promise<TrainOutcome> {
     const compute = context.config.compute;
-    if (!compute) throw new StageError('compute: the aml engine needs compute.cluster in the environment');
+    if (compute?.engine !== 'aml')
+      throw new StageError('compute: the aml engine needs compute.cluster in the environment');
     const nodes = this.#nodes ?? compute.instanceCount;
     await trainOnCluster(this.#run(context, request.runId), nodes, this.#client, context.log);
     return {
@@ -103,7 +104,8 @@ export class AmlCommandCompute implements Compute {
   async score(context: StageContext, request: ScoreRequest): Promise<ScoreOutcome> {
     await runOnCluster('score', this.#run(context, request.runId), {}, this.#client, context.log);
     await refreshPredictionsView(context);
-    return { result: null, where: `the ${context.config.compute?.cluster} cluster` };
+    const compute = context.config.compute;
+    return { result: null, where: `the ${compute?.engine === 'aml' ? compute.cluster : ''} cluster` };
   }
 
   #run(context: StageContext, runId: string): ClusterRun {

@@ -87,7 +87,7 @@ async function readJson<T>(lake: BlobStore, key: string): Promise<T | undefined>
  */
 export async function runAmlParallel(options: AmlParallelRunOptions): Promise<AmlParallelOutcome> {
   const { config, stage, runId, lake } = options;
-  if (!config.compute)
+  if (config.compute?.engine !== 'aml')
     throw new StageError(`compute: the ${stage} pipeline needs compute.cluster`, EXIT.badInput);
   const specFile = path.join(options.pipelinesDir ?? path.resolve('pipelines'), `${stage}-pipeline.yml`);
   const spec = withParallelKnobs(loadPipelineSpec(specFile), {

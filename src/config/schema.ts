@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { databricksSettingsSchema, synapseSparkSettingsSchema } from '../compute/spark-settings.ts';
 import { CANDIDATES, DEFAULT_SEASON_LENGTH, FREQUENCIES } from '../core/vocabulary.ts';
 import { horizonError } from './horizon.ts';
 
@@ -106,10 +107,10 @@ export const parallelSchema = z.strictObject({
 });
 
 /** Where partitions are trained and scored when the lake is in Azure; see src/compute and ARCHITECTURE.md. */
-export const COMPUTE_ENGINES = ['aml'] as const;
+export const COMPUTE_ENGINES = ['aml', 'databricks', 'synapse-spark'] as const;
 
-export const computeSchema = z.strictObject({
-  engine: z.enum(COMPUTE_ENGINES).default('aml'),
+const amlComputeSchema = z.strictObject({
+  engine: z.literal('aml'),
   cluster: z.string().min(1),
   instanceCount: z.number().int().min(1).default(1),
   image: z.string().min(1).optional(),
@@ -120,6 +121,17 @@ export const computeSchema = z.strictObject({
    */
   identityClientId: z.string().min(1).optional(),
 });
+
+/** `compute.engine` defaults to `aml`, so environment files written before the Spark engines stay valid. */
+export const computeSchema = z.preprocess(
+  (value) =>
+    value && typeof value === 'object' && !('engine' in value) ? { ...value, engine: 'aml' } : value,
+  z.discriminatedUnion('engine', [
+    amlComputeSchema,
+    z.strictObject({ engine: z.literal('databricks'), databricks: databricksSettingsSchema }),
+    z.strictObject({ engine: z.literal('synapse-spark'), synapseSpark: synapseSparkSettingsSchema }),
+  ]),
+);
 
 export const synapseSchema = z.strictObject({
   /** Serverless SQL endpoint, e.g. mm-prod-syn-ondemand.sql.azuresynapse.net */

@@ -1,8 +1,10 @@
 import type { ClusterClient } from '../compute/aml-command.ts';
 import { AmlCommandCompute } from '../compute/aml-command.ts';
+import { databricksCompute } from '../compute/databricks/compute.ts';
 import { LocalCompute } from '../compute/local.ts';
 import { ShardProcessesCompute } from '../compute/shards.ts';
-import type { Config } from '../config/schema.ts';
+import { synapseSparkCompute } from '../compute/synapse-spark/compute.ts';
+import type { COMPUTE_ENGINES, Config } from '../config/schema.ts';
 import { AdlsLakeSession } from '../lake/adls-session.ts';
 import { LocalLakeSession } from '../lake/local-session.ts';
 import { blobStoreFor } from '../storage/factory.ts';
@@ -24,12 +26,12 @@ export interface StageContextOptions {
   cluster?: ClusterClient;
 }
 
-export type ComputeKind = 'local' | 'shards' | 'aml';
+export type ComputeKind = 'local' | 'shards' | (typeof COMPUTE_ENGINES)[number];
 
 /**
- * The one place that decides where a stage computes. A cluster engine is used when the lake is in Azure and the
- * environment names one; on a cluster node `MM_LAKE_ROOT` has turned the storage local, so the node computes
- * its own part in-process.
+ * The one place that decides where a stage computes. A cluster or Spark engine is used when the lake is in Azure
+ * and the environment names one; inside that engine (a node, an executor) `MM_LAKE_ROOT` has turned the storage
+ * local, so the stage computes its own part in-process.
  */
 export function computeKindFor(config: Config, shards?: number): ComputeKind {
   if (config.storage.kind === 'azure' && config.compute !== undefined) return config.compute.engine;
@@ -37,18 +39,23 @@ export function computeKindFor(config: Config, shards?: number): ComputeKind {
 }
 
 function computeFor(config: Config, options: StageContextOptions): Compute {
-  const kind = computeKindFor(config, options.shards);
-  switch (kind) {
-    case 'aml':
-      return new AmlCommandCompute({
-        ...(options.shards !== undefined ? { nodes: options.shards } : {}),
-        ...(options.cluster ? { client: options.cluster } : {}),
-      });
-    case 'shards':
-      return new ShardProcessesCompute(options.shards ?? 1);
-    case 'local':
-      return new LocalCompute();
+  const compute = config.compute;
+  if (config.storage.kind === 'azure' && compute) {
+    switch (compute.engine) {
+      case 'aml':
+        return new AmlCommandCompute({
+          ...(options.shards !== undefined ? { nodes: options.shards } : {}),
+          ...(options.cluster ? { client: options.cluster } : {}),
+        });
+      case 'databricks':
+        return databricksCompute(compute.databricks);
+      case 'synapse-spark':
+        return synapseSparkCompute(compute.synapseSpark);
+    }
   }
+  return options.shards !== undefined && options.shards > 1
+    ? new ShardProcessesCompute(options.shards)
+    : new LocalCompute();
 }
 
 /** The one place that decides how a stage sees the lake. */

@@ -64,3 +64,33 @@ describe('where a training stage runs', () => {
     expect(server.problems).toEqual([]);
   });
 });
+
+describe('the compute.engine entry of an environment', () => {
+  const spark = {
+    ...base,
+    storage: { kind: 'azure', accountUrl: 'https://mmdevlake.blob.core.windows.net' },
+  };
+
+  it('defaults to aml, so environment files written before the Spark engines stay valid', () => {
+    expect(configSchema.parse({ ...spark, compute: { cluster: 'cpu-cluster' } }).compute?.engine).toBe('aml');
+  });
+
+  it('picks Databricks or Synapse Spark with their own settings, and refuses an engine without them', () => {
+    const databricks = configSchema.parse({
+      ...spark,
+      compute: {
+        engine: 'databricks',
+        databricks: {
+          workspaceUrl: 'https://adb-1.1.azuredatabricks.net',
+          runtimeVolume: '/Volumes/mm/runtime/files/v1',
+          lakeVolume: '/Volumes/mm/lake/files',
+          runAs: '11111111-2222-3333-4444-555555555555',
+        },
+      },
+    });
+    expect(computeKindFor(databricks)).toBe('databricks');
+    expect(() => configSchema.parse({ ...spark, compute: { engine: 'synapse-spark' } })).toThrow(
+      /synapseSpark/,
+    );
+  });
+});

@@ -90,7 +90,7 @@ describe('write-environment', () => {
       projectRoot: ROOT,
     });
     expect(dev.synapse).toBeUndefined();
-    expect(dev.compute?.instanceCount).toBe(4);
+    expect(dev.compute).toMatchObject({ engine: 'aml', instanceCount: 4 });
   });
 
   it('maps outputs to settings without touching the file system', () => {
