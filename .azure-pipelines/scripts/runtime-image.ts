@@ -62,7 +62,7 @@ export async function publishRuntimeImage(options: RuntimeImageOptions): Promise
   const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
   const source = `environments/${options.env}.yaml`;
   const config = loadConfig({ configPath: options.configPath, env: options.env, projectRoot });
-  if (!config.compute?.image || config.registry.kind !== 'azureml') {
+  if (config.compute?.engine !== 'aml' || !config.compute.image || config.registry.kind !== 'azureml') {
     throw new ConfigError(source, [
       'compute.image and an azureml registry are needed to build the runtime image (infra/scripts/write-environment.ts writes both)',
     ]);
