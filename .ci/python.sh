@@ -10,7 +10,8 @@ make_venv() { # name requirements-file
   if [ ! -x "$dir/bin/python" ] || [ "$(cat "$dir/.mm-stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "ci: creating the Python venv $dir from $req"
     rm -rf "$dir"
-    python3 -m venv "$dir"
+    # ensurepip has been seen to fail once on a busy machine; a second try from scratch succeeds.
+    python3 -m venv "$dir" || { rm -rf "$dir" && python3 -m venv "$dir"; }
     "$dir/bin/pip" install -q --disable-pip-version-check -r "$req"
     echo "$stamp" >"$dir/.mm-stamp"
   fi

@@ -52,7 +52,7 @@ export class AmlParallelCompute implements Compute {
       manifest: await readManifest(manifestPath),
       manifestPath,
       registered: true,
-      where: `${outcome.buckets} buckets on ${context.config.compute?.instanceCount ?? 1} node(s) of ${context.config.compute?.cluster} (${outcome.jobs.at(-1)})`,
+      where: `${outcome.buckets} buckets on ${clusterOf(context)} (${outcome.jobs.at(-1)})`,
     };
   }
 
@@ -62,7 +62,7 @@ export class AmlParallelCompute implements Compute {
     const outcome = await this.#run(context, 'score', request.runId);
     return {
       result: null,
-      where: `${outcome.buckets} buckets on ${context.config.compute?.cluster} (${outcome.jobs.at(-1)})`,
+      where: `${outcome.buckets} buckets on ${clusterOf(context)} (${outcome.jobs.at(-1)})`,
     };
   }
 
@@ -80,4 +80,9 @@ export class AmlParallelCompute implements Compute {
       ...this.#options,
     });
   }
+}
+
+function clusterOf(context: StageContext): string {
+  const compute = context.config.compute;
+  return compute?.engine === 'aml' ? `${compute.instanceCount} node(s) of ${compute.cluster}` : 'the cluster';
 }

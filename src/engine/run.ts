@@ -6,6 +6,8 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import { localArtifactStore } from '../artifacts/store.ts';
 import { type Config, seasonLengthOf } from '../config/schema.ts';
+import { readJsonFile } from '../contracts/json-file.ts';
+import { runManifestSchema } from '../contracts/run-manifest.ts';
 import { EXIT, type ExitCode } from '../core/errors.ts';
 import { modelName } from '../core/model-name.ts';
 import { assertRunId } from '../core/run-id.ts';
@@ -90,8 +92,10 @@ export function manifestFile(runDir: string, shard?: Shard, buckets?: readonly n
   return path.join(runDir, `manifest${shardLabel(shard, buckets)}.json`);
 }
 
+/** Reads a run (or shard) manifest through its contract; a malformed one is named with every problem. */
 export async function readManifest(file: string): Promise<RunManifest> {
-  return JSON.parse(await readFile(file, 'utf8')) as RunManifest;
+  // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
+  return (await readJsonFile(file, runManifestSchema, 'run manifest')) as RunManifest;
 }
 
 /**

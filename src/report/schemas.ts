@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { describeZodIssues } from '../config/errors.ts';
+import {
+  candidateKind,
+  maybeNumber,
+  metricValues,
+  perCandidate,
+  type runManifestSchema,
+} from '../contracts/run-manifest.ts';
 import { EXIT } from '../core/errors.ts';
-import { CANDIDATES, FREQUENCIES, METRICS } from '../core/vocabulary.ts';
+import { FREQUENCIES } from '../core/vocabulary.ts';
 
 /**
  * Runtime shapes of the files the report reads. They mirror the TypeScript contracts (`RunManifest`,
@@ -22,44 +29,9 @@ export class ReportInputError extends Error {
   }
 }
 
-const maybeNumber = z.number().nullable();
-const candidateKind = z.enum(CANDIDATES);
-// Objects with optional keys rather than partial records: zod compiles object shapes, which matters at
-// 100,000 manifest lines (records validate about 2.5x slower).
-const metricValues = z.object(
-  Object.fromEntries(METRICS.map((m) => [m, maybeNumber.optional()])),
-) as z.ZodType<Partial<Record<(typeof METRICS)[number], number | null>>>;
-const perCandidate = <T extends z.ZodType>(value: T) =>
-  z.object(Object.fromEntries(CANDIDATES.map((k) => [k, value.optional()]))) as unknown as z.ZodType<
-    Partial<Record<(typeof CANDIDATES)[number], z.infer<T>>>
-  >;
+export { runManifestSchema as manifestSchema } from '../contracts/run-manifest.ts';
 
-export const manifestSchema = z.object({
-  schemaVersion: z.literal(1),
-  runId: z.string().min(1),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  codeVersion: z.string(),
-  dataFingerprint: z.string(),
-  partitionBy: z.array(z.string()).min(1),
-  shard: z.object({ index: z.number(), count: z.number() }).nullable(),
-  partitions: z.array(
-    z.object({
-      name: z.string(),
-      key: z.array(z.string()),
-      status: z.enum(['ok', 'failed', 'skipped']),
-      chosen: candidateKind.optional(),
-      baseline: candidateKind.optional(),
-      metrics: perCandidate(metricValues).optional(),
-      artifact: z.string().optional(),
-      error: z.object({ class: z.string(), message: z.string() }).optional(),
-      reason: z.string().optional(),
-      observations: z.number(),
-      durationMs: z.number(),
-    }),
-  ),
-});
-export type ManifestInput = z.infer<typeof manifestSchema>;
+export type ManifestInput = z.infer<typeof runManifestSchema>;
 export type PartitionInput = ManifestInput['partitions'][number];
 
 const values = z.array(maybeNumber);
