@@ -1,5 +1,9 @@
 """Loads and validates job YAMLs with azure-ai-ml's own loader (what `az ml job create -f` runs first).
-Prints one JSON line per file: {"file", "ok", "type", "steps", "errors"}."""
+Prints one JSON line per file: {"file", "ok", "type", "steps", "errors"}.
+
+A command job spec names no environment: submission sets the pinned version registered from compute.image (as
+`az ml job create -f <file> --set environment=azureml:mm-runtime:<version>` does by hand), so it is loaded with
+that override, exactly as it is submitted."""
 import json
 import logging
 import sys
@@ -11,7 +15,12 @@ from azure.ai.ml import load_job  # noqa: E402
 
 for path in sys.argv[1:]:
     try:
-        job = load_job(path)
+        with open(path, encoding="utf-8") as spec:
+            text = spec.read()
+        top_level = [line for line in text.splitlines() if line and not line[0].isspace()]
+        pinned_at_submit = "type: command" in top_level and not any(l.startswith("environment:") for l in top_level)
+        overrides = [{"environment": "azureml:mm-runtime:1"}] if pinned_at_submit else []
+        job = load_job(path, params_override=overrides)
         result = job._validate()
         steps = {}
         for name, step in getattr(job, "jobs", {}).items():
