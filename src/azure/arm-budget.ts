@@ -1,4 +1,5 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { sleep } from '../util/sleep.ts';
 
 /**
  * A client-side token bucket sized to Azure Resource Manager's documented throttling, so a big registration
@@ -94,18 +95,4 @@ export function armBudgetPolicy(budget: ArmBudget): PipelinePolicy {
       return next(request);
     },
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

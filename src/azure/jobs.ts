@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AzureMachineLearningWorkspaces, JobBase } from '@azure/arm-machinelearning';
+import { sleep } from '../util/sleep.ts';
 import {
   type AmlClientOptions,
   type AmlWorkspaceRef,
@@ -233,18 +234,4 @@ export async function waitForJob(
     }
     await sleep(Math.min(interval, timeoutMs - elapsed), options.signal);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

@@ -4,6 +4,7 @@ import { EXIT, StageError } from '../core/errors.ts';
 import type { RunManifest } from '../engine/manifest.ts';
 import type { BlobStore } from '../storage/types.ts';
 import type { Progress } from '../util/progress.ts';
+import { sleep as defaultSleep } from '../util/sleep.ts';
 import { loadPipelineSpec, type PipelineJobSpec, withParallelKnobs } from './aml-parallel-spec.ts';
 
 /**
@@ -54,16 +55,6 @@ export interface AmlParallelOutcome {
 }
 
 const TERMINAL_BAD = new Set(['Failed', 'Canceled', 'NotResponding']);
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    });
-  });
-}
 
 /** `mm-train-<run>`, then `mm-train-<run>-r2`, ...: [a-zA-Z0-9_-], at most 255 characters. */
 export function pipelineJobName(stage: string, runId: string, attempt: number): string {

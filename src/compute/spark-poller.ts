@@ -1,3 +1,5 @@
+import { sleep } from '../util/sleep.ts';
+
 /** Where a submitted Spark job stands, in the service's words and ours. */
 export interface SparkJobState {
   /** The service's id: a Databricks run id, a Synapse batch id. */
@@ -115,18 +117,4 @@ export class SparkJobPoller {
   #where(): string {
     return this.#state.url ? ` (logs: ${this.#state.url})` : '';
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }
