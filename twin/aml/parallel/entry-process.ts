@@ -15,6 +15,9 @@ const WORKER = path.join(import.meta.dirname, 'worker.py');
 /**
  * One worker process of a simulated node: Python running the entry script through ./worker.py. It is started in
  * its own process group, so killing it takes its children (the engine host) with it, as losing the process does.
+ * The init()/run(mini_batch) contract (init once per process, run per mini-batch, a returned list of rows
+ * appended to the output) is the entry-script contract of
+ * https://learn.microsoft.com/azure/machine-learning/how-to-use-parallel-job-in-pipeline.
  */
 export class EntryProcess {
   readonly #child: ChildProcess;

@@ -9,6 +9,10 @@ import { type PipelineRunOptions, type PipelineRunResult, runPipelineJob } from 
  * The twin's Azure ML as a `PipelineService`: a submitted pipeline job really runs here (./pipeline.ts, its
  * parallel step on ./runner.ts), and its status reads as Jobs_Get would: Running until it ends, then Completed
  * or Failed. Job names are unique, as in a workspace: a second submission under one name is refused.
+ * Sources: the Jobs_CreateOrUpdate and Jobs_Get operations of the machinelearningservices REST specification
+ * (Azure/azure-rest-api-specs, specification/machinelearningservices/resource-manager; JobStatus values), as the
+ * spec-derived ARM twin in ../jobs-state.ts applies them; the pipeline job YAML reference,
+ * https://learn.microsoft.com/azure/machine-learning/reference-yaml-job-pipeline.
  */
 export function twinPipelineService(
   options: Omit<PipelineRunOptions, 'file' | 'inputs' | 'workDir'> & {
