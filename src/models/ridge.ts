@@ -10,6 +10,7 @@ import {
   compileColumns,
   LAG,
 } from './ridge-design.ts';
+import { buildDesign, completeRows } from './ridge-matrix.ts';
 import {
   chooseTransform,
   clamp,
@@ -172,6 +173,29 @@ function countHolidays(time: Int32Array, frequency: Frequency): number {
   return count;
 }
 
+interface ScaledFeature {
+  name: string;
+  transform: 'log' | 'linear';
+  last: number;
+  /** At least two distinct observed values: worth a column. */
+  varies: boolean;
+}
+
+/** A covariate enters as log(x) on a log target scale when it is always positive (an elasticity), else linearly. */
+function scaleFeatures(names: readonly string[], x: readonly Float64Array[], transform: TargetTransform) {
+  const features: ScaledFeature[] = names.map((name, j) => {
+    const s = summarise(x[j]!);
+    return {
+      name,
+      transform: transform !== 'none' && s.min > 0 ? 'log' : 'linear',
+      last: s.count > 0 ? s.last : 0,
+      varies: s.count >= 2 && s.max > s.min,
+    };
+  });
+  const xs = features.map((f, j) => (f.transform === 'log' ? x[j]!.map(Math.log) : x[j]!));
+  return { features, xs };
+}
+
 export const ridgeFactory: ModelFactory = {
   kind: 'ridge',
   fit(series, context) {
@@ -185,18 +209,8 @@ export const ridgeFactory: ModelFactory = {
     const transform: TargetTransform = chooseTransform(target, true);
     const z = transformAll(transform, y);
     const filled = fillGaps(z);
+    const { features, xs } = scaleFeatures(context.features, x, transform);
 
-    const features = context.features.map((name, j) => {
-      const s = summarise(x[j]!);
-      const log = transform !== 'none' && s.min > 0;
-      return {
-        name,
-        transform: log ? ('log' as const) : ('linear' as const),
-        last: s.count > 0 ? s.last : 0,
-        s,
-      };
-    });
-    const xs = features.map((f, j) => (f.transform === 'log' ? x[j]!.map(Math.log) : x[j]!));
     const names = chooseColumns({
       frequency: context.frequency,
       seasonLength: context.seasonLength,
@@ -204,65 +218,35 @@ export const ridgeFactory: ModelFactory = {
       observed: target.count,
       spanDays: n > 0 ? time[n - 1]! - time[0]! : 0,
       holidayCount: countHolidays(time, context.frequency),
-      covariates: features.flatMap((f, j) => (f.s.count >= 2 && f.s.max > f.s.min ? [j] : [])),
+      covariates: features.flatMap((f, j) => (f.varies ? [j] : [])),
     });
-    const compiled = compileColumns(names) as CompiledColumns;
-
-    // Rows with an observed target, full lags and observed covariates.
-    const rowIndex = new Int32Array(n);
-    let rows = 0;
-    for (let t = compiled.maxLag; t < n; t++) {
-      if (!Number.isFinite(z[t]!)) continue;
-      let ok = true;
-      for (let c = 0; c < names.length && ok; c++) {
-        if (compiled.codes[c] === COVARIATE) ok = Number.isFinite(xs[compiled.args[c]!]![t]!);
-      }
-      if (ok) rowIndex[rows++] = t;
+    const columns = compileColumns(names) as CompiledColumns;
+    const rowIndex = completeRows(z, xs, columns);
+    if (rowIndex.length < 2) {
+      throw new ModelError(
+        `ridge needs at least 2 complete rows (target, lags, covariates), got ${rowIndex.length}`,
+      );
     }
-    if (rows < 2)
-      throw new ModelError(`ridge needs at least 2 complete rows (target, lags, covariates), got ${rows}`);
+    const design = buildDesign({
+      names,
+      columns,
+      rowIndex,
+      filled,
+      z,
+      xs,
+      time,
+      frequency: context.frequency,
+    });
+    const fit = ridgeGcv(design.matrix, design.kept.length, design.rows, design.response);
 
-    // Column-major design; constant columns are dropped (they would only duplicate the intercept).
-    const kept: string[] = [];
-    const design = new Float64Array(names.length * rows);
-    let p = 0;
-    for (let c = 0; c < names.length; c++) {
-      const code = compiled.codes[c]!;
-      const arg = compiled.args[c]!;
-      const o = p * rows;
-      for (let i = 0; i < rows; i++) {
-        const t = rowIndex[i]!;
-        design[o + i] =
-          code === LAG
-            ? filled[t - arg]!
-            : code === COVARIATE
-              ? xs[arg]![t]!
-              : calendarValue(code, arg, time[t]!, t, context.frequency);
-      }
-      let lo = design[o]!;
-      let hi = lo;
-      for (let i = 1; i < rows; i++) {
-        const v = design[o + i]!;
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      if (hi - lo > 1e-12 * (1 + Math.abs(lo))) {
-        kept.push(names[c]!);
-        p++;
-      }
-    }
-    const response = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) response[i] = z[rowIndex[i]!]!;
-    const fit = ridgeGcv(design.subarray(0, p * rows), p, rows, response);
-
-    const maxLag = (compileColumns(kept) as CompiledColumns).maxLag;
+    const maxLag = (compileColumns(design.kept) as CompiledColumns).maxLag;
     return build({
       transform,
       nonNegative: target.min >= 0,
       frequency: context.frequency,
       length: n,
       features: features.map(({ name, transform: t, last }) => ({ name, transform: t, last })),
-      columns: kept,
+      columns: design.kept,
       coef: Array.from(fit.coef),
       intercept: fit.intercept,
       tail: Array.from(filled.subarray(n - maxLag)),
