@@ -51,6 +51,54 @@ export class HttpsJsonServer {
   }
 }
 
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+}
+
+/**
+ * A simulated JSON service: the HTTPS server, its certificate and a log of every request with the status it got,
+ * so a test can ask what the client called and how often it was refused. Subclasses only answer requests.
+ */
+export abstract class RecordingJsonService {
+  readonly requests: RecordedRequest[] = [];
+  readonly #server: HttpsJsonServer;
+
+  constructor() {
+    this.#server = new HttpsJsonServer(async (request) => {
+      const reply = await this.answer(request);
+      this.requests.push({
+        method: request.method,
+        path: request.path,
+        status: reply.status,
+        body: request.body,
+      });
+      return reply;
+    });
+  }
+
+  protected abstract answer(request: JsonRequest): JsonReply | Promise<JsonReply>;
+
+  get ca(): string {
+    return this.#server.ca;
+  }
+
+  /** Empty until started. */
+  get url(): string {
+    return this.#server.url;
+  }
+
+  start(): Promise<string> {
+    return this.#server.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#server.stop();
+  }
+}
+
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,

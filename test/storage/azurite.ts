@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { spawnAzurite } from '../../twin/storage/azurite-process.ts';
 
 /** Azurite's documented development account; the emulator accepts nothing else. Never used against Azure. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -20,42 +19,10 @@ let counter = 0;
 
 /** Starts the Azure Storage emulator on a free port (in memory, so nothing is left behind). */
 export async function startAzurite(options: { memoryLimitMiB?: number } = {}): Promise<Azurite> {
-  const bin = path.resolve('node_modules/.bin/azurite-blob');
-  const child: ChildProcess = spawn(
-    bin,
-    [
-      '--silent',
-      '--inMemoryPersistence',
-      '--extentMemoryLimit',
-      String(options.memoryLimitMiB ?? 256),
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      '0',
-      '--skipApiVersionCheck',
-      '--disableProductStyleUrl',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${out}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Azurite exited with ${code}: ${out}`));
-    });
+  const azurite = await spawnAzurite({
+    args: ['--extentMemoryLimit', String(options.memoryLimitMiB ?? 256)],
   });
+  const port = azurite.port;
   const accountUrl = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
   const service = new BlobServiceClient(accountUrl, credential);
@@ -69,11 +36,6 @@ export async function startAzurite(options: { memoryLimitMiB?: number } = {}): P
       await service.createContainer(name);
       return name;
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: azurite.stop,
   };
 }

@@ -1,4 +1,4 @@
-import { HttpsJsonServer, type JsonReply, type JsonRequest } from '../https-json.ts';
+import { type JsonReply, type JsonRequest, RecordingJsonService } from '../https-json.ts';
 
 /**
  * A stand-in for the Azure Databricks Jobs API 2.1 one-time runs, built from the API reference:
@@ -41,42 +41,19 @@ interface SimRun {
 
 const TASK_KEY = /^[\w\-.]{1,100}$/;
 
-export class DatabricksJobsSimulator {
+export class DatabricksJobsSimulator extends RecordingJsonService {
   readonly runs = new Map<number, SimRun>();
-  readonly requests: { method: string; path: string; status: number; body: unknown }[] = [];
-  readonly #server: HttpsJsonServer;
   readonly #options: DatabricksJobsOptions;
   readonly #byToken = new Map<string, number>();
   #nextId = 1000;
   #throttled = 0;
 
   constructor(options: DatabricksJobsOptions) {
+    super();
     this.#options = options;
-    this.#server = new HttpsJsonServer((request) => {
-      const reply = this.#handle(request);
-      this.requests.push({
-        method: request.method,
-        path: request.path,
-        status: reply.status,
-        body: request.body,
-      });
-      return reply;
-    });
   }
 
-  get ca(): string {
-    return this.#server.ca;
-  }
-
-  start(): Promise<string> {
-    return this.#server.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#server.stop();
-  }
-
-  #handle(request: JsonRequest): JsonReply {
+  protected answer(request: JsonRequest): JsonReply {
     if (!request.token || !this.#options.tokens.includes(request.token)) {
       return { status: 401, body: { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' } };
     }
@@ -151,7 +128,7 @@ export class DatabricksJobsSimulator {
       body: {
         run_id: run.run_id,
         run_name: run.run_name,
-        run_page_url: `${this.#server.url}/#job/runs/${run.run_id}`,
+        run_page_url: `${this.url}/#job/runs/${run.run_id}`,
         state: {
           life_cycle_state: run.life,
           ...(run.result ? { result_state: run.result } : {}),

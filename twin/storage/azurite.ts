@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnAzurite } from './azurite-process.ts';
 
 /**
  * Azurite (the Azure Storage emulator, from npm) holding several accounts (AZURITE_ACCOUNTS), over HTTPS with its
@@ -24,57 +24,16 @@ export async function startAzuriteHttps(options: {
   await writeFile(path.join(dir, 'cert.pem'), options.tls.cert);
   // Account keys are required by the variable's format; nothing signs with them (all requests carry tokens).
   const key = Buffer.from('twin-account-key-not-used-for-signing').toString('base64');
-  const bin = path.resolve(options.repoRoot ?? '.', 'node_modules/.bin/azurite-blob');
-  const child: ChildProcess = spawn(
-    bin,
-    [
-      '--silent',
-      '--inMemoryPersistence',
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      '0',
-      '--skipApiVersionCheck',
-      '--disableProductStyleUrl',
-      '--oauth',
-      'basic',
-      '--cert',
-      path.join(dir, 'cert.pem'),
-      '--key',
-      path.join(dir, 'key.pem'),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AZURITE_ACCOUNTS: options.accounts.map((a) => `${a}:${key}`).join(';') },
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${out}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listens on https:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Azurite exited with ${code}: ${out}`));
-    });
+  const azurite = await spawnAzurite({
+    scheme: 'https',
+    repoRoot: options.repoRoot,
+    args: ['--oauth', 'basic', '--cert', path.join(dir, 'cert.pem'), '--key', path.join(dir, 'key.pem')],
+    env: { ...process.env, AZURITE_ACCOUNTS: options.accounts.map((a) => `${a}:${key}`).join(';') },
   });
   return {
-    url: `https://127.0.0.1:${port}`,
+    url: `https://127.0.0.1:${azurite.port}`,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await azurite.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

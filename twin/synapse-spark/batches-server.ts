@@ -1,4 +1,4 @@
-import { HttpsJsonServer, type JsonReply, type JsonRequest } from '../https-json.ts';
+import { type JsonReply, type JsonRequest, RecordingJsonService } from '../https-json.ts';
 
 /**
  * A stand-in for the Synapse Spark batch API of a workspace development endpoint, built from the REST spec
@@ -46,40 +46,17 @@ interface SimBatch {
   settled?: SynapseBatchOutcome;
 }
 
-export class SynapseBatchesSimulator {
+export class SynapseBatchesSimulator extends RecordingJsonService {
   readonly batches = new Map<number, SimBatch>();
-  readonly requests: { method: string; path: string; status: number; body: unknown }[] = [];
-  readonly #server: HttpsJsonServer;
   readonly #options: SynapseBatchesOptions;
   #nextId = 1;
 
   constructor(options: SynapseBatchesOptions) {
+    super();
     this.#options = options;
-    this.#server = new HttpsJsonServer((request) => {
-      const reply = this.#handle(request);
-      this.requests.push({
-        method: request.method,
-        path: request.path,
-        status: reply.status,
-        body: request.body,
-      });
-      return reply;
-    });
   }
 
-  get ca(): string {
-    return this.#server.ca;
-  }
-
-  start(): Promise<string> {
-    return this.#server.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#server.stop();
-  }
-
-  #handle(request: JsonRequest): JsonReply {
+  protected answer(request: JsonRequest): JsonReply {
     if (!request.token || !this.#options.tokens.includes(request.token)) {
       return { status: 401, body: { code: 'Unauthorized', message: 'Token Authentication failed.' } };
     }
