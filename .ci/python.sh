@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates (or reuses) the Python virtual environments the tests use, from PyPI. Sourced by .ci/run; exports
-# MM_VENV (pyspark, azure-ai-ml) and MM_CHECKOV_VENV (checkov). A cache outside the clone makes reruns fast; a
+# MM_VENV (pyspark, azure-ai-ml), MM_CHECKOV_VENV (checkov) and MM_SQL_VENV (sqlfluff). A cache outside the clone makes reruns fast; a
 # missing or broken venv is rebuilt.
 set -euo pipefail
 cache="${MM_CACHE:-$HOME/.cache/many-models}"
@@ -18,4 +18,5 @@ make_venv() { # name requirements-file
 }
 make_venv venv .ci/requirements/engine.txt
 make_venv checkov .ci/requirements/checkov.txt
-export MM_VENV="$cache/venv" MM_CHECKOV_VENV="$cache/checkov"
+make_venv sql .ci/requirements/sql.txt
+export MM_VENV="$cache/venv" MM_CHECKOV_VENV="$cache/checkov" MM_SQL_VENV="$cache/sql"

@@ -1,6 +1,15 @@
 -- Run on: the many-models database.
--- The latest scoring run only (the run with the newest scored_at), like latest_predictions in the local warehouse.
+-- The latest scoring run only, like latest_predictions in the local warehouse. The score stage refreshes the views
+-- after it publishes a run, with that run's id, so filepath(1) (the folder the first wildcard matched) confines the
+-- read to one run's folder: no scan of every run to find the newest, and none of the others read at all
+-- (https://learn.microsoft.com/azure/synapse-analytics/sql/query-specific-files#filepath).
 CREATE OR ALTER VIEW dbo.latest_predictions AS
-SELECT p.*
-FROM dbo.predictions AS p
-WHERE p.run_id = (SELECT TOP 1 l.run_id FROM dbo.predictions AS l ORDER BY l.scored_at DESC);
+SELECT {{select_columns:raw}}
+FROM OPENROWSET(
+  BULK 'predictions/run_id=*/*.parquet',
+  DATA_SOURCE = {{data_source:literal}},
+  FORMAT = 'PARQUET'
+) WITH (
+{{with_columns:raw}}
+) AS rows
+WHERE rows.filepath(1) = {{latest_run:literal}};

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { assertRunId } from '../core/run-id.ts';
 import { PREDICTION_COLUMNS } from '../scoring/types.ts';
 
 /**
@@ -79,6 +80,8 @@ export interface SynapseSqlOptions {
   lakeUrl: string;
   partitionBy: readonly string[];
   timeColumn: string;
+  /** The scoring run the latest_predictions view reads (the run just published). */
+  latestRunId: string;
   dataSource?: string;
   /** Folder of the *.sql templates; default pipelines/synapse below the current directory. */
   sqlDir?: string;
@@ -92,6 +95,7 @@ export async function renderSynapseScripts(options: SynapseSqlOptions): Promise<
     database: options.database,
     data_source: options.dataSource ?? 'mm_lake',
     lake_url: options.lakeUrl,
+    latest_run: assertRunId(options.latestRunId, 'the latest scoring run'),
     select_columns: columns.map((c) => sqlIdent(c.name)).join(', '),
     with_columns: columns.map((c) => `  ${sqlIdent(c.name)} ${c.sqlType}`).join(',\n'),
   };

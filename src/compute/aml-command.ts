@@ -103,7 +103,7 @@ export class AmlCommandCompute implements Compute {
 
   async score(context: StageContext, request: ScoreRequest): Promise<ScoreOutcome> {
     await runOnCluster('score', this.#run(context, request.runId), {}, this.#client, context.log);
-    await refreshPredictionsView(context);
+    await refreshPredictionsView(context, request.runId);
     const compute = context.config.compute;
     return { result: null, where: `the ${compute?.engine === 'aml' ? compute.cluster : ''} cluster` };
   }
@@ -114,7 +114,7 @@ export class AmlCommandCompute implements Compute {
 }
 
 /** Exposes the lake's predictions through the Synapse serverless view Power BI reads, when one is configured. */
-async function refreshPredictionsView(context: StageContext): Promise<void> {
+async function refreshPredictionsView(context: StageContext, runId: string): Promise<void> {
   const { config } = context;
   if (!config.synapse || config.storage.kind !== 'azure') return;
   const { refreshPredictionsView: refresh } = await import('../azure/synapse.ts');
@@ -125,6 +125,7 @@ async function refreshPredictionsView(context: StageContext): Promise<void> {
     lakeUrl: dfsUrl(config.storage.accountUrl, config.storage.container),
     partitionBy: config.dataset.partitionBy,
     timeColumn: config.dataset.time,
+    latestRunId: runId,
   });
   context.output(
     `Synapse view refreshed: ${config.synapse.server}/${config.synapse.database} dbo.latest_predictions`,

@@ -116,6 +116,7 @@ describe('pipelines/synapse/*.sql rendered for a dataset', () => {
     lakeUrl: dfsUrl('https://mmprodlake.blob.core.windows.net', 'lake'),
     partitionBy: ['Store', 'Br]and'],
     timeColumn: TIME,
+    latestRunId: 's-2',
     sqlDir: SQL_DIR,
   };
 
@@ -161,6 +162,26 @@ describe('pipelines/synapse/*.sql rendered for a dataset', () => {
     expect(view).not.toMatch(/\{\{/);
   });
 
+  it("reads only the latest run's folder in the latest view: the folder filepath(1) matches holds that run", async () => {
+    const latest = (await renderSynapseScripts(options))[3]!.sql;
+    expect(latest).toContain("WHERE rows.filepath(1) = N's-2';");
+    // What the writer put in the folder the first wildcard matches is that run's rows, and only those.
+    const rows = await query(
+      `SELECT regexp_extract(filename, 'run_id=([^/]+)/', 1) AS folder, run_id, count(*) AS n
+       FROM read_parquet('${bulkGlob()}', filename = true, hive_partitioning = false) GROUP BY ALL ORDER BY folder`,
+    );
+    expect(rows).toEqual([
+      { folder: 's-1', run_id: 's-1', n: '3' },
+      { folder: 's-2', run_id: 's-2', n: '3' },
+    ]);
+  });
+
+  it('refuses a latest run that is not a run id, before anything is rendered', async () => {
+    await expect(renderSynapseScripts({ ...options, latestRunId: "x'; DROP VIEW y; --" })).rejects.toThrow(
+      'is not a run id',
+    );
+  });
+
   it('refuses a template with a placeholder it has no value for', () => {
     expect(() => renderTemplate('SELECT {{nope:ident}}', {}, 'x.sql')).toThrow(
       'x.sql: no value for {{nope:ident}}',
@@ -191,6 +212,7 @@ describe('refreshPredictionsView', () => {
     lakeUrl: 'https://mmprodlake.dfs.core.windows.net/lake',
     partitionBy: PARTITION_BY,
     timeColumn: TIME,
+    latestRunId: 's-2',
     sqlDir: SQL_DIR,
     credential: staticTokenCredential('entra-token'),
     retryDelayMs: 1,

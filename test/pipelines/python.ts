@@ -2,16 +2,26 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/** The venvs .ci/python.sh builds: the variable that names each, and its folder in the cache by default. */
+const VENVS = {
+  engine: { variable: 'MM_VENV', folder: 'venv' },
+  sql: { variable: 'MM_SQL_VENV', folder: 'sql' },
+} as const;
+
 /**
- * The Python of the test venv (`MM_VENV`, built by .ci/python.sh), or undefined with the reason printed. Under CI a
+ * A program of one of the test venvs (built by .ci/python.sh), or undefined with the reason printed. Under CI a
  * missing venv is an error: the tests that need it must fail, not skip.
  */
-export function venvPython(): string | undefined {
-  const venv = process.env.MM_VENV ?? path.join(os.homedir(), '.cache/many-models/venv');
-  const python = path.join(venv, 'bin/python');
-  if (existsSync(python)) return python;
-  const reason = `no Python venv at ${venv} (build it with .ci/python.sh)`;
+export function venvProgram(venv: keyof typeof VENVS, program: string): string | undefined {
+  const { variable, folder } = VENVS[venv];
+  const dir = process.env[variable] ?? path.join(os.homedir(), '.cache/many-models', folder);
+  const file = path.join(dir, 'bin', program);
+  if (existsSync(file)) return file;
+  const reason = `no ${program} in the Python venv at ${dir} (build it with .ci/python.sh)`;
   if (process.env.CI) throw new Error(reason);
   console.warn(`skipping: ${reason}`);
   return undefined;
 }
+
+/** The Python of the engine venv (pyspark, azure-ai-ml). */
+export const venvPython = (): string | undefined => venvProgram('engine', 'python');
