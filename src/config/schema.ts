@@ -27,6 +27,15 @@ export const forecastSchema = z.strictObject({
   selectionMetric: z.enum(['wape', 'mase', 'smape', 'rmse']).default('wape'),
   /** Series shorter than holdout + minTrainPoints are skipped with a reason, never silently. */
   minTrainPoints: z.number().int().min(1).default(8),
+  /**
+   * Rolling-origin backtest windows (each `holdout` long, the last one is the holdout) that selection averages
+   * over; one window picks noise. Windows without minTrainPoints of history before them are left out.
+   */
+  backtestWindows: z.number().int().min(1).max(12).default(3),
+  /** How many of the best candidates the `combo` candidate averages. */
+  combineTop: z.number().int().min(2).max(5).default(3),
+  /** Central prediction interval levels every forecast carries (0.8 = the 10 % and 90 % quantiles). */
+  intervals: z.array(z.number().gt(0).lt(1)).min(1).default([0.8, 0.95]),
 });
 
 export const validationSchema = z.strictObject({

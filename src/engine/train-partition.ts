@@ -4,13 +4,27 @@ import type { CandidateKind } from '../core/vocabulary.ts';
 import { isoDate, type Series } from '../data/batch.ts';
 import { allMetrics, maseScale } from '../metrics/index.ts';
 import type { Lineage, Metrics, ModelArtifact } from '../models/artifact.ts';
+import { combine } from '../models/combo.ts';
 import { MODEL_FACTORIES } from '../models/index.ts';
-import { type FittedModel, ModelError, type SeriesContext } from '../models/types.ts';
+import { coverage, fitIntervals, type Intervals, residualsOf } from '../models/intervals.ts';
+import type { FittedModel, SeriesContext } from '../models/types.ts';
+import {
+  backtestKind,
+  backtestOrigins,
+  combineBacktests,
+  countObserved,
+  type KindBacktest,
+  pooledMetrics,
+} from './backtest.ts';
+import { baselineKind, rankCandidates } from './selection.ts';
+
+export { baselineKind, rankCandidates, SIMPLICITY } from './selection.ts';
 
 /**
- * Selection for one partition: fit every configured candidate (and the baseline) on the training window,
- * score each on the holdout, keep the best by the configured metric, refit it and the baseline on all data.
- * Pure: no I/O, so it runs the same inside a worker thread, a test or a benchmark.
+ * Selection for one partition: every configured candidate (and the baseline) is backtested on rolling origins,
+ * the best by the configured metric pooled over the windows wins (a combination of the best few is a candidate
+ * too), and it and the baseline are refitted on all data. The last window is the holdout whose forecasts the
+ * artifact records for promotion. Pure: no I/O, so it runs the same in a worker thread, a test or a benchmark.
  */
 
 export interface TrainPartitionOptions {
@@ -27,74 +41,34 @@ export type PartitionOutcome =
   | { status: 'skipped'; reason: string; observations: number }
   | { status: 'failed'; error: ErrorInfo; observations: number };
 
-/** Simplest first: on a tie in the selection metric the earlier kind wins. */
-export const SIMPLICITY: readonly CandidateKind[] = ['naive', 'seasonal_naive', 'mean', 'ets', 'ridge'];
-
-type Fitted = { forecast: number[]; metrics: Metrics };
+type Skip = { status: 'skipped'; reason: string; observations: number };
 
 function errorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) return { class: error.name, message: error.message };
   return { class: 'Error', message: String(error) };
 }
 
-function countObserved(y: Float64Array): number {
-  let count = 0;
-  for (let i = 0; i < y.length; i++) if (Number.isFinite(y[i]!)) count++;
-  return count;
-}
-
-/** The naive benchmark: seasonal naive once there are two seasons before the holdout, else naive. */
-export function baselineKind(length: number, seasonLength: number, holdout: number): CandidateKind {
-  return seasonLength >= 2 && length >= 2 * seasonLength + holdout ? 'seasonal_naive' : 'naive';
-}
-
-/**
- * Orders successful candidates best first. A non-finite score (WAPE on an all-zero holdout) ranks after every
- * finite one; among non-finite ones `fallback` (RMSE, always finite) decides. Ties go to the simpler model.
- */
-export function rankCandidates(
-  kinds: readonly CandidateKind[],
-  scores: Partial<Record<CandidateKind, number>>,
-  fallback: Partial<Record<CandidateKind, number>> = {},
-): CandidateKind[] {
-  const finiteOrInf = (v: number | undefined) =>
-    v !== undefined && Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
-  const key = (kind: CandidateKind): [number, number] => {
-    const score = finiteOrInf(scores[kind]);
-    return [score, score === Number.POSITIVE_INFINITY ? finiteOrInf(fallback[kind]) : 0];
-  };
-  const compare = (a: number, b: number) => (a === b ? 0 : a < b ? -1 : 1);
-  return kinds
-    .filter((kind) => scores[kind] !== undefined)
-    .sort((a, b) => {
-      const [a1, a2] = key(a);
-      const [b1, b2] = key(b);
-      return compare(a1, b1) || compare(a2, b2) || SIMPLICITY.indexOf(a) - SIMPLICITY.indexOf(b);
-    });
-}
-
 export function trainPartition(series: Series, options: TrainPartitionOptions): PartitionOutcome {
   const observations = countObserved(series.y);
   try {
-    return train(series, options, observations);
+    return checkShape(series, options, observations) ?? train(series, options, observations);
   } catch (error) {
     return { status: 'failed', error: errorInfo(error), observations };
   }
 }
 
-function train(series: Series, options: TrainPartitionOptions, observations: number): PartitionOutcome {
-  const { context, forecast, partitionBy, lineage } = options;
-  const { time, y, x } = series;
-  const n = y.length;
+/** Throws on a series that does not match the config; a skip when there is too little history. */
+function checkShape(series: Series, options: TrainPartitionOptions, observations: number): Skip | undefined {
+  const { context, forecast, partitionBy } = options;
   const { holdout, minTrainPoints } = forecast;
   if (series.key.length !== partitionBy.length) {
     throw new RangeError(
       `partition key has ${series.key.length} values but partitionBy names ${partitionBy.length} columns`,
     );
   }
-  if (x.length !== context.features.length) {
+  if (series.x.length !== context.features.length) {
     throw new RangeError(
-      `series has ${x.length} feature arrays but ${context.features.length} features are configured`,
+      `series has ${series.x.length} feature arrays but ${context.features.length} features are configured`,
     );
   }
   const needed = holdout + minTrainPoints;
@@ -105,9 +79,7 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
       observations,
     };
   }
-  const cut = n - holdout;
-  const trainY = y.subarray(0, cut);
-  const trainObserved = countObserved(trainY);
+  const trainObserved = countObserved(series.y, series.y.length - holdout);
   if (trainObserved < minTrainPoints) {
     return {
       status: 'skipped',
@@ -115,40 +87,154 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
       observations,
     };
   }
+  return undefined;
+}
 
-  const m = context.seasonLength;
-  // The baseline every model must beat is the better, on this holdout, of the naive benchmark and the
-  // historical mean: beating naive alone is easy on noise, where the mean is the best forecast there is.
-  const benchmarks: CandidateKind[] = [baselineKind(n, m, holdout), 'mean'];
-  const kinds = [...new Set<CandidateKind>([...forecast.candidates, ...benchmarks])];
-  const trainSeries = { time: time.subarray(0, cut), y: trainY, x: x.map((f) => f.subarray(0, cut)) };
-  const request = { horizon: holdout, times: time.subarray(cut), future: x.map((f) => f.subarray(cut)) };
-  const actual = y.subarray(cut);
-  const scale = maseScale(trainY, m);
+/** What the backtests of one partition gave: per kind, its windows, last-window (holdout) and pooled metrics. */
+interface Evaluated {
+  backtests: Partial<Record<CandidateKind, KindBacktest>>;
+  holdout: Partial<Record<CandidateKind, { forecast: number[]; metrics: Metrics }>>;
+  pooled: Partial<Record<CandidateKind, Metrics>>;
+  failures: Partial<Record<CandidateKind, ErrorInfo>>;
+}
 
-  const candidates: Partial<Record<CandidateKind, Fitted>> = {};
-  const failures: Partial<Record<CandidateKind, ErrorInfo>> = {};
-  for (const kind of kinds) {
-    try {
-      const values = MODEL_FACTORIES[kind].fit(trainSeries, context).forecast(request).values;
-      for (let i = 0; i < values.length; i++) {
-        if (!Number.isFinite(values[i]!)) throw new ModelError(`${kind} produced a non-finite forecast`);
-      }
-      candidates[kind] = {
-        forecast: Array.from(values),
-        metrics: allMetrics({ actual, forecast: values, scale }),
-      };
-    } catch (error) {
-      failures[kind] = errorInfo(error);
-    }
+function evaluate(
+  kinds: readonly CandidateKind[],
+  series: Series,
+  context: SeriesContext,
+  origins: readonly number[],
+  holdout: number,
+  scale: number,
+): Evaluated {
+  const out: Evaluated = { backtests: {}, holdout: {}, pooled: {}, failures: {} };
+  for (const kind of kinds)
+    record(out, kind, backtestKind(kind, series, context, origins, holdout), series, origins, holdout, scale);
+  return out;
+}
+
+function record(
+  out: Evaluated,
+  kind: CandidateKind,
+  backtest: KindBacktest,
+  series: Series,
+  origins: readonly number[],
+  holdout: number,
+  scale: number,
+): void {
+  const last = backtest.forecasts.at(-1);
+  if (!last) {
+    out.failures[kind] = errorInfo(backtest.lastError ?? new Error(`${kind} did not forecast the holdout`));
+    return;
   }
+  const cut = origins.at(-1)!;
+  out.backtests[kind] = backtest;
+  out.holdout[kind] = {
+    forecast: Array.from(last),
+    metrics: allMetrics({ actual: series.y.subarray(cut, cut + holdout), forecast: last, scale }),
+  };
+  out.pooled[kind] = pooledMetrics(backtest, series.y, origins, holdout, scale)!;
+}
 
-  const metricOf = (kind: CandidateKind) => candidates[kind]?.metrics[forecast.selectionMetric];
-  const rmseOf = (kind: CandidateKind) => candidates[kind]?.metrics.rmse;
+/** The `combo` candidate: the mean of the best `top` configured candidates by the pooled selection metric. */
+function addCombination(
+  out: Evaluated,
+  forecast: ForecastConfig,
+  series: Series,
+  origins: readonly number[],
+  scale: number,
+): CandidateKind[] {
+  const singles = forecast.candidates.filter((k) => k !== 'combo');
+  const metric = forecast.selectionMetric;
+  const ranked = rankCandidates(
+    singles,
+    Object.fromEntries(singles.map((k) => [k, out.pooled[k]?.[metric]])),
+    Object.fromEntries(singles.map((k) => [k, out.pooled[k]?.rmse])),
+  );
+  const members = ranked.slice(0, forecast.combineTop);
+  if (members.length < 2) {
+    out.failures.combo = {
+      class: 'ModelError',
+      message: `a combination needs 2 candidates that forecast, got ${members.length}`,
+    };
+    return [];
+  }
+  const backtest = combineBacktests(
+    members.map((k) => out.backtests[k]!),
+    origins.length,
+  );
+  record(out, 'combo', backtest, series, origins, forecast.holdout, scale);
+  return members;
+}
+
+/** The model of `kind` fitted on all data; a combination refits its members. */
+function refit(
+  kind: CandidateKind,
+  series: Series,
+  context: SeriesContext,
+  members: readonly CandidateKind[],
+): FittedModel {
+  if (kind !== 'combo') return MODEL_FACTORIES[kind].fit(series, context);
+  return combine(
+    members.map((k) => MODEL_FACTORIES[k].fit(series, context)),
+    context.features.length,
+  );
+}
+
+/**
+ * Intervals from the chosen candidate's backtest residuals. With more than one window, the coverage they would have
+ * had on the holdout is measured honestly: half-widths from the earlier windows only, checked on the last.
+ */
+function intervalsFor(
+  backtest: KindBacktest,
+  y: Float64Array,
+  origins: readonly number[],
+  forecast: ForecastConfig,
+): Intervals {
+  const scale = countObserved(y) > 0 && !y.some((v) => v < 0) ? 'log1p' : 'none';
+  const { holdout, intervals: levels } = forecast;
+  const residuals: number[] = [];
+  const earlier: number[] = [];
+  backtest.forecasts.forEach((f, w) => {
+    if (!f) return;
+    const cut = origins[w]!;
+    residualsOf(scale, y.subarray(cut, cut + holdout), f, residuals);
+    if (w < origins.length - 1) residualsOf(scale, y.subarray(cut, cut + holdout), f, earlier);
+  });
+  const fitted = fitIntervals(scale, residuals, levels, holdout);
+  const last = backtest.forecasts.at(-1);
+  if (earlier.length === 0 || !last) return fitted;
+  const cut = origins.at(-1)!;
+  const early = fitIntervals(scale, earlier, levels, holdout);
+  const covered = early.halfWidths.map((w) => coverage(scale, w, y.subarray(cut, cut + holdout), last));
+  return covered.every(Number.isFinite) ? { ...fitted, holdoutCoverage: covered } : fitted;
+}
+
+function train(series: Series, options: TrainPartitionOptions, observations: number): PartitionOutcome {
+  const { context, forecast, partitionBy, lineage } = options;
+  const { time, y } = series;
+  const n = y.length;
+  const { holdout } = forecast;
+  const m = context.seasonLength;
+  const origins = backtestOrigins(y, holdout, forecast.backtestWindows, forecast.minTrainPoints);
+  const cut = n - holdout;
+  const scale = maseScale(y.subarray(0, cut), m);
+
+  // The baseline every model must beat is the better, on the holdout, of the naive benchmark and the historical
+  // mean: beating naive alone is easy on noise, where the mean is the best forecast there is.
+  const benchmarks: CandidateKind[] = [baselineKind(n, m, holdout), 'mean'];
+  const singles = forecast.candidates.filter((k) => k !== 'combo');
+  const kinds = [...new Set<CandidateKind>([...singles, ...benchmarks])];
+  const evaluated = evaluate(kinds, series, context, origins, holdout, scale);
+  const members = forecast.candidates.includes('combo')
+    ? addCombination(evaluated, forecast, series, origins, scale)
+    : [];
+  const { holdout: candidates, pooled, failures } = evaluated;
+
+  // Promotion judges the holdout, so the baseline is chosen there too.
   const baseline = rankCandidates(
     benchmarks,
-    Object.fromEntries(benchmarks.map((k) => [k, metricOf(k)])),
-    Object.fromEntries(benchmarks.map((k) => [k, rmseOf(k)])),
+    Object.fromEntries(benchmarks.map((k) => [k, candidates[k]?.metrics[forecast.selectionMetric]])),
+    Object.fromEntries(benchmarks.map((k) => [k, candidates[k]?.metrics.rmse])),
   )[0];
   if (!baseline) {
     const failure = failures[benchmarks[0]!]!;
@@ -158,16 +244,11 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
       observations,
     };
   }
-  const scores: Partial<Record<CandidateKind, number>> = {};
-  const rmses: Partial<Record<CandidateKind, number>> = {};
-  for (const kind of forecast.candidates) {
-    const fitted = candidates[kind];
-    if (fitted) {
-      scores[kind] = fitted.metrics[forecast.selectionMetric];
-      rmses[kind] = fitted.metrics.rmse;
-    }
-  }
-  const ranked = rankCandidates(forecast.candidates, scores, rmses);
+  const ranked = rankCandidates(
+    forecast.candidates,
+    Object.fromEntries(forecast.candidates.map((k) => [k, pooled[k]?.[forecast.selectionMetric]])),
+    Object.fromEntries(forecast.candidates.map((k) => [k, pooled[k]?.rmse])),
+  );
   if (ranked.length === 0) {
     const first = failures[forecast.candidates[0]!]!;
     return {
@@ -185,7 +266,7 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
   let refitError: unknown;
   for (const kind of ranked) {
     try {
-      chosen = { kind, model: MODEL_FACTORIES[kind].fit(series, context) };
+      chosen = { kind, model: refit(kind, series, context, members) };
       break;
     } catch (error) {
       refitError ??= error;
@@ -211,11 +292,17 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
     holdout: {
       start: isoDate(time[cut]!),
       end: isoDate(time[n - 1]!),
-      actual: Array.from(actual),
+      actual: Array.from(y.subarray(cut)),
       scale,
       candidates,
       ...(Object.keys(failures).length > 0 ? { failures } : {}),
     },
+    backtest: {
+      origins: origins.map((o) => isoDate(time[o]!)),
+      metric: forecast.selectionMetric,
+      scores: Object.fromEntries(Object.entries(pooled).map(([k, v]) => [k, v[forecast.selectionMetric]])),
+    },
+    intervals: intervalsFor(evaluated.backtests[chosen.kind]!, y, origins, forecast),
     lineage,
   };
   return { status: 'ok', artifact, observations };

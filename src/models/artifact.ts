@@ -1,4 +1,5 @@
 import type { CandidateKind, Frequency, MetricName } from '../core/vocabulary.ts';
+import type { Intervals } from './intervals.ts';
 import type { ModelState } from './types.ts';
 
 export type Metrics = Record<MetricName, number>;
@@ -48,5 +49,17 @@ export interface ModelArtifact {
     /** Candidates that could not be fitted or forecast on this partition, with the error that stopped them. */
     failures?: Partial<Record<CandidateKind, { class: string; message: string }>>;
   };
+  /**
+   * The rolling-origin backtest selection rested on: the windows' first dates (the last is the holdout) and every
+   * candidate's selection metric pooled over them. Absent in artifacts trained before backtests.
+   */
+  backtest?: {
+    origins: string[];
+    metric: MetricName;
+    /** A score JSON wrote as null was Infinity (a zero denominator). */
+    scores: Partial<Record<CandidateKind, number | null>>;
+  };
+  /** Prediction intervals for the chosen model, from its backtest residuals (see `intervals.ts`). */
+  intervals?: Intervals;
   lineage: Lineage;
 }

@@ -1,4 +1,5 @@
 import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
+import { COMBO_VERSION, comboFactory, loadCombo } from './combo.ts';
 import { ETS_VERSION, etsFactory, loadEts } from './ets.ts';
 import { loadMean, MEAN_VERSION, meanFactory } from './mean.ts';
 import {
@@ -29,6 +30,7 @@ export const MODEL_FACTORIES: Record<CandidateKind, ModelFactory> = {
   mean: meanFactory,
   ridge: ridgeFactory,
   ets: etsFactory,
+  combo: comboFactory,
 };
 
 /** The state layout version each kind writes and reads. */
@@ -38,6 +40,7 @@ export const MODEL_VERSIONS: Record<CandidateKind, number> = {
   mean: MEAN_VERSION,
   ridge: RIDGE_VERSION,
   ets: ETS_VERSION,
+  combo: COMBO_VERSION,
 };
 
 const LOADERS: Record<CandidateKind, (params: unknown) => FittedModel> = {
@@ -46,6 +49,7 @@ const LOADERS: Record<CandidateKind, (params: unknown) => FittedModel> = {
   mean: loadMean,
   ridge: loadRidge,
   ets: loadEts,
+  combo: (params) => loadCombo(params, loadModel),
 };
 
 function isKind(kind: unknown): kind is CandidateKind {

@@ -2,6 +2,7 @@ import { futureTimes } from '../calendar/index.ts';
 import { epochDayOf } from '../data/batch.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { loadModel } from '../models/index.ts';
+import { type Band, bands } from '../models/intervals.ts';
 import type { FittedModel } from '../models/types.ts';
 
 /**
@@ -28,6 +29,8 @@ export interface DatedForecast {
   usedFallback: boolean;
   /** The horizon steps (0-based) that used the fallback. */
   fallbackSteps: number[];
+  /** Prediction intervals, one band per level the artifact carries; empty for artifacts trained without them. */
+  bands: Band[];
 }
 
 /** The request does not fit the model (unknown or missing covariates, wrong lengths): the caller's mistake. */
@@ -117,7 +120,14 @@ export function forecastWithModel(
   }
   const fallbackSteps =
     forecast.fallbackSteps ?? (forecast.usedFallback ? Array.from({ length: horizon }, (_, h) => h) : []);
-  return { times, values: forecast.values, usedFallback: forecast.usedFallback, fallbackSteps };
+  const intervals = artifact.intervals;
+  return {
+    times,
+    values: forecast.values,
+    usedFallback: forecast.usedFallback,
+    fallbackSteps,
+    bands: intervals ? bands(intervals, forecast.values, intervals.scale === 'log1p') : [],
+  };
 }
 
 /**

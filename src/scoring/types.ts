@@ -15,6 +15,10 @@ export const PREDICTION_COLUMNS = [
   'model_kind',
   'used_fallback',
   'fallback_periods',
+  'lower_80',
+  'upper_80',
+  'lower_95',
+  'upper_95',
   'run_id',
   'scored_at',
   'message',
@@ -33,6 +37,8 @@ export interface PredictionRow {
   usedFallback: boolean;
   /** How many of the partition's horizon periods used the fallback (the same on each of its rows); null on a status-only row. */
   fallbackPeriods: number | null;
+  /** The 80 % and 95 % prediction interval bounds; null where the model carries no intervals at that level. */
+  interval: { lower80: number; upper80: number; lower95: number; upper95: number } | null;
   runId: string;
   /** Why a status-only row has no forecast. */
   message?: string;

@@ -50,6 +50,7 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
       runId: task.runId,
       usedFallback: false,
       fallbackPeriods: null,
+      interval: null,
     };
     let loaded: Awaited<ReturnType<ModelRegistry['load']>>;
     try {
@@ -83,6 +84,8 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
         future ? { horizon, future, partialPlan: true } : { horizon },
       );
       const fellBack = new Set(result.fallbackSteps);
+      const b80 = result.bands.find((b) => b.level === 0.8);
+      const b95 = result.bands.find((b) => b.level === 0.95);
       for (let i = 0; i < horizon; i++) {
         rows.push({
           ...status,
@@ -93,6 +96,15 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
           modelKind: artifact.model.kind,
           usedFallback: fellBack.has(i),
           fallbackPeriods: fellBack.size,
+          interval:
+            b80 && b95
+              ? {
+                  lower80: b80.lower[i]!,
+                  upper80: b80.upper[i]!,
+                  lower95: b95.lower[i]!,
+                  upper95: b95.upper[i]!,
+                }
+              : null,
         });
       }
     } catch (error) {

@@ -39,7 +39,8 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
     const keyCols = options.partitionBy.map((_, i) => `k${i} VARCHAR`).join(', ');
     await connection.run(
       `CREATE TABLE staging (${keyCols}, day INTEGER, forecast DOUBLE, status VARCHAR, model_name VARCHAR,
-        model_version INTEGER, model_kind VARCHAR, used_fallback BOOLEAN, fallback_periods INTEGER, message VARCHAR)`,
+        model_version INTEGER, model_kind VARCHAR, used_fallback BOOLEAN, fallback_periods INTEGER,
+        lower_80 DOUBLE, upper_80 DOUBLE, lower_95 DOUBLE, upper_95 DOUBLE, message VARCHAR)`,
     );
     const appender = await connection.createAppender('staging');
     for (const row of options.rows) {
@@ -57,6 +58,13 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
       appender.appendBoolean(row.usedFallback);
       if (row.fallbackPeriods === null) appender.appendNull();
       else appender.appendInteger(row.fallbackPeriods);
+      const { interval } = row;
+      for (const v of interval
+        ? [interval.lower80, interval.upper80, interval.lower95, interval.upper95]
+        : [0, 0, 0, 0]) {
+        if (interval && Number.isFinite(v)) appender.appendDouble(v);
+        else appender.appendNull();
+      }
       if (row.message === undefined) appender.appendNull();
       else appender.appendVarchar(row.message);
       appender.endRow();
@@ -67,7 +75,7 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
     await connection.run(
       `COPY (
         SELECT ${keys}, (DATE '1970-01-01' + day) AS ${quoteIdent(options.timeColumn)}, forecast, status, model_name,
-          model_version, model_kind, used_fallback, fallback_periods, ${quoteString(options.runId)} AS run_id,
+          model_version, model_kind, used_fallback, fallback_periods, lower_80, upper_80, lower_95, upper_95, ${quoteString(options.runId)} AS run_id,
           CAST(${quoteString(scoredAt)} AS TIMESTAMP) AS scored_at, message
         FROM staging ORDER BY model_name, day
       ) TO ${quoteString(tmpPath)} (FORMAT parquet, COMPRESSION zstd)`,

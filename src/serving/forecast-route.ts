@@ -11,7 +11,8 @@ import { forecastBodySchema, parseForecastBody } from './request-schema.ts';
 
 export interface ForecastResponse {
   model: { name: string; version: number; kind: string };
-  forecast: { date: string; value: number }[];
+  /** `intervals`: the prediction interval per level the model carries (absent for models trained without). */
+  forecast: { date: string; value: number; intervals?: { level: number; lower: number; upper: number }[] }[];
   usedFallback: boolean;
   /** Server-side time from request received to response built. */
   latencyMs: number;
@@ -106,7 +107,18 @@ const RESPONSE_200 = {
       items: {
         type: 'object',
         required: ['date', 'value'],
-        properties: { date: { type: 'string' }, value: { type: 'number' } },
+        properties: {
+          date: { type: 'string' },
+          value: { type: 'number' },
+          intervals: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['level', 'lower', 'upper'],
+              properties: { level: { type: 'number' }, lower: { type: 'number' }, upper: { type: 'number' } },
+            },
+          },
+        },
       },
     },
     usedFallback: { type: 'boolean' },
@@ -136,9 +148,16 @@ export function forecastRoute(options: ForecastRouteOptions): FastifyPluginAsync
         const entry = await loadFor(options.cache, name, describeKey(partition, columns));
         checkPartition(entry, partition, columns);
         const result = forecastFor(entry, horizon, future);
-        const forecast = new Array<{ date: string; value: number }>(horizon);
+        const forecast: ForecastResponse['forecast'] = new Array(horizon);
         for (let i = 0; i < horizon; i++) {
           forecast[i] = { date: dateOf(result.times[i]!), value: result.values[i]! };
+          if (result.bands.length > 0) {
+            forecast[i]!.intervals = result.bands.map((b) => ({
+              level: b.level,
+              lower: b.lower[i]!,
+              upper: b.upper[i]!,
+            }));
+          }
         }
         return {
           model: { name, version: entry.version.version, kind: entry.artifact.model.kind },

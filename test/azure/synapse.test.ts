@@ -38,6 +38,7 @@ beforeAll(async () => {
     modelKind: forecast === null ? null : 'ets',
     usedFallback: false,
     fallbackPeriods: forecast === null ? null : 0,
+    interval: null,
     runId,
     ...(forecast === null ? { message: 'no prod model' } : {}),
   });
@@ -154,6 +155,10 @@ describe('pipelines/synapse/*.sql rendered for a dataset', () => {
         '  [model_kind] VARCHAR(32),',
         '  [used_fallback] BIT,',
         '  [fallback_periods] INT,',
+        '  [lower_80] FLOAT,',
+        '  [upper_80] FLOAT,',
+        '  [lower_95] FLOAT,',
+        '  [upper_95] FLOAT,',
         '  [run_id] VARCHAR(128),',
         '  [scored_at] DATETIME2(6),',
         '  [message] VARCHAR(4000)',

@@ -42,7 +42,8 @@ describe('loadConfig', () => {
     const root = project({ 'configs/a.yaml': VALID });
     const config = loadConfig({ configPath: path.join(root, 'configs/a.yaml'), projectRoot: root });
     expect(config.dataset.path).toBe(path.join(root, 'configs/data/sales.csv'));
-    expect(config.forecast.candidates).toEqual(['naive', 'seasonal_naive', 'mean', 'ridge', 'ets']);
+    expect(config.forecast.candidates).toEqual(['naive', 'seasonal_naive', 'mean', 'ridge', 'ets', 'combo']);
+    expect(config.forecast).toMatchObject({ backtestWindows: 3, combineTop: 3, intervals: [0.8, 0.95] });
     expect(config.promotion).toMatchObject({ maxMetric: null, mustBeatBaseline: true });
     expect(config.storage).toEqual({ kind: 'local', root: '.mm/local' });
   });

@@ -139,6 +139,13 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
          WHERE used_fallback AND Store = '${store}' AND Brand = '${brand}'`,
     );
     expect(fellBack.map((r) => r.week)).toEqual([week]);
+    // Every forecast carries its 80 % and 95 % prediction intervals, nested around it.
+    const [bands] = await query(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE lower_95 <= lower_80 AND lower_80 <= forecast
+         AND forecast <= upper_80 AND upper_80 <= upper_95 AND lower_95 >= 0) AS nested
+         FROM read_parquet('${file}') WHERE status = 'ok'`,
+    );
+    expect(Number(bands!.nested)).toBe(Number(bands!.n));
   });
 
   it('when the horizon is far beyond what the holdout measures, every stage warns and names the key', async () => {

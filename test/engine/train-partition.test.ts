@@ -38,6 +38,7 @@ describe('trainPartition', () => {
     expect(artifact.baseline).toBe('seasonal_naive');
     expect(artifact.baselineModel.kind).toBe('seasonal_naive');
     expect(Object.keys(artifact.holdout.candidates).sort()).toEqual([
+      'combo',
       'ets',
       'mean',
       'naive',
@@ -65,18 +66,18 @@ describe('trainPartition', () => {
     }
   });
 
-  it('chooses the candidate with the best selection metric and refits it on all data', () => {
+  it('chooses the candidate with the best selection metric pooled over the backtests and refits it on all data', () => {
     const { series, context } = retailSeries({ seed: 3 });
     for (const selectionMetric of ['wape', 'rmse', 'mase', 'smape'] as const) {
       const artifact = ok(
         trainPartition(series, { context, forecast: forecastOf({ selectionMetric }), partitionBy, lineage }),
       );
-      const scores = Object.values(artifact.holdout.candidates).map((c) => c.metrics[selectionMetric]);
-      expect(artifact.holdout.candidates[artifact.chosen]!.metrics[selectionMetric]).toBe(
-        Math.min(...scores),
-      );
+      const scores = Object.values(artifact.backtest!.scores) as number[];
+      expect(artifact.backtest!.metric).toBe(selectionMetric);
+      expect(artifact.backtest!.scores[artifact.chosen]).toBe(Math.min(...scores));
     }
-    const artifact = ok(trainPartition(series, { context, forecast: forecastOf(), partitionBy, lineage }));
+    const singles = forecastOf({ candidates: ['naive', 'seasonal_naive', 'mean', 'ridge', 'ets'] });
+    const artifact = ok(trainPartition(series, { context, forecast: singles, partitionBy, lineage }));
     // Refitted on all 156 points: the saved model equals a fresh fit on the whole series, not the training one.
     const refit = MODEL_FACTORIES[artifact.chosen].fit(series, context).toState();
     expect(artifact.model).toEqual(refit);
@@ -140,7 +141,13 @@ describe('trainPartition', () => {
         message: 'seasonal naive needs at least one full season (52 periods), got 32',
       },
     });
-    expect(Object.keys(artifact.holdout.candidates).sort()).toEqual(['ets', 'mean', 'naive', 'ridge']);
+    expect(Object.keys(artifact.holdout.candidates).sort()).toEqual([
+      'combo',
+      'ets',
+      'mean',
+      'naive',
+      'ridge',
+    ]);
   });
 
   it('records a candidate that throws unexpectedly without sinking the partition', () => {
@@ -198,7 +205,9 @@ describe('trainPartition', () => {
   it('still chooses sensibly when the holdout is all zeros and WAPE is infinite for every candidate', () => {
     const { series, context } = retailSeries({ seed: 13 });
     series.y.fill(0, 148);
-    const artifact = ok(trainPartition(series, { context, forecast: forecastOf(), partitionBy, lineage }));
+    // One window: the selection score is the holdout's, infinite WAPE for everyone.
+    const forecast = forecastOf({ backtestWindows: 1 });
+    const artifact = ok(trainPartition(series, { context, forecast, partitionBy, lineage }));
     const { candidates } = artifact.holdout;
     for (const candidate of Object.values(candidates))
       expect(candidate.metrics.wape).toBe(Number.POSITIVE_INFINITY);

@@ -1,0 +1,41 @@
+import type { CandidateKind } from '../core/vocabulary.ts';
+
+/** Simplest first: on a tie in the selection metric the earlier kind wins. */
+export const SIMPLICITY: readonly CandidateKind[] = [
+  'naive',
+  'seasonal_naive',
+  'mean',
+  'ets',
+  'ridge',
+  'combo',
+];
+
+/** The naive benchmark: seasonal naive once there are two seasons before the holdout, else naive. */
+export function baselineKind(length: number, seasonLength: number, holdout: number): CandidateKind {
+  return seasonLength >= 2 && length >= 2 * seasonLength + holdout ? 'seasonal_naive' : 'naive';
+}
+
+/**
+ * Orders successful candidates best first. A non-finite score (WAPE on an all-zero holdout) ranks after every
+ * finite one; among non-finite ones `fallback` (RMSE, always finite) decides. Ties go to the simpler model.
+ */
+export function rankCandidates(
+  kinds: readonly CandidateKind[],
+  scores: Partial<Record<CandidateKind, number>>,
+  fallback: Partial<Record<CandidateKind, number>> = {},
+): CandidateKind[] {
+  const finiteOrInf = (v: number | undefined) =>
+    v !== undefined && Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
+  const key = (kind: CandidateKind): [number, number] => {
+    const score = finiteOrInf(scores[kind]);
+    return [score, score === Number.POSITIVE_INFINITY ? finiteOrInf(fallback[kind]) : 0];
+  };
+  const compare = (a: number, b: number) => (a === b ? 0 : a < b ? -1 : 1);
+  return kinds
+    .filter((kind) => scores[kind] !== undefined)
+    .sort((a, b) => {
+      const [a1, a2] = key(a);
+      const [b1, b2] = key(b);
+      return compare(a1, b1) || compare(a2, b2) || SIMPLICITY.indexOf(a) - SIMPLICITY.indexOf(b);
+    });
+}
