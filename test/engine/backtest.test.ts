@@ -11,7 +11,7 @@ import { head, horizonOf, noiseSeries, retailSeries } from '../models/fixtures.t
 const lineage = { runId: 'r', codeVersion: 'c', dataFingerprint: 'f', trainedAt: '2026-01-01T00:00:00.000Z' };
 const partitionBy = ['Store', 'Brand'];
 const forecastOf = (overrides: Record<string, unknown> = {}) =>
-  forecastSchema.parse({ horizon: 8, holdout: 8, ...overrides });
+  forecastSchema.parse({ horizon: 8, holdout: 8, backtestWindows: 3, ...overrides });
 
 function artifactOf(
   fixture: ReturnType<typeof retailSeries>,

@@ -69,9 +69,8 @@ describe('trainPartition', () => {
   it('chooses the candidate with the best selection metric pooled over the backtests and refits it on all data', () => {
     const { series, context } = retailSeries({ seed: 3 });
     for (const selectionMetric of ['wape', 'rmse', 'mase', 'smape'] as const) {
-      const artifact = ok(
-        trainPartition(series, { context, forecast: forecastOf({ selectionMetric }), partitionBy, lineage }),
-      );
+      const forecast = forecastOf({ selectionMetric, backtestWindows: 3 });
+      const artifact = ok(trainPartition(series, { context, forecast, partitionBy, lineage }));
       const scores = Object.values(artifact.backtest!.scores) as number[];
       expect(artifact.backtest!.metric).toBe(selectionMetric);
       expect(artifact.backtest!.scores[artifact.chosen]).toBe(Math.min(...scores));
@@ -205,7 +204,7 @@ describe('trainPartition', () => {
   it('still chooses sensibly when the holdout is all zeros and WAPE is infinite for every candidate', () => {
     const { series, context } = retailSeries({ seed: 13 });
     series.y.fill(0, 148);
-    // One window: the selection score is the holdout's, infinite WAPE for everyone.
+    // One window (the default): the selection score is the holdout's, infinite WAPE for everyone.
     const forecast = forecastOf({ backtestWindows: 1 });
     const artifact = ok(trainPartition(series, { context, forecast, partitionBy, lineage }));
     const { candidates } = artifact.holdout;

@@ -1,0 +1,307 @@
+// Accuracy on real data, next to R's forecast package and a scikit-learn log-log regression.
+//   node bench/accuracy.ts [cheese|tuna|all] [--no-peers]
+// For each dataset in ../shared/data, the last 12 weeks of every series are held out (their covariates are known,
+// as a retailer's price and promotion plan is). Our pipeline runs end to end through the real `mm` stages (prepare,
+// train, evaluate-and-promote, score --future); R (Debian r-cran-forecast: naive, ets, auto.arima, auto.arima with
+// log price and promotion as xreg on the log scale) and scikit-learn (Debian python3-sklearn: log-log regression)
+// forecast the same 12 weeks from the same history. Every system is scored the same way: pooled WAPE, mean and
+// median MASE (scale: the in-sample lag-1 MAE of the history), 80 % and 95 % interval coverage, time per series.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { execa } from 'execa';
+
+const repo = path.resolve(import.meta.dirname, '..');
+const DATA = path.resolve(repo, '../shared/data');
+const HELD_OUT = 12;
+
+interface Dataset {
+  file: string;
+  key: string;
+  target: string;
+  price: string;
+  promo: string;
+}
+const DATASETS: Record<string, Dataset> = {
+  cheese: { file: 'cheese.csv', key: 'Retailer', target: 'Volume', price: 'Price', promo: 'Display' },
+  tuna: { file: 'tuna.csv', key: 'Brand', target: 'Quantity', price: 'Price', promo: 'Promo' },
+};
+
+interface Point {
+  key: string;
+  h: number;
+  actual: number;
+}
+interface Forecast {
+  mean: number;
+  lo80: number;
+  hi80: number;
+  lo95: number;
+  hi95: number;
+}
+interface SystemResult {
+  name: string;
+  forecasts: Map<string, Forecast>; // `${key}|${h}`
+  secondsPerSeries: number;
+  note?: string;
+}
+
+const args = process.argv.slice(2);
+const which = args.find((a) => !a.startsWith('--')) ?? 'all';
+const peers = !args.includes('--no-peers');
+
+async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Splits each series into a regular weekly history (gaps as NA, covariates carried forward) and 12 held-out weeks. */
+async function split(ds: Dataset, dir: string) {
+  const raw = await rows(
+    `SELECT "${ds.key}" AS k, CAST(WeekStarting AS DATE) AS d, "${ds.target}" AS y, "${ds.price}" AS p, "${ds.promo}" AS q
+       FROM read_csv('${path.join(DATA, ds.file)}') ORDER BY k, d`,
+  );
+  const byKey = new Map<string, { t: number; y: number; p: number; q: number }[]>();
+  for (const r of raw) {
+    const list = byKey.get(String(r.k)) ?? [];
+    list.push({ t: Date.parse(String(r.d)), y: Number(r.y), p: Number(r.p), q: Number(r.q) });
+    byKey.set(String(r.k), list);
+  }
+  const history: string[] = ['key,t,date,y,x1,x2'];
+  const future: string[] = ['key,h,date,x1,x2'];
+  const mmHistory: string[] = [`${ds.key},WeekStarting,${ds.target},${ds.price},${ds.promo}`];
+  const mmFuture: string[] = [`${ds.key},WeekStarting,${ds.price},${ds.promo}`];
+  const points: Point[] = [];
+  const scales = new Map<string, number>();
+  const q = (s: string) => JSON.stringify(s);
+  for (const [key, list] of byKey) {
+    const last = list.at(-1)!.t;
+    const cut = last - HELD_OUT * 7 * DAY;
+    const hist = list.filter((r) => r.t <= cut);
+    const test = list.filter((r) => r.t > cut);
+    if (hist.length < 30) continue;
+    // A regular weekly grid for R and Python; the raw rows (with their gaps) for mm, whose prepare fills them.
+    const start = hist[0]!.t;
+    const byT = new Map(hist.map((r) => [Math.round((r.t - start) / (7 * DAY)), r]));
+    const n = Math.round((cut - start) / (7 * DAY)) + 1;
+    let carry = hist[0]!;
+    const ys: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = byT.get(i);
+      if (r) carry = r;
+      ys.push(r ? r.y : Number.NaN);
+      history.push(`${q(key)},${i + 1},${iso(start + i * 7 * DAY)},${r ? r.y : 'NA'},${carry.p},${carry.q}`);
+    }
+    for (const r of hist) mmHistory.push(`${q(key)},${iso(r.t)},${r.y},${r.p},${r.q}`);
+    let mae = 0;
+    let m = 0;
+    for (let i = 1; i < ys.length; i++) {
+      if (Number.isFinite(ys[i]!) && Number.isFinite(ys[i - 1]!)) {
+        mae += Math.abs(ys[i]! - ys[i - 1]!);
+        m++;
+      }
+    }
+    scales.set(key, mae / m);
+    // The plan covers every held-out week; a week missing from the data keeps the last known covariates.
+    let plan = hist.at(-1)!;
+    const byWeek = new Map(test.map((r) => [Math.round((r.t - cut) / (7 * DAY)), r]));
+    for (let h = 1; h <= HELD_OUT; h++) {
+      const r = byWeek.get(h);
+      if (r) plan = r;
+      future.push(`${q(key)},${h},${iso(cut + h * 7 * DAY)},${plan.p},${plan.q}`);
+      mmFuture.push(`${q(key)},${iso(cut + h * 7 * DAY)},${plan.p},${plan.q}`);
+      if (r) points.push({ key, h, actual: r.y });
+    }
+  }
+  writeFileSync(path.join(dir, 'history.csv'), `${history.join('\n')}\n`);
+  writeFileSync(path.join(dir, 'future.csv'), `${future.join('\n')}\n`);
+  writeFileSync(path.join(dir, 'mm-history.csv'), `${mmHistory.join('\n')}\n`);
+  writeFileSync(path.join(dir, 'mm-future.csv'), `${mmFuture.join('\n')}\n`);
+  return { points, scales, series: scales.size };
+}
+
+async function ours(ds: Dataset, dir: string, series: number): Promise<SystemResult> {
+  mkdirSync(path.join(dir, 'environments'), { recursive: true });
+  writeFileSync(path.join(dir, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
+  writeFileSync(
+    path.join(dir, 'config.yaml'),
+    [
+      'dataset:',
+      '  path: mm-history.csv',
+      `  partitionBy: [${ds.key}]`,
+      '  time: WeekStarting',
+      `  target: ${ds.target}`,
+      '  frequency: W',
+      `  features: [${ds.price}, ${ds.promo}]`,
+      'forecast:',
+      `  horizon: ${HELD_OUT}`,
+      `  holdout: ${HELD_OUT}`,
+      '  backtestWindows: 3',
+      'validation:',
+      '  maxGapShare: 0.5',
+      'engine:',
+      '  workers: 1',
+      '',
+    ].join('\n'),
+  );
+  const stages = [
+    ['prepare'],
+    ['train', '--run', 'bench'],
+    ['evaluate-and-promote', '--run', 'bench'],
+    ['score', '--run', 'scored', '--future', 'mm-future.csv'],
+  ];
+  const started = performance.now();
+  for (const stage of stages) {
+    const result = await execa(
+      process.execPath,
+      [path.join(repo, 'src/cli/main.ts'), ...stage, '--config', 'config.yaml'],
+      { cwd: dir, reject: false, all: true, env: { CI: 'true' } },
+    );
+    if (result.exitCode !== 0) throw new Error(`mm ${stage[0]} exited ${result.exitCode}:\n${result.all}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const file = path.join(dir, 'lake/predictions/run_id=scored/predictions.parquet');
+  const predicted = await rows(
+    `SELECT "${ds.key}" AS k, row_number() OVER (PARTITION BY "${ds.key}" ORDER BY WeekStarting) AS h, forecast,
+        lower_80, upper_80, lower_95, upper_95 FROM read_parquet('${file}') WHERE status = 'ok'`,
+  );
+  const forecasts = new Map<string, Forecast>();
+  for (const r of predicted) {
+    forecasts.set(`${r.k}|${Number(r.h)}`, {
+      mean: Number(r.forecast),
+      lo80: Number(r.lower_80 ?? Number.NaN),
+      hi80: Number(r.upper_80 ?? Number.NaN),
+      lo95: Number(r.lower_95 ?? Number.NaN),
+      hi95: Number(r.upper_95 ?? Number.NaN),
+    });
+  }
+  return { name: 'many-models (mm, end to end)', forecasts, secondsPerSeries: seconds / series };
+}
+
+function readPeer(file: string): SystemResult[] {
+  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+  const cols = header!.split(',').map((c) => c.replaceAll('"', ''));
+  const at = (name: string) => cols.indexOf(name);
+  const systems = new Map<string, { forecasts: Map<string, Forecast>; seconds: Map<string, number> }>();
+  for (const line of lines) {
+    // Keys may hold commas inside quotes.
+    const cells = line
+      .match(/("([^"]|"")*"|[^,]*)(,|$)/g)!
+      .map((c) => c.replace(/,$/, '').replace(/^"|"$/g, ''));
+    const model = cells[at('model')]!;
+    const s = systems.get(model) ?? { forecasts: new Map(), seconds: new Map() };
+    systems.set(model, s);
+    const key = cells[at('key')]!;
+    s.forecasts.set(`${key}|${cells[at('h')]}`, {
+      mean: Number(cells[at('mean')]),
+      lo80: Number(cells[at('lo80')]),
+      hi80: Number(cells[at('hi80')]),
+      lo95: Number(cells[at('lo95')]),
+      hi95: Number(cells[at('hi95')]),
+    });
+    s.seconds.set(key, Number(cells[at('seconds')]));
+  }
+  return [...systems].map(([name, s]) => ({
+    name,
+    forecasts: s.forecasts,
+    secondsPerSeries: [...s.seconds.values()].reduce((a, b) => a + b, 0) / s.seconds.size,
+  }));
+}
+
+function score(system: SystemResult, points: Point[], scales: Map<string, number>) {
+  let err = 0;
+  let vol = 0;
+  let in80 = 0;
+  let in95 = 0;
+  let withBands = 0;
+  const perSeries = new Map<string, { e: number; n: number }>();
+  let missing = 0;
+  for (const p of points) {
+    const f = system.forecasts.get(`${p.key}|${p.h}`);
+    if (!f || !Number.isFinite(f.mean)) {
+      missing++;
+      continue;
+    }
+    err += Math.abs(p.actual - f.mean);
+    vol += Math.abs(p.actual);
+    const s = perSeries.get(p.key) ?? { e: 0, n: 0 };
+    s.e += Math.abs(p.actual - f.mean);
+    s.n++;
+    perSeries.set(p.key, s);
+    if (Number.isFinite(f.lo80)) {
+      withBands++;
+      if (p.actual >= f.lo80 && p.actual <= f.hi80) in80++;
+      if (p.actual >= f.lo95 && p.actual <= f.hi95) in95++;
+    }
+  }
+  const mases = [...perSeries].map(([k, s]) => s.e / s.n / scales.get(k)!).sort((a, b) => a - b);
+  const mean = mases.reduce((a, b) => a + b, 0) / mases.length;
+  const median = mases[Math.floor(mases.length / 2)]!;
+  return {
+    wape: err / vol,
+    meanMase: mean,
+    medianMase: median,
+    cover80: withBands ? in80 / withBands : Number.NaN,
+    cover95: withBands ? in95 / withBands : Number.NaN,
+    missing,
+  };
+}
+
+const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : '–');
+
+for (const [name, ds] of Object.entries(DATASETS)) {
+  if (which !== 'all' && which !== name) continue;
+  if (!existsSync(path.join(DATA, ds.file))) {
+    console.log(`${name}: ${path.join(DATA, ds.file)} is absent; skipped`);
+    continue;
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), `mm-accuracy-${name}-`));
+  try {
+    const { points, scales, series } = await split(ds, dir);
+    const systems: SystemResult[] = [await ours(ds, dir, series)];
+    if (peers) {
+      const h = path.join(dir, 'history.csv');
+      const f = path.join(dir, 'future.csv');
+      await execa('Rscript', [path.join(repo, 'bench/peer/forecast_r.R'), h, f, path.join(dir, 'r.csv')]);
+      systems.push(...readPeer(path.join(dir, 'r.csv')));
+      await execa('/usr/bin/python3', [
+        path.join(repo, 'bench/peer/sklearn_loglog.py'),
+        h,
+        f,
+        path.join(dir, 'py.csv'),
+      ]);
+      systems.push(...readPeer(path.join(dir, 'py.csv')));
+    }
+    console.log(
+      `\n### ${name}: ${series} series, last ${HELD_OUT} weeks held out (${points.length} observed points)\n`,
+    );
+    console.log(
+      '| system | WAPE | mean MASE | median MASE | 80 % coverage | 95 % coverage | time per series |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const system of systems) {
+      const s = score(system, points, scales);
+      const time =
+        system.secondsPerSeries < 1
+          ? `${(system.secondsPerSeries * 1000).toFixed(1)} ms`
+          : `${system.secondsPerSeries.toFixed(2)} s`;
+      console.log(
+        `| ${system.name} | ${fmt(s.wape)} | ${fmt(s.meanMase)} | ${fmt(s.medianMase)} | ${pct(s.cover80)} | ${pct(s.cover95)} | ${time} |${s.missing ? ` (${s.missing} points without a forecast)` : ''}`,
+      );
+    }
+  } finally {
+    if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+    else console.log(`kept ${dir}`);
+  }
+}

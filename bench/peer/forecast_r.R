@@ -1,0 +1,40 @@
+# R's forecast package as the accuracy peer (Debian r-cran-forecast): per series naive, ets, auto.arima, and
+# auto.arima on log(target) with log(price) and the promotion covariate as xreg (regression with ARIMA errors).
+# Usage: Rscript forecast_r.R history.csv future.csv out.csv
+# history.csv: key, t (1..n, regular weeks), y (NA for a missing week), x1, x2 ; future.csv: key, h, x1, x2.
+suppressPackageStartupMessages(library(forecast))
+args <- commandArgs(trailingOnly = TRUE)
+hist <- read.csv(args[1], stringsAsFactors = FALSE)
+fut <- read.csv(args[2], stringsAsFactors = FALSE)
+out <- list()
+one <- function(key, model, h, fc, secs) {
+  data.frame(key = key, model = model, h = seq_len(h), mean = as.numeric(fc$mean),
+             lo80 = as.numeric(fc$lower[, 1]), hi80 = as.numeric(fc$upper[, 1]),
+             lo95 = as.numeric(fc$lower[, 2]), hi95 = as.numeric(fc$upper[, 2]), seconds = secs)
+}
+timed <- function(expr) { t0 <- proc.time()[["elapsed"]]; v <- force(expr); list(v = v, s = proc.time()[["elapsed"]] - t0) }
+for (key in unique(hist$key)) {
+  d <- hist[hist$key == key, ]
+  f <- fut[fut$key == key, ]
+  h <- nrow(f)
+  y <- ts(na.interp(ts(d$y, frequency = 52)), frequency = 52)
+  r <- timed(naive(y, h = h, level = c(80, 95)))
+  out[[length(out) + 1]] <- one(key, "naive", h, r$v, r$s)
+  r <- timed(forecast(ets(y), h = h, level = c(80, 95)))
+  out[[length(out) + 1]] <- one(key, "ets", h, r$v, r$s)
+  r <- timed(forecast(auto.arima(y), h = h, level = c(80, 95)))
+  out[[length(out) + 1]] <- one(key, "auto.arima", h, r$v, r$s)
+  # On the log scale: price as log(price) (its coefficient is the elasticity), the promotion share as is.
+  ly <- log(pmax(y, 1))
+  xr <- cbind(lp = log(d$x1), promo = d$x2)
+  xf <- cbind(lp = log(f$x1), promo = f$x2)
+  keep <- apply(xr, 2, function(col) sd(col) > 0)
+  r <- timed(tryCatch({
+    fit <- auto.arima(ly, xreg = xr[, keep, drop = FALSE])
+    forecast(fit, h = h, xreg = xf[, keep, drop = FALSE], level = c(80, 95))
+  }, error = function(e) forecast(auto.arima(ly), h = h, level = c(80, 95))))
+  fc <- r$v
+  fc$mean <- exp(fc$mean); fc$lower <- exp(fc$lower); fc$upper <- exp(fc$upper)
+  out[[length(out) + 1]] <- one(key, "auto.arima+xreg", h, fc, r$s)
+}
+write.csv(do.call(rbind, out), args[3], row.names = FALSE)
