@@ -91,7 +91,7 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
     expect(decisions.decisions).toHaveLength(12);
     const promoted = decisions.decisions.filter((d) => d.outcome.startsWith('promote')).map((d) => d.name);
     for (const name of gappy) expect(promoted).toContain(name);
-  });
+  }, 120_000);
 
   it('when the plan misses one week for one partition, only that week falls back and the table counts it', async () => {
     // A partition whose prod model uses the plan (ridge); the baseline models ignore covariates.
@@ -146,7 +146,7 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
          FROM read_parquet('${file}') WHERE status = 'ok'`,
     );
     expect(Number(bands!.nested)).toBe(Number(bands!.n));
-  });
+  }, 180_000);
 
   it('when the horizon is far beyond what the holdout measures, every stage warns and names the key', async () => {
     const result = await mmOk('prepare', '--config', 'configs/far.yaml');
