@@ -3,22 +3,24 @@ import * as resources from '@pulumi/azure-native/resources/index.js';
 import * as pulumi from '@pulumi/pulumi';
 import { accessPlan, CLUSTER_IDENTITY, STACK_IDENTITIES } from './access-plan.ts';
 import { Access } from './components/access.ts';
-import { Aks } from './components/aks.ts';
+import type { Aks } from './components/aks.ts';
 import { ComputeCluster } from './components/compute-cluster.ts';
-import { DataLake, RAW_CONTAINER } from './components/data-lake.ts';
-import { Databricks } from './components/databricks.ts';
-import { type Federation, Identities } from './components/identities.ts';
+import { type DataLake, RAW_CONTAINER } from './components/data-lake.ts';
+import type { Databricks } from './components/databricks.ts';
+import type { Identities } from './components/identities.ts';
 import { MlWorkspace } from './components/ml-workspace.ts';
+import { Diagnostics, Monitoring } from './components/monitoring.ts';
 import { Network } from './components/network.ts';
 import type { ScoringService } from './components/scoring-service.ts';
-import { SYNAPSE_FILESYSTEM, Synapse } from './components/synapse.ts';
-import { databricksEnabled, type InfraConfig } from './config.ts';
-import { type IdentityRole, resourceNames, workspacePair } from './naming.ts';
-import type { StackOutputs } from './outputs.ts';
+import { SYNAPSE_FILESYSTEM, type Synapse } from './components/synapse.ts';
+import type { InfraConfig } from './config.ts';
+import * as family from './families.ts';
+import { resourceNames } from './naming.ts';
 import { deployScoringService } from './serving.ts';
+import { type StackOutputInputs, stackOutputs } from './stack-outputs.ts';
 import { standardTags } from './tags.ts';
 
-export type StackOutputInputs = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
+export type { StackOutputInputs };
 
 export interface BuiltStack {
   outputs: StackOutputInputs;
@@ -27,6 +29,8 @@ export interface BuiltStack {
   cluster: ComputeCluster;
   identities: Identities;
   access: Access;
+  monitoring: Monitoring;
+  diagnostics: Diagnostics;
   network?: Network;
   databricks?: Databricks;
   synapse?: Synapse;
@@ -50,50 +54,31 @@ export function buildStack(config: InfraConfig): BuiltStack {
     tags: { ...tags },
   });
   const placement = { resourceGroupName: group.name, location, tags };
-
   const network = config.enablePrivateNetworking
     ? new Network('network', { ...placement, name: names.vnet, addressSpace: config.addressSpace })
     : undefined;
-  const privateLinks = network?.privateLinks();
+  const f: family.Family = { config, names, placement, privateLinks: network?.privateLinks() };
 
-  const lake = new DataLake('lake', {
+  const monitoring = new Monitoring('monitoring', {
     ...placement,
-    accountName: names.lake,
-    engineContainer: config.lake.container,
-    sku: config.lake.sku,
-    softDeleteDays: config.lake.softDeleteDays,
-    coolAfterDays: config.lake.coolAfterDays,
-    predictionsRetentionDays: config.lake.predictionsRetentionDays,
-    extraContainers: config.enableSynapse ? [SYNAPSE_FILESYSTEM] : [],
-    privateLinks,
+    workspaceName: names.logAnalytics,
+    ...config.monitoring,
   });
-
-  const roles = STACK_IDENTITIES[env];
-  const federations: Partial<Record<IdentityRole, Federation[]>> = {};
-  for (const [role, federation] of Object.entries(config.federations) as [IdentityRole, Federation][]) {
-    if (!roles.includes(role))
-      throw new Error(`many-models:federations.${role}: the ${env} stack has no ${role} identity`);
-    federations[role] = [federation];
-  }
-  const identities = new Identities('identities', {
-    ...placement,
-    identities: Object.fromEntries(roles.map((role) => [role, names.identity(role)])),
-    federations,
-  });
-
+  const lake = family.dataLake(f);
+  const identities = family.identities(f);
   const workspace = new MlWorkspace('workspace', {
     ...placement,
     environment: env,
     names,
     tenantId: client.tenantId,
     subscriptionId: client.subscriptionId,
+    logAnalyticsWorkspaceId: monitoring.workspaceId,
     lake: {
       accountName: lake.accountName,
       datastores: { mm_raw: RAW_CONTAINER, mm_lake: config.lake.container },
     },
-    privateLinks,
+    privateLinks: f.privateLinks,
   });
-
   // One identity per cluster: a job on it can only ever act as that identity.
   const cluster = new ComputeCluster('compute', {
     ...placement,
@@ -103,43 +88,13 @@ export function buildStack(config: InfraConfig): BuiltStack {
     identityIds: [identities.get(CLUSTER_IDENTITY[env]).id],
     subnetId: network?.computeSubnetId,
   });
+  const databricks = family.databricks(f, {
+    subscriptionId: client.subscriptionId,
+    amlWorkspaceId: workspace.workspaceId,
+  });
+  const synapse = family.synapse(f, { lake, tenantId: client.tenantId });
+  const aks = family.aks(f, { tenantId: client.tenantId, subnetId: network?.aksSubnetId });
 
-  const databricks = databricksEnabled(config)
-    ? new Databricks('databricks', {
-        ...placement,
-        workspaceName: names.databricks,
-        managedResourceGroupName: names.databricksManagedResourceGroup,
-        subscriptionId: client.subscriptionId,
-        noPublicIp: config.databricks.noPublicIp,
-        amlWorkspaceId: workspace.workspaceId,
-      })
-    : undefined;
-
-  const synapse = config.enableSynapse
-    ? new Synapse('synapse', {
-        ...placement,
-        names,
-        lake: { accountId: lake.accountId, dfsEndpoint: lake.dfsEndpoint },
-        ...config.synapse,
-        // An Entra group administers SQL; the scoring identity is a database user with only what the view
-        // refresh needs (infra/synapse-grants.ts), never a server admin.
-        sqlAdmin: config.synapse.adminObjectId
-          ? { login: config.synapse.adminLogin, sid: config.synapse.adminObjectId, tenantId: client.tenantId }
-          : undefined,
-        privateLinks,
-      })
-    : undefined;
-
-  const aks = config.enableAks
-    ? new Aks('aks', {
-        ...placement,
-        names,
-        tenantId: client.tenantId,
-        ...config.aks,
-        subnetId: network?.aksSubnetId,
-        privateCluster: config.enablePrivateNetworking,
-      })
-    : undefined;
   // Scoring pods run as the scoring identity through workload identity: no secret in the cluster.
   const scoringFederation = aks
     ? identities.federate('scoring', {
@@ -147,9 +102,6 @@ export function buildStack(config: InfraConfig): BuiltStack {
         subject: `system:serviceaccount:${config.aks.namespace}:${config.aks.serviceAccount}`,
       })
     : undefined;
-  const deploysScoring = aks !== undefined && config.aks.scoring !== undefined;
-
-  const dev = env === 'prod' && config.devStack ? devStackRefs(config.devStack) : undefined;
   const access = new Access('access', {
     subscriptionId: client.subscriptionId,
     grants: accessPlan({
@@ -168,13 +120,12 @@ export function buildStack(config: InfraConfig): BuiltStack {
         ? {
             clusterId: aks.clusterId,
             kubeletObjectId: aks.kubeletObjectId,
-            deployer: deploysScoring ? config.aks.deployer : undefined,
+            deployer: config.aks.scoring !== undefined ? config.aks.deployer : undefined,
           }
         : undefined,
-      dev,
+      dev: env === 'prod' && config.devStack ? devStackRefs(config.devStack) : undefined,
     }),
   });
-
   const scoring =
     aks && scoringFederation
       ? deployScoringService({
@@ -187,45 +138,31 @@ export function buildStack(config: InfraConfig): BuiltStack {
         })
       : undefined;
 
-  const pair = workspacePair(config.prefix);
-  const outputs: StackOutputInputs = {
-    environment: env,
-    location,
+  const diagnostics = new Diagnostics('diagnostics', {
+    workspaceId: monitoring.workspaceId,
+    targets: [
+      ...monitoring.diagnostics,
+      ...lake.diagnostics,
+      ...workspace.diagnostics,
+      ...(databricks?.diagnostics ?? []),
+      ...(synapse?.diagnostics ?? []),
+      ...(aks?.diagnostics ?? []),
+    ],
+  });
+
+  const outputs = stackOutputs({
+    config,
     subscriptionId: client.subscriptionId,
     resourceGroupName: group.name,
-    lakeAccountName: lake.accountName,
-    lakeBlobEndpoint: lake.blobEndpoint,
-    lakeDfsEndpoint: lake.dfsEndpoint,
-    lakeContainer: config.lake.container,
-    lakeContainerId: lake.containerId(config.lake.container),
-    workspaceName: workspace.workspaceName,
-    workspaceId: workspace.workspaceId,
-    devWorkspaceName: pair.devWorkspace,
-    devResourceGroupName: pair.devResourceGroup,
-    prodWorkspaceName: pair.prodWorkspace,
-    prodResourceGroupName: pair.prodResourceGroup,
-    computeClusterName: cluster.clusterName,
-    computeMaxNodes: cluster.maxNodes,
-    containerRegistryLoginServer: workspace.registryLoginServer,
-    containerRegistryId: workspace.registryId,
-    identityClientIds: pulumi.all(
-      Object.fromEntries(roles.map((role) => [role, identities.get(role).clientId])),
-    ) as pulumi.Output<Record<string, string>>,
-  };
-  if (synapse) {
-    outputs.synapseWorkspaceName = synapse.workspaceName;
-    outputs.synapseServerlessSqlEndpoint = synapse.serverlessSqlEndpoint;
-    outputs.synapseDatabase = names.predictionsDatabase;
-  }
-  if (aks) {
-    outputs.aksClusterName = aks.clusterName;
-    outputs.aksOidcIssuerUrl = aks.oidcIssuerUrl;
-    outputs.aksNamespace = config.aks.namespace;
-    outputs.aksServiceAccount = config.aks.serviceAccount;
-  }
-  if (scoring) outputs.scoringServiceUrl = scoring.url;
-  if (databricks) outputs.databricksWorkspaceUrl = databricks.workspaceUrl;
-
+    lake,
+    workspace,
+    cluster,
+    identities,
+    synapse,
+    aks,
+    scoring,
+    databricks,
+  });
   return {
     outputs,
     lake,
@@ -233,6 +170,8 @@ export function buildStack(config: InfraConfig): BuiltStack {
     cluster,
     identities,
     access,
+    monitoring,
+    diagnostics,
     network,
     databricks,
     synapse,

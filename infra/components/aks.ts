@@ -1,5 +1,6 @@
 import * as containerservice from '@pulumi/azure-native/containerservice/index.js';
 import * as pulumi from '@pulumi/pulumi';
+import type { DiagnosticTarget } from '../diagnostics.ts';
 import type { ResourceNames } from '../naming.ts';
 import { COMPONENT, type PlacementArgs } from './common.ts';
 
@@ -30,6 +31,7 @@ export class Aks extends pulumi.ComponentResource {
   readonly oidcIssuerUrl: pulumi.Output<string>;
   /** Object id of the kubelet identity: the one that pulls images, so the one granted AcrPull. */
   readonly kubeletObjectId: pulumi.Output<string>;
+  readonly diagnostics: DiagnosticTarget<pulumi.Input<string>>[];
 
   constructor(name: string, args: AksArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT.aks, name, {}, opts);
@@ -82,6 +84,9 @@ export class Aks extends pulumi.ComponentResource {
 
     this.clusterName = cluster.name;
     this.clusterId = cluster.id;
+    this.diagnostics = [
+      { name: 'aks', kind: 'Microsoft.ContainerService/managedClusters', resourceId: cluster.id },
+    ];
     this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => {
       if (!p?.issuerURL) throw new Error(`AKS cluster ${args.names.aks} reports no OIDC issuer URL`);
       return p.issuerURL;

@@ -26,4 +26,6 @@ export const COMPONENT = {
   identities: 'many-models:infra:Identities',
   access: 'many-models:infra:Access',
   network: 'many-models:infra:Network',
+  monitoring: 'many-models:infra:Monitoring',
+  diagnostics: 'many-models:infra:Diagnostics',
 } as const;

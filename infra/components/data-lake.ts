@@ -1,5 +1,6 @@
 import * as storage from '@pulumi/azure-native/storage/index.js';
 import * as pulumi from '@pulumi/pulumi';
+import type { DiagnosticTarget } from '../diagnostics.ts';
 import { DATA_LAKE_ROLE, withRole } from '../tags.ts';
 import { COMPONENT, type PlacementArgs, type PrivateLinkArgs } from './common.ts';
 import { PRIVATE_DNS_ZONES, privateEndpoint } from './network.ts';
@@ -38,6 +39,7 @@ export class DataLake extends pulumi.ComponentResource {
   readonly dfsEndpoint: pulumi.Output<string>;
   /** Container resource ids: the narrowest scope role assignments can use. */
   readonly containerIds: Record<string, pulumi.Output<string>>;
+  readonly diagnostics: DiagnosticTarget<pulumi.Input<string>>[];
 
   constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT.dataLake, name, {}, opts);
@@ -126,6 +128,14 @@ export class DataLake extends pulumi.ComponentResource {
 
     this.accountName = account.name;
     this.accountId = account.id;
+    this.diagnostics = [
+      { name: 'lake', kind: 'Microsoft.Storage/storageAccounts', resourceId: account.id },
+      {
+        name: 'lake-blob',
+        kind: 'Microsoft.Storage/storageAccounts/blobServices',
+        resourceId: blobService.id,
+      },
+    ];
     this.blobEndpoint = account.primaryEndpoints.blob;
     this.dfsEndpoint = account.primaryEndpoints.dfs;
     this.registerOutputs({ accountName: this.accountName, blobEndpoint: this.blobEndpoint });

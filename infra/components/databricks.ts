@@ -1,5 +1,6 @@
 import * as databricks from '@pulumi/azure-native/databricks/index.js';
 import * as pulumi from '@pulumi/pulumi';
+import type { DiagnosticTarget } from '../diagnostics.ts';
 import { COMPONENT, type PlacementArgs } from './common.ts';
 
 export interface DatabricksArgs extends PlacementArgs {
@@ -16,6 +17,7 @@ export interface DatabricksArgs extends PlacementArgs {
 export class Databricks extends pulumi.ComponentResource {
   readonly workspaceId: pulumi.Output<string>;
   readonly workspaceUrl: pulumi.Output<string>;
+  readonly diagnostics: DiagnosticTarget<pulumi.Input<string>>[];
 
   constructor(name: string, args: DatabricksArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT.databricks, name, {}, opts);
@@ -38,6 +40,9 @@ export class Databricks extends pulumi.ComponentResource {
     );
     this.workspaceId = workspace.id;
     this.workspaceUrl = workspace.workspaceUrl;
+    this.diagnostics = [
+      { name: 'databricks', kind: 'Microsoft.Databricks/workspaces', resourceId: workspace.id },
+    ];
     this.registerOutputs({ workspaceUrl: this.workspaceUrl });
   }
 }

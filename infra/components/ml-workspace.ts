@@ -2,9 +2,9 @@ import * as applicationinsights from '@pulumi/azure-native/applicationinsights/i
 import * as containerregistry from '@pulumi/azure-native/containerregistry/index.js';
 import * as keyvault from '@pulumi/azure-native/keyvault/index.js';
 import * as ml from '@pulumi/azure-native/machinelearningservices/index.js';
-import * as operationalinsights from '@pulumi/azure-native/operationalinsights/index.js';
 import * as storage from '@pulumi/azure-native/storage/index.js';
 import * as pulumi from '@pulumi/pulumi';
+import { blobServiceId, type DiagnosticTarget } from '../diagnostics.ts';
 import type { Environment, ResourceNames } from '../naming.ts';
 import { COMPONENT, type PlacementArgs, type PrivateLinkArgs } from './common.ts';
 import { PRIVATE_DNS_ZONES, privateEndpoint } from './network.ts';
@@ -13,9 +13,11 @@ export interface MlWorkspaceArgs extends PlacementArgs {
   environment: Environment;
   names: Pick<
     ResourceNames,
-    'workspace' | 'workspaceStorage' | 'keyVault' | 'containerRegistry' | 'logAnalytics' | 'appInsights'
+    'workspace' | 'workspaceStorage' | 'keyVault' | 'containerRegistry' | 'appInsights'
   >;
   tenantId: pulumi.Input<string>;
+  /** The stack's Log Analytics workspace (components/monitoring.ts), behind Application Insights. */
+  logAnalyticsWorkspaceId: pulumi.Input<string>;
   /** Identity-based ADLS Gen2 datastores on the lake: datastore name -> container. */
   lake: { accountName: pulumi.Input<string>; datastores: Readonly<Record<string, string>> };
   subscriptionId: pulumi.Input<string>;
@@ -35,7 +37,7 @@ export function systemPrincipal(
 
 /**
  * An Azure ML workspace with everything it depends on, each locked down: its own storage (Entra ID only), a
- * Key Vault with RBAC and purge protection, Log Analytics + Application Insights, a container registry without
+ * Key Vault with RBAC and purge protection, Application Insights on the stack's Log Analytics, a container registry without
  * an admin user, a system-assigned identity, and datastores on the lake.
  */
 export class MlWorkspace extends pulumi.ComponentResource {
@@ -47,6 +49,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly registryLoginServer: pulumi.Output<string>;
   readonly storageAccountId: pulumi.Output<string>;
   readonly datastoreNames: string[];
+  readonly diagnostics: DiagnosticTarget<pulumi.Input<string>>[];
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT.mlWorkspace, name, {}, opts);
@@ -104,18 +107,6 @@ export class MlWorkspace extends pulumi.ComponentResource {
       parent,
     );
 
-    const logs = new operationalinsights.Workspace(
-      `${name}-log`,
-      {
-        ...placement,
-        workspaceName: args.names.logAnalytics,
-        sku: { name: 'PerGB2018' },
-        retentionInDays: 30,
-        tags,
-      },
-      parent,
-    );
-
     const insights = new applicationinsights.Component(
       `${name}-appi`,
       {
@@ -124,7 +115,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
         kind: 'web',
         applicationType: 'web',
         ingestionMode: 'LogAnalytics',
-        workspaceResourceId: logs.id,
+        workspaceResourceId: args.logAnalyticsWorkspaceId,
         disableLocalAuth: true,
         tags,
       },
@@ -219,6 +210,17 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.registryId = registry.id;
     this.registryLoginServer = registry.loginServer;
     this.storageAccountId = account.id;
+    this.diagnostics = [
+      { name: 'workspace', kind: 'Microsoft.MachineLearningServices/workspaces', resourceId: workspace.id },
+      { name: 'key-vault', kind: 'Microsoft.KeyVault/vaults', resourceId: vault.id },
+      { name: 'registry', kind: 'Microsoft.ContainerRegistry/registries', resourceId: registry.id },
+      { name: 'workspace-storage', kind: 'Microsoft.Storage/storageAccounts', resourceId: account.id },
+      {
+        name: 'workspace-storage-blob',
+        kind: 'Microsoft.Storage/storageAccounts/blobServices',
+        resourceId: account.id.apply(blobServiceId),
+      },
+    ];
     this.registerOutputs({ workspaceName: this.workspaceName, workspaceId: this.workspaceId });
   }
 }

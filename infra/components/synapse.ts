@@ -1,5 +1,6 @@
 import * as synapse from '@pulumi/azure-native/synapse/index.js';
 import * as pulumi from '@pulumi/pulumi';
+import type { DiagnosticTarget } from '../diagnostics.ts';
 import type { ResourceNames } from '../naming.ts';
 import { COMPONENT, type PlacementArgs, type PrivateLinkArgs } from './common.ts';
 import { systemPrincipal } from './ml-workspace.ts';
@@ -42,6 +43,7 @@ export class Synapse extends pulumi.ComponentResource {
   readonly principalId: pulumi.Output<string>;
   /** e.g. mm-prod-syn-ondemand.sql.azuresynapse.net: what environments/<env>.yaml calls synapse.server. */
   readonly serverlessSqlEndpoint: pulumi.Output<string>;
+  readonly diagnostics: DiagnosticTarget<pulumi.Input<string>>[];
 
   constructor(name: string, args: SynapseArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT.synapse, name, {}, opts);
@@ -108,7 +110,7 @@ export class Synapse extends pulumi.ComponentResource {
       }
     }
 
-    new synapse.BigDataPool(
+    const spark = new synapse.BigDataPool(
       `${name}-spark`,
       {
         ...placement,
@@ -126,8 +128,12 @@ export class Synapse extends pulumi.ComponentResource {
       parent,
     );
 
+    this.diagnostics = [
+      { name: 'synapse', kind: 'Microsoft.Synapse/workspaces', resourceId: workspace.id },
+      { name: 'synapse-spark', kind: 'Microsoft.Synapse/workspaces/bigDataPools', resourceId: spark.id },
+    ];
     if (args.dedicatedSqlPool) {
-      new synapse.SqlPool(
+      const dedicated = new synapse.SqlPool(
         `${name}-dedicated-sql`,
         {
           ...placement,
@@ -140,6 +146,11 @@ export class Synapse extends pulumi.ComponentResource {
         },
         parent,
       );
+      this.diagnostics.push({
+        name: 'synapse-dedicated-sql',
+        kind: 'Microsoft.Synapse/workspaces/sqlPools',
+        resourceId: dedicated.id,
+      });
     }
 
     const links = args.privateLinks;

@@ -39,6 +39,12 @@ const ARM: Record<string, (i: Inputs, name: string) => string> = {
   'azure-native:storage:StorageAccount': (i) => `Microsoft.Storage/storageAccounts/${i.accountName}`,
   'azure-native:storage:BlobContainer': (i) =>
     `Microsoft.Storage/storageAccounts/${i.accountName}/blobServices/default/containers/${i.containerName}`,
+  'azure-native:storage:BlobServiceProperties': (i) =>
+    `Microsoft.Storage/storageAccounts/${i.accountName}/blobServices/default`,
+  'azure-native:synapse:BigDataPool': (i) =>
+    `Microsoft.Synapse/workspaces/${i.workspaceName}/bigDataPools/${i.bigDataPoolName}`,
+  'azure-native:synapse:SqlPool': (i) =>
+    `Microsoft.Synapse/workspaces/${i.workspaceName}/sqlPools/${i.sqlPoolName}`,
   'azure-native:keyvault:Vault': (i) => `Microsoft.KeyVault/vaults/${i.vaultName}`,
   'azure-native:machinelearningservices:Workspace': (i) =>
     `Microsoft.MachineLearningServices/workspaces/${i.workspaceName}`,
@@ -95,6 +101,9 @@ function azureName(inputs: Inputs, logical: string): string {
 export function armId(type: string, inputs: Inputs, logical: string): string {
   const rg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${str(inputs.resourceGroupName) ?? 'none'}`;
   if (type === 'azure-native:resources:ResourceGroup') return rg;
+  if (type === 'azure-native:monitor:DiagnosticSetting') {
+    return `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`;
+  }
   if (type === 'azure-native:authorization:RoleAssignment') {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${fakeGuid(logical)}`;
   }

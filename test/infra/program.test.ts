@@ -30,8 +30,10 @@ describe('the infrastructure program', () => {
       'many-models:infra:Access',
       'many-models:infra:ComputeCluster',
       'many-models:infra:DataLake',
+      'many-models:infra:Diagnostics',
       'many-models:infra:Identities',
       'many-models:infra:MlWorkspace',
+      'many-models:infra:Monitoring',
     ]);
     expect(outputs).toMatchObject({
       environment: 'dev',
@@ -67,8 +69,10 @@ describe('the infrastructure program', () => {
         'many-models:infra:Aks',
         'many-models:infra:ComputeCluster',
         'many-models:infra:DataLake',
+        'many-models:infra:Diagnostics',
         'many-models:infra:Identities',
         'many-models:infra:MlWorkspace',
+        'many-models:infra:Monitoring',
         'many-models:infra:Synapse',
       ]),
     );

@@ -13,12 +13,15 @@ import {
 } from '../harness.ts';
 import { fakePrivateLinks, placement } from './fixtures.ts';
 
+const LOGS = `/subscriptions/${SUBSCRIPTION}/resourceGroups/mm-dev-rg/providers/Microsoft.OperationalInsights/workspaces/mm-dev-log`;
+
 const args = (env: 'dev' | 'prod'): MlWorkspaceArgs => ({
   ...placement,
   environment: env,
   names: resourceNames('mm', env),
   tenantId: TENANT,
   subscriptionId: SUBSCRIPTION,
+  logAnalyticsWorkspaceId: LOGS,
   lake: { accountName: 'mmdevlake', datastores: { mm_raw: 'raw', mm_lake: 'lake' } },
 });
 
@@ -82,12 +85,11 @@ describe('MlWorkspace', () => {
     });
   });
 
-  it('sends Application Insights to Log Analytics, and the registry has no admin user or anonymous pull', () => {
-    const log = named('azure-native:operationalinsights:Workspace', 'workspaceName', 'mm-dev-log');
+  it("sends Application Insights to the stack's Log Analytics workspace, and the registry has no admin user or anonymous pull", () => {
     expect(
       named('azure-native:applicationinsights:Component', 'resourceName', 'mm-dev-appi').inputs,
     ).toMatchObject({
-      workspaceResourceId: log.id,
+      workspaceResourceId: LOGS,
       ingestionMode: 'LogAnalytics',
       disableLocalAuth: true,
     });
