@@ -1,10 +1,8 @@
 // The local many-models system end to end, through the `mm` CLI as a user runs it: generate, prepare, train,
 // evaluate-and-promote, score; then a degraded second training run that must not replace any champion.
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { promotionSchema } from '../../src/config/schema.ts';
 import { listPartitions } from '../../src/data/index.ts';
@@ -13,41 +11,13 @@ import type { DecisionsFile } from '../../src/promotion/decision-record.ts';
 import { verifyPromotionTags } from '../../src/promotion/tags.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
 import type { ModelVersion } from '../../src/registry/types.ts';
-import { lakeLayout } from '../../src/storage/layout.ts';
+import { createMmProject, type MmProject, weeklySalesConfig } from '../support/mm-project.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
-let project: string;
-const lake = () => lakeLayout(path.join(project, 'lake'));
-
-async function mm(...args: string[]) {
-  const result = await execa(process.execPath, [path.join(repo, 'src/cli/main.ts'), ...args], {
-    cwd: project,
-    reject: false,
-    all: true,
-    env: { CI: 'true' },
-  });
-  expect(result.exitCode, `mm ${args.join(' ')}\n${result.all}`).toBe(0);
-  return result;
-}
-
+let project: MmProject;
+const lake = () => project.lake();
+const mm = (...args: string[]) => project.mmOk(...args);
 const config = (candidates?: string) =>
-  [
-    'dataset:',
-    '  path: ../raw/sales.parquet',
-    '  partitionBy: [Store, Brand]',
-    '  time: WeekStarting',
-    '  target: Quantity',
-    '  frequency: W',
-    '  features: [Price, Advert]',
-    'forecast:',
-    '  horizon: 6',
-    '  holdout: 8',
-    ...(candidates ? [`  candidates: ${candidates}`] : []),
-    'engine:',
-    '  workers: 1',
-    '  maxFailedShare: 0.5',
-    '',
-  ].join('\n');
+  weeklySalesConfig({ path: '../raw/sales.parquet', horizon: 6, holdout: 8, candidates });
 
 async function prodLatest(): Promise<Map<string, ModelVersion>> {
   const prod = new LocalModelRegistry({ root: lake().root, stage: 'prod' });
@@ -60,14 +30,10 @@ const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as 
 
 describe('the local pipeline, end to end through mm', () => {
   beforeAll(async () => {
-    project = mkdtempSync(path.join(tmpdir(), 'mm-e2e-'));
-    symlinkSync(path.join(repo, 'node_modules'), path.join(project, 'node_modules'));
-    mkdirSync(path.join(project, 'environments'));
-    mkdirSync(path.join(project, 'configs'));
-    writeFileSync(path.join(project, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
-    writeFileSync(path.join(project, 'configs/full.yaml'), config());
+    project = createMmProject('e2e');
+    project.write('configs/full.yaml', config());
     // A degraded training run: only the naive model is allowed.
-    writeFileSync(path.join(project, 'configs/degraded.yaml'), config('[naive]'));
+    project.write('configs/degraded.yaml', config('[naive]'));
     await mm(
       'generate',
       '--partitions',

@@ -1,50 +1,19 @@
 // What broke when the pipeline met real retail data, checked through `mm` as a user runs it: a missing week inside
 // the holdout, a price plan that misses some horizon weeks, and a horizon far longer than anything measured.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionsFile } from '../../src/promotion/decision-record.ts';
-import { lakeLayout } from '../../src/storage/layout.ts';
+import { createMmProject, type MmProject, weeklySalesConfig } from '../support/mm-project.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
-let project: string;
-const lake = () => lakeLayout(path.join(project, 'lake'));
-
-async function mm(...args: string[]) {
-  return execa(process.execPath, [path.join(repo, 'src/cli/main.ts'), ...args], {
-    cwd: project,
-    reject: false,
-    all: true,
-    env: { CI: 'true' },
-  });
-}
-
-async function mmOk(...args: string[]) {
-  const result = await mm(...args);
-  expect(result.exitCode, `mm ${args.join(' ')}\n${result.all}`).toBe(0);
-  return result;
-}
+let project: MmProject;
+const lake = () => project.lake();
+const mm = (...args: string[]) => project.mm(...args);
+const mmOk = (...args: string[]) => project.mmOk(...args);
 
 const config = (horizon: number, holdout = 8) =>
-  [
-    'dataset:',
-    '  path: ../raw/sales.csv',
-    '  partitionBy: [Store, Brand]',
-    '  time: WeekStarting',
-    '  target: Quantity',
-    '  frequency: W',
-    '  features: [Price, Advert]',
-    'forecast:',
-    `  horizon: ${horizon}`,
-    `  holdout: ${holdout}`,
-    'engine:',
-    '  workers: 1',
-    '  maxFailedShare: 0.2',
-    '',
-  ].join('\n');
+  weeklySalesConfig({ path: '../raw/sales.csv', horizon, holdout, maxFailedShare: 0.2 });
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
   const db = await DuckDBInstance.create(':memory:');
@@ -59,14 +28,10 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 
 describe('given weekly data with 5 % of the weeks missing and a price plan for the next 8 weeks', () => {
   beforeAll(async () => {
-    project = mkdtempSync(path.join(tmpdir(), 'mm-breakages-'));
-    symlinkSync(path.join(repo, 'node_modules'), path.join(project, 'node_modules'));
-    mkdirSync(path.join(project, 'environments'));
-    mkdirSync(path.join(project, 'configs'));
-    writeFileSync(path.join(project, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
-    writeFileSync(path.join(project, 'configs/gaps.yaml'), config(8));
-    writeFileSync(path.join(project, 'configs/far.yaml'), config(60));
-    writeFileSync(path.join(project, 'configs/absurd.yaml'), config(500));
+    project = createMmProject('breakages');
+    project.write('configs/gaps.yaml', config(8));
+    project.write('configs/far.yaml', config(60));
+    project.write('configs/absurd.yaml', config(500));
     await mmOk(
       'generate',
       ...['--partitions', '12', '--periods', '80', '--seed', '11', '--missing', '0.05'],
@@ -109,7 +74,7 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
       `SELECT DISTINCT Store, Brand FROM read_parquet('${path.join(lake().predictions, 'run_id=full', 'predictions.parquet')}')
          WHERE model_kind = 'ridge' ORDER BY ALL LIMIT 1`,
     );
-    const [header, ...rows] = readFileSync(path.join(project, 'raw/sales.future.csv'), 'utf8')
+    const [header, ...rows] = readFileSync(path.join(project.dir, 'raw/sales.future.csv'), 'utf8')
       .trimEnd()
       .split('\n');
     const mine = rows.flatMap((row, i) => {
@@ -120,7 +85,7 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
     const index = mine[3]!; // the fourth week of the plan: weeks after it must still use the plan
     const [week, store, brand] = rows[index]!.split(',');
     const partial = [header, ...rows.filter((_, i) => i !== index)].join('\n');
-    writeFileSync(path.join(project, 'raw/partial.csv'), partial);
+    project.write('raw/partial.csv', partial);
     await mmOk('score', '--config', 'configs/gaps.yaml', '--run', 'partial', '--future', 'raw/partial.csv');
 
     const file = path.join(lake().predictions, 'run_id=partial', 'predictions.parquet');

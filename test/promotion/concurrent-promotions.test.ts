@@ -1,10 +1,7 @@
 // Two runs promoted at the same moment by two real `mm evaluate-and-promote` processes. The test holds the prod
 // registry's lock until both have decided every partition, so both decisions are made against the same prod
 // snapshot and both registrations queue on the lock: the race the champion rule must survive.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promotionSchema } from '../../src/config/schema.ts';
 import type { DecisionsFile } from '../../src/promotion/decision-record.ts';
@@ -14,44 +11,14 @@ import { localLayout } from '../../src/registry/local-layout.ts';
 import { withRegistryLock } from '../../src/registry/local-lock.ts';
 import type { ModelVersion } from '../../src/registry/types.ts';
 import { lakeLayout } from '../../src/storage/layout.ts';
+import { createMmProject, type MmProject, type MmRun, weeklySalesConfig } from '../support/mm-project.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
-let project: string;
-const lakeRoot = () => path.join(project, 'lake');
-
-function mmProcess(...args: string[]): ResultPromise<{ reject: false; all: true }> {
-  return execa(process.execPath, [path.join(repo, 'src/cli/main.ts'), ...args], {
-    cwd: project,
-    reject: false,
-    all: true,
-    env: { CI: 'true' },
-  });
-}
-
-async function mm(...args: string[]) {
-  const result = await mmProcess(...args);
-  expect(result.exitCode, `mm ${args.join(' ')}\n${result.all}`).toBe(0);
-  return result;
-}
-
+let project: MmProject;
+const lakeRoot = () => project.lake().root;
+const mmProcess = (...args: string[]): MmRun => project.mm(...args);
+const mm = (...args: string[]) => project.mmOk(...args);
 const config = (candidates?: string) =>
-  [
-    'dataset:',
-    '  path: ../raw/sales.parquet',
-    '  partitionBy: [Store, Brand]',
-    '  time: WeekStarting',
-    '  target: Quantity',
-    '  frequency: W',
-    '  features: [Price, Advert]',
-    'forecast:',
-    '  horizon: 6',
-    '  holdout: 8',
-    ...(candidates ? [`  candidates: ${candidates}`] : []),
-    'engine:',
-    '  workers: 1',
-    '  maxFailedShare: 0.5',
-    '',
-  ].join('\n');
+  weeklySalesConfig({ path: '../raw/sales.parquet', horizon: 6, holdout: 8, candidates });
 
 /** Resolves once the process has printed its final evaluate-and-promote progress line: every partition decided. */
 function decided(child: ReturnType<typeof mmProcess>): Promise<void> {
@@ -78,13 +45,9 @@ async function allVersions(): Promise<ModelVersion[][]> {
 
 describe('two promotions at once', () => {
   beforeAll(async () => {
-    project = mkdtempSync(path.join(tmpdir(), 'mm-race-'));
-    symlinkSync(path.join(repo, 'node_modules'), path.join(project, 'node_modules'));
-    mkdirSync(path.join(project, 'environments'));
-    mkdirSync(path.join(project, 'configs'));
-    writeFileSync(path.join(project, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
-    writeFileSync(path.join(project, 'configs/full.yaml'), config());
-    writeFileSync(path.join(project, 'configs/naive.yaml'), config('[naive]'));
+    project = createMmProject('race');
+    project.write('configs/full.yaml', config());
+    project.write('configs/naive.yaml', config('[naive]'));
     await mm(
       'generate',
       '--partitions',
@@ -102,7 +65,7 @@ describe('two promotions at once', () => {
   }, 300_000);
 
   afterAll(() => {
-    if (project) rmSync(project, { recursive: true, force: true });
+    if (project) rmSync(project.dir, { recursive: true, force: true });
   });
 
   it('given both decided against the same empty prod, every version after the first was decided against the champion it replaced', async () => {
