@@ -153,6 +153,8 @@ export function bucketFilesFor(
 
 /** Columns of the predictions table that are neither key, time nor the contract's fixed columns. */
 const PREDICTION_EXTRAS = new Set(['message']);
+/** The interval levels (in %) the predictions table has columns for: `lower_80`, `upper_80`, ... */
+const INTERVAL_LEVELS = [80, 95] as const;
 const TIME_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_[A-Z]+|INTEGER|BIGINT|SMALLINT)$/i;
 
 /** Opens an in-memory DuckDB over the lake folders; callers check for files first. */
@@ -198,15 +200,38 @@ export async function openLake(): Promise<LakeReader> {
       const timeCol = timeCols[0]!;
       const d = dateExpr(timeCol, types.get(timeCol)!);
       const w = wantedValues(wanted, partitionBy.length);
+      // Tables written before intervals lack their columns: the future is then drawn without bands.
+      const levels = INTERVAL_LEVELS.filter((l) => types.has(`lower_${l}`) && types.has(`upper_${l}`));
+      const bounds = levels
+        .map((l) => `CAST(p.lower_${l} AS DOUBLE) AS lower_${l}, CAST(p.upper_${l} AS DOUBLE) AS upper_${l}`)
+        .map((c) => `, ${c}`)
+        .join('');
+      const outer = levels.map((l) => `, lower_${l}, upper_${l}`).join('');
       // A partition scored more than once keeps its newest scoring only.
       const sql = `WITH ${w.sql}
-        SELECT name, strftime(d, '%Y-%m-%d') AS t, y FROM (
-          SELECT w.name AS name, ${d} AS d, CAST(p.forecast AS DOUBLE) AS y, p.scored_at AS scored_at,
+        SELECT name, strftime(d, '%Y-%m-%d') AS t, y${outer} FROM (
+          SELECT w.name AS name, ${d} AS d, CAST(p.forecast AS DOUBLE) AS y${bounds}, p.scored_at AS scored_at,
                  max(p.scored_at) OVER (PARTITION BY w.name) AS newest
           FROM ${source} AS p JOIN wanted AS w ON ${keyJoin(partitionBy)}
           WHERE p.status = 'ok' AND p.forecast IS NOT NULL AND p.${quoteIdent(timeCol)} IS NOT NULL
         ) WHERE scored_at = newest ORDER BY name, d`;
-      return collect((await conn.runAndReadAll(sql, w.params)).getRowObjectsJS());
+      const rows = (await conn.runAndReadAll(sql, w.params)).getRowObjectsJS();
+      const out = collect(rows);
+      for (const series of out.values()) series.bands = [];
+      for (const level of [...levels].sort((a, b) => b - a)) {
+        const number = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
+        for (const [name, series] of out) {
+          const own = rows.filter((r) => String(r.name) === name);
+          const band = {
+            level: level / 100,
+            lower: own.map((r) => number(r[`lower_${level}`])),
+            upper: own.map((r) => number(r[`upper_${level}`])),
+          };
+          // A model trained without intervals scores null bounds: no band rather than an empty one.
+          if (band.lower.some(Number.isFinite)) series.bands!.push(band);
+        }
+      }
+      return out;
     },
 
     close() {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { localArtifactStore } from '../artifacts/store.ts';
+import { bands } from '../models/intervals.ts';
 import { lakeLayout } from '../storage/layout.ts';
 import { periodDates } from './dates.ts';
 import {
@@ -22,7 +23,7 @@ import {
   ReportInputError,
 } from './schemas.ts';
 import { compare, pickCharted } from './stats.ts';
-import type { ChartedPartition, Comparison, ReportData } from './types.ts';
+import type { ChartedPartition, Comparison, IntervalBand, ReportData } from './types.ts';
 
 export interface LoadReportOptions {
   runDir: string;
@@ -66,6 +67,16 @@ async function chartedFrom(
   if (chosen.forecast.length !== n || baseline.forecast.length !== n) {
     throw new Error(`${file}: holdout forecasts and actuals differ in length`);
   }
+  const intervals = artifact.intervals;
+  const holdoutBands: IntervalBand[] = intervals
+    ? bands(intervals, clean(chosen.forecast), intervals.scale === 'log1p')
+        .map((b) => ({ level: b.level, lower: [...b.lower], upper: [...b.upper] }))
+        .sort((a, b) => b.level - a.level)
+    : [];
+  const byLevel = new Map(
+    (intervals?.levels ?? []).map((level, i) => [level, intervals?.holdoutCoverage?.[i]]),
+  );
+  const covered = holdoutBands.map((b) => byLevel.get(b.level));
   return {
     name: comparison.name,
     key: comparison.key,
@@ -82,6 +93,8 @@ async function chartedFrom(
       actual: clean(artifact.holdout.actual),
       chosen: clean(chosen.forecast),
       baseline: clean(baseline.forecast),
+      bands: holdoutBands,
+      coverage: covered.every((c) => c !== undefined) && covered.length > 0 ? (covered as number[]) : null,
     },
     future: null,
     decision: null,

@@ -9,6 +9,7 @@ import {
 } from '../contracts/run-manifest.ts';
 import { EXIT } from '../core/errors.ts';
 import { FREQUENCIES } from '../core/vocabulary.ts';
+import { intervalsSchema } from '../models/intervals.ts';
 
 /**
  * Runtime shapes of the files the report reads. They mirror the TypeScript contracts (`RunManifest`,
@@ -50,6 +51,7 @@ export const artifactSchema = z.object({
     actual: values,
     candidates: perCandidate(z.object({ forecast: values, metrics: metricValues })),
   }),
+  intervals: intervalsSchema.optional(),
 });
 export type ArtifactInput = z.infer<typeof artifactSchema>;
 

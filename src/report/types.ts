@@ -2,10 +2,20 @@ import type { CandidateKind } from '../core/vocabulary.ts';
 import type { PartitionStatus } from '../engine/manifest.ts';
 import type { DecisionInput, DecisionsInput, ManifestInput } from './schemas.ts';
 
+/** A prediction interval around a dated series, one bound per date; NaN where it is unknown. */
+export interface IntervalBand {
+  /** Central coverage, e.g. 0.8. */
+  level: number;
+  lower: number[];
+  upper: number[];
+}
+
 /** A dated series for a chart: ISO dates (YYYY-MM-DD) and values, NaN for a missing value. */
 export interface DatedValues {
   dates: string[];
   values: number[];
+  /** Prediction intervals around `values`, widest first; empty when the source carries none. */
+  bands?: IntervalBand[];
 }
 
 /** One partition's accuracy next to its baseline on the same holdout. */
@@ -36,7 +46,19 @@ export interface ChartedPartition {
   wape: { model: number; baseline: number };
   /** The last points before the holdout, from the prepared lake; null when the lake is absent. */
   history: DatedValues | null;
-  holdout: { dates: string[]; actual: number[]; chosen: number[]; baseline: number[] };
+  holdout: {
+    dates: string[];
+    actual: number[];
+    chosen: number[];
+    baseline: number[];
+    /** The chosen model's intervals over the holdout, widest first; empty for artifacts trained without them. */
+    bands: IntervalBand[];
+    /**
+     * Out-of-sample coverage per band (intervals fitted on the earlier backtest windows, checked on the holdout);
+     * null with a single window, where the bands were fitted on the holdout's own errors.
+     */
+    coverage: number[] | null;
+  };
   /** The scored forecast beyond the data, from the predictions table; null when not scored. */
   future: DatedValues | null;
   decision: DecisionInput | null;

@@ -77,7 +77,9 @@ describe('buildCharts', () => {
   it('draws actual, chosen and baseline holdout forecasts for a charted partition', () => {
     const chart = byId('partition-0');
     expect(chart.partition?.key).toEqual(['S1', 'tropicana']);
-    const series = chart.option.series as { name: string; data: [string, number | null][] }[];
+    const series = (chart.option.series as { name: string; data: [string, number | null][] }[]).filter(
+      (s) => !s.name.includes('interval'),
+    );
     expect(series.map((s) => s.name)).toEqual([
       'actual (holdout)',
       'chosen: ridge',
@@ -86,6 +88,40 @@ describe('buildCharts', () => {
     expect(series[0]!.data[0]![0]).toBe('2024-01-01');
     expect(series[1]!.data).toHaveLength(8);
     expect(chart.caption).toContain('Holdout WAPE 0.050 for ridge vs 0.200 for the seasonal_naive baseline');
+  });
+
+  it('draws each interval as a filled band from its lower to its upper bound, with a caption on its coverage', () => {
+    const chart = byId('partition-0');
+    type Line = {
+      name: string;
+      stack?: string;
+      data: [string, number | null][];
+      areaStyle?: { opacity: number };
+    };
+    const series = chart.option.series as Line[];
+    const bands = series.filter((s) => s.name.includes('interval'));
+    expect([...new Set(bands.map((s) => s.name))]).toEqual(['95 % interval', '80 % interval']);
+    const [lower, width] = bands.filter((s) => s.name === '80 % interval');
+    const chosen = data.charted[0]!.holdout.chosen;
+    // The invisible lower bound carries the band's width stacked on it; only the width is filled.
+    expect(lower!.stack).toBe(width!.stack);
+    expect(lower!.areaStyle).toBeUndefined();
+    expect(lower!.data[0]![1]).toBeCloseTo(chosen[0]! - 10);
+    expect(width!.data[0]![1]).toBeCloseTo(20);
+    expect(width!.areaStyle!.opacity).toBeGreaterThan(0);
+    expect(chart.caption).toContain('Bands: 80 % and 95 % prediction intervals of the chosen model');
+    expect(chart.caption).toContain('they covered 100 % (95 %) and 75 % (80 %) of this holdout');
+    // A band fitted on one window is said to be no test of itself.
+    expect(byId('partition-1').caption).toContain("rest on this holdout's own errors");
+    expect(byId('partition-2').caption).not.toContain('Bands:');
+  });
+
+  it('renders a band as a filled area in the SVG', () => {
+    const svg = renderChartSvg(byId('partition-0'));
+    const filled = (svg.match(/<path [^>]*fill="#2f6fdd"[^>]*fill-opacity="0\.\d+"/g) ?? []).length;
+    expect(filled).toBeGreaterThanOrEqual(2);
+    const plain = renderChartSvg(byId('partition-2'));
+    expect((plain.match(/<path [^>]*fill="#2f6fdd"[^>]*fill-opacity="0\.\d+"/g) ?? []).length).toBe(0);
   });
 
   it('says so when the chosen model is the baseline itself', () => {

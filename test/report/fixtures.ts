@@ -7,6 +7,7 @@ import type { CandidateKind } from '../../src/core/vocabulary.ts';
 import type { PartitionRecord, PartitionStatus, RunManifest } from '../../src/engine/manifest.ts';
 import { allMetrics } from '../../src/metrics/index.ts';
 import type { Metrics, ModelArtifact } from '../../src/models/artifact.ts';
+import type { Intervals } from '../../src/models/intervals.ts';
 import type { DecisionRecord, DecisionsFile } from '../../src/promotion/decision-record.ts';
 import { lakeLayout } from '../../src/storage/layout.ts';
 
@@ -36,6 +37,8 @@ export interface PartitionSpec {
   outcome?: DecisionRecord['outcome'];
   /** Write no artifact file for it. */
   noArtifact?: boolean;
+  /** The chosen model's prediction intervals, as training records them in the artifact. */
+  intervals?: Intervals;
 }
 
 export interface RunFixture {
@@ -135,6 +138,7 @@ export function writeRun(
         candidates,
       },
       lineage: { runId, codeVersion: 'abc123', dataFingerprint: 'fp-1', trainedAt: '2024-03-01T00:00:00Z' },
+      ...(spec.intervals ? { intervals: spec.intervals } : {}),
     } satisfies ModelArtifact;
     const relative = `artifacts/${name}.json`;
     if (!spec.noArtifact) writeFileSync(path.join(runDir, relative), JSON.stringify(artifact));
@@ -267,11 +271,15 @@ export async function writePrepared(root: string, keys: readonly string[][]): Pr
   );
 }
 
-/** Two scorings of the same partitions (the newer one must win) plus a writer's half-written temp file. */
+/**
+ * Two scorings of the same partitions (the newer one must win) plus a writer's half-written temp file. The newer
+ * one carries intervals: forecast +- 10 (80 %) and +- 20 (95 %); the older one has none (null bounds).
+ */
 export async function writePredictions(root: string, keys: readonly string[][]): Promise<void> {
   const dir = lakeLayout(root).predictions;
   const future = weekly('2024-02-26', 8);
-  const scoring = (runId: string, scoredAt: string, level: number) =>
+  const bound = (withBands: boolean, value: number) => (withBands ? value : null);
+  const scoring = (runId: string, scoredAt: string, level: number, withBands: boolean) =>
     keys.flatMap((key) =>
       future.map((d, i) => ({
         Store: key[0],
@@ -284,10 +292,10 @@ export async function writePredictions(root: string, keys: readonly string[][]):
         model_kind: 'ridge',
         used_fallback: false,
         fallback_periods: 0,
-        lower_80: null,
-        upper_80: null,
-        lower_95: null,
-        upper_95: null,
+        lower_80: bound(withBands, level + i - 10),
+        upper_80: bound(withBands, level + i + 10),
+        lower_95: bound(withBands, level + i - 20),
+        upper_95: bound(withBands, level + i + 20),
         run_id: runId,
         scored_at: scoredAt,
         message: null,
@@ -314,12 +322,12 @@ export async function writePredictions(root: string, keys: readonly string[][]):
   };
   await writeParquet(
     path.join(dir, 'run_id=old', 'predictions.parquet'),
-    scoring('old', '2024-02-01 00:00:00', 1000),
+    scoring('old', '2024-02-01 00:00:00', 1000, false),
     columns,
   );
   await writeParquet(
     path.join(dir, 'run_id=new', 'predictions.parquet'),
-    scoring('new', '2024-03-02 00:00:00', 120),
+    scoring('new', '2024-03-02 00:00:00', 120, true),
     columns,
   );
   writeFileSync(path.join(dir, 'run_id=new', '.predictions.123.tmp.parquet'), 'not parquet at all');
@@ -334,8 +342,26 @@ export function signalSpecs(): PartitionSpec[] {
     ...extra,
   });
   return [
-    ok(1, 0.05, 0.2),
-    ok(2, 0.08, 0.2),
+    // S1's intervals were checked out of sample (3 backtest windows); S2's rest on one window.
+    ok(1, 0.05, 0.2, {
+      intervals: {
+        scale: 'none',
+        levels: [0.8, 0.95],
+        halfWidths: [10, 20],
+        steps: HOLDOUT,
+        residuals: 3 * HOLDOUT,
+        holdoutCoverage: [0.75, 1],
+      },
+    }),
+    ok(2, 0.08, 0.2, {
+      intervals: {
+        scale: 'log1p',
+        levels: [0.8, 0.95],
+        halfWidths: [0.1, 0.2],
+        steps: HOLDOUT,
+        residuals: HOLDOUT,
+      },
+    }),
     ok(3, 0.1, 0.25),
     ok(4, 0.12, 0.3),
     ok(5, 0.15, 0.3, { outcome: 'keep-champion' }),

@@ -75,6 +75,31 @@ describe('loadReportData', () => {
     }
   });
 
+  it("draws the chosen model's intervals around its holdout forecast, widest first, with their honest coverage", async () => {
+    const data = await loadReportData({ runDir: run.runDir, root: run.root, best: 2, worst: 2 });
+    const [s1, s2, hostile] = data.charted;
+    // S1: raw scale, half-widths 10 (80 %) and 20 (95 %), checked out of sample on the holdout.
+    expect(s1!.holdout.bands.map((b) => b.level)).toEqual([0.95, 0.8]);
+    expect(s1!.holdout.bands[1]!.lower[0]).toBeCloseTo(s1!.holdout.chosen[0]! - 10);
+    expect(s1!.holdout.bands[0]!.upper[3]).toBeCloseTo(s1!.holdout.chosen[3]! + 20);
+    expect(s1!.holdout.coverage).toEqual([1, 0.75]);
+    // S2: log1p scale, so the band is multiplicative around the forecast; one window, so no honest coverage.
+    const f = s2!.holdout.chosen[0]!;
+    expect(s2!.holdout.bands[1]!.upper[0]).toBeCloseTo(Math.expm1(Math.log1p(f) + 0.1));
+    expect(s2!.holdout.bands[1]!.lower[0]).toBeCloseTo(Math.expm1(Math.log1p(f) - 0.1));
+    expect(s2!.holdout.coverage).toBeNull();
+    // An artifact trained without intervals has no band.
+    expect(hostile!.holdout.bands).toEqual([]);
+  });
+
+  it('reads the scored intervals as bands around the future forecast, widest first', async () => {
+    const data = await loadReportData({ runDir: run.runDir, root: run.root, best: 1, worst: 0 });
+    const future = data.charted[0]!.future!;
+    expect(future.bands?.map((b) => b.level)).toEqual([0.95, 0.8]);
+    expect(future.bands?.[0]?.lower).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
+    expect(future.bands?.[1]?.upper).toEqual([130, 131, 132, 133, 134, 135, 136, 137]);
+  });
+
   it('charts requested partitions first and says which requests it could not honour', async () => {
     const wanted = modelName(['S4', 'tropicana']);
     const data = await loadReportData({
