@@ -196,6 +196,10 @@ export class ScoringService extends pulumi.ComponentResource {
             },
             spec: {
               serviceAccountName: serviceAccount.metadata.name,
+              // The service never calls the Kubernetes API. Workload identity does not need the API token: its
+              // webhook projects its own token (audience api://AzureADTokenExchange) into
+              // /var/run/secrets/azure/tokens (https://azure.github.io/azure-workload-identity/docs/).
+              automountServiceAccountToken: false,
               terminationGracePeriodSeconds: drain + 25,
               securityContext: {
                 runAsNonRoot: true,

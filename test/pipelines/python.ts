@@ -6,6 +6,7 @@ import path from 'node:path';
 const VENVS = {
   engine: { variable: 'MM_VENV', folder: 'venv' },
   sql: { variable: 'MM_SQL_VENV', folder: 'sql' },
+  checkov: { variable: 'MM_CHECKOV_VENV', folder: 'checkov' },
 } as const;
 
 /**
