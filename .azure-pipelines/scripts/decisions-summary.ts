@@ -1,9 +1,13 @@
 // The Markdown summary an ML pipeline run shows for evaluate-and-promote: outcome counts, how the candidates
 // compare with the baseline, and why partitions were not promoted. Pure: parse and render, no I/O.
-import { z } from 'zod';
-import type { DecisionRecord, DecisionsFile } from '../../src/promotion/decision-record.ts';
+import {
+  DECISION_OUTCOMES,
+  type DecisionRecord,
+  type DecisionsFile,
+  decisionsFileSchema,
+} from '../../src/contracts/decisions.ts';
 
-export const OUTCOMES = ['promote', 'keep-champion', 'promote-fallback', 'not-trained'] as const;
+export const OUTCOMES = DECISION_OUTCOMES;
 
 const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
   promote: 'promoted',
@@ -14,28 +18,6 @@ const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
 
 /** Partitions listed with their reasons; the rest are counted and stay in decisions.json. */
 export const MAX_LISTED = 25;
-
-const metricValue = z.number().nullable();
-
-// Only the fields the summary reads are checked; the file may carry more.
-const decisionsFileSchema = z.looseObject({
-  schemaVersion: z.literal(1),
-  runId: z.string().min(1),
-  rulesVersion: z.string(),
-  dryRun: z.boolean(),
-  decidedAt: z.string(),
-  totals: z.record(z.string(), z.number().int().min(0)),
-  decisions: z.array(
-    z.looseObject({
-      name: z.string(),
-      key: z.array(z.string()),
-      outcome: z.enum(OUTCOMES),
-      reasons: z.array(z.string()),
-      metricName: z.string(),
-      metrics: z.looseObject({ candidate: metricValue, baseline: metricValue, champion: metricValue }),
-    }),
-  ),
-});
 
 export class DecisionsFileError extends Error {
   override readonly name = 'ValidationError';
@@ -56,7 +38,7 @@ export function parseDecisionsFile(text: string, source: string): DecisionsFile 
       `${source} is not a decisions file:\n  - ${issues.slice(0, 10).join('\n  - ')}`,
     );
   }
-  const file = result.data as unknown as DecisionsFile;
+  const file: DecisionsFile = result.data;
   const counted = countOutcomes(file.decisions);
   for (const outcome of OUTCOMES) {
     if ((file.totals[outcome] ?? 0) !== counted[outcome]) {

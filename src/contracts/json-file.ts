@@ -8,12 +8,19 @@ export class ContractError extends Error {
   override readonly name = 'ContractError';
   readonly exitCode = EXIT.badInput;
   readonly file: string;
+  /** Each problem on its own: a field path and what is wrong with it, or why the file could not be read. */
+  readonly problems: readonly string[];
 
-  constructor(what: string, file: string, problems: readonly string[]) {
-    super(
-      `${what} ${file} ${problems.length === 1 ? problems[0] : `is malformed:\n  - ${problems.join('\n  - ')}`}`,
-    );
+  constructor(what: string, file: string, problems: readonly string[], headline = 'is malformed') {
+    const listed =
+      problems.length === 0
+        ? ''
+        : problems.length === 1
+          ? `: ${problems[0]}`
+          : `:\n  - ${problems.join('\n  - ')}`;
+    super(`${what} ${file} ${headline}${listed}`);
     this.file = file;
+    this.problems = problems.length > 0 ? problems : [headline];
   }
 }
 
@@ -28,7 +35,7 @@ export function parseJsonText<S extends z.ZodType>(
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ContractError(what, file, [`is not valid JSON (${(error as Error).message})`]);
+    throw new ContractError(what, file, [], `is not valid JSON (${(error as Error).message})`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new ContractError(what, file, describeZodIssues(parsed.error));
@@ -45,9 +52,9 @@ export async function readJsonFile<S extends z.ZodType>(
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new ContractError(what, file, ['does not exist']);
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new ContractError(what, file, [], `cannot be read (${code})`);
   }
   return parseJsonText(file, text, schema, what);
 }

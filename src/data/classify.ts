@@ -1,19 +1,10 @@
 import { dayOfWeek } from '../calendar/index.ts';
+import type { PARTITION_STATUSES } from '../contracts/prepared-catalog.ts';
 import type { Frequency } from '../core/vocabulary.ts';
 import { isoDate } from './batch.ts';
 
-/** What the data layer says about a partition; anything but 'ok' excludes it from training and scoring. */
-export const PARTITION_STATUSES = [
-  'ok',
-  'duplicate_time',
-  'irregular_time',
-  'non_finite_target',
-  'negative_target',
-  'non_finite_feature',
-  'no_feature_values',
-  'too_short',
-  'too_many_gaps',
-] as const;
+export { PARTITION_STATUSES } from '../contracts/prepared-catalog.ts';
+
 export type PreparedStatus = (typeof PARTITION_STATUSES)[number];
 
 /** Per-partition aggregates computed by DuckDB in one pass over the data. */

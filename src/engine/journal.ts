@@ -1,10 +1,11 @@
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJournal } from '../contracts/journal.ts';
 import type { PartitionRecord } from './manifest.ts';
 
 /**
- * The run journal: one JSON line per finished partition, appended and fsynced after every batch. It is what
- * makes a run resumable: a process killed at any moment leaves at most one torn last line, which reading skips;
+ * The run journal (`src/contracts/journal.ts`): one JSON line per finished partition, appended and fsynced after
+ * every batch. It is what makes a run resumable: a process killed at any moment leaves at most one torn last line, which reading skips;
  * every complete line refers to an artifact that was written (atomically) before the line.
  */
 export class RunJournal {
@@ -26,26 +27,16 @@ export class RunJournal {
     }
   }
 
-  /** The latest record of each partition, by name; torn or corrupt lines are skipped. */
+  /** The latest record of each partition, by name; torn or corrupt lines are skipped (see the contract). */
   async read(): Promise<Map<string, PartitionRecord>> {
-    const latest = new Map<string, PartitionRecord>();
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return latest;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw error;
     }
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        const record = JSON.parse(line) as PartitionRecord;
-        if (typeof record.name === 'string' && typeof record.status === 'string')
-          latest.set(record.name, record);
-      } catch {
-        // A torn final line from a killed process: that partition simply runs again.
-      }
-    }
-    return latest;
+    // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
+    return parseJournal(text) as Map<string, PartitionRecord>;
   }
 }

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { type ArtifactStore, localArtifactStore } from '../artifacts/store.ts';
+import { ContractError, readJsonFile } from '../contracts/json-file.ts';
+import { type RunManifestFile, runManifestSchema } from '../contracts/run-manifest.ts';
 import { EXIT } from '../core/errors.ts';
 import { CANDIDATES } from '../core/vocabulary.ts';
 import type { RunManifest } from '../engine/manifest.ts';
@@ -21,24 +22,6 @@ const modelState = z.looseObject({
   kind,
   version: z.number().int(),
   params: z.record(z.string(), z.unknown()),
-});
-
-const recordSchema = z.looseObject({
-  name: z.string().min(1),
-  key: z.array(z.string()),
-  status: z.enum(['ok', 'failed', 'skipped']),
-  artifact: z.string().min(1).optional(),
-  error: z.looseObject({ class: z.string(), message: z.string() }).optional(),
-  reason: z.string().optional(),
-});
-
-const manifestSchema = z.looseObject({
-  schemaVersion: z.literal(1),
-  runId: z.string().min(1),
-  codeVersion: z.string(),
-  dataFingerprint: z.string(),
-  partitionBy: z.array(z.string()),
-  partitions: z.array(recordSchema),
 });
 
 const artifactSchema = z.looseObject({
@@ -70,38 +53,29 @@ function issues(error: z.ZodError): string {
     .join('; ');
 }
 
-async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PromotionInputError(`${what} ${file} cannot be read (${code ?? (error as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new PromotionInputError(`${what} ${file} is not valid JSON (${(error as Error).message})`);
-  }
-}
-
 export function manifestPath(runDir: string): string {
   return path.join(runDir, 'manifest.json');
 }
 
+/** The run manifest through its contract (`src/contracts/run-manifest.ts`); each partition must appear once. */
 export async function readManifest(runDir: string): Promise<RunManifest> {
   const file = manifestPath(runDir);
-  const parsed = manifestSchema.safeParse(await readJson(file, 'run manifest'));
-  if (!parsed.success)
-    throw new PromotionInputError(`run manifest ${file} is malformed: ${issues(parsed.error)}`);
+  let manifest: RunManifestFile;
+  try {
+    manifest = await readJsonFile(file, runManifestSchema, 'run manifest');
+  } catch (error) {
+    if (error instanceof ContractError) throw new PromotionInputError(error.message);
+    throw error;
+  }
   const seen = new Set<string>();
-  for (const record of parsed.data.partitions) {
+  for (const record of manifest.partitions) {
     if (seen.has(record.name)) {
       throw new PromotionInputError(`run manifest ${file} lists partition ${record.name} twice`);
     }
     seen.add(record.name);
   }
-  return parsed.data as unknown as RunManifest;
+  // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
+  return manifest as RunManifest;
 }
 
 /** Reads one partition's artifact (a pack reference, or a file for older runs); it must carry the manifest's name. */

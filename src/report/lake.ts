@@ -1,6 +1,8 @@
 import { existsSync, globSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { ContractError, parseJsonText } from '../contracts/json-file.ts';
+import { type PreparedMetaHints, preparedMetaHintsSchema } from '../contracts/prepared-meta.ts';
 import { shardOf } from '../engine/shard.ts';
 import { PREDICTION_COLUMNS } from '../scoring/types.ts';
 import type { DatedValues } from './types.ts';
@@ -24,42 +26,21 @@ export interface PreparedColumns {
   target: string;
 }
 
-export interface PreparedMetaHints extends Partial<PreparedColumns> {
-  /** Hash bucket count: partition `name` lives in `bucket=NNN` with NNN = shardOf(name, buckets). */
-  buckets?: number;
-}
-
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
-}
-
 /**
- * Column names from `prepared/meta.json`, wherever the prepare stage keeps them (top level, `dataset` or
- * `columns`); null when the file is absent or does not name them.
+ * Column names and bucket count from `prepared/meta.json`, read through its contract's optional view; null when
+ * the file is absent or unreadable, so the report falls back to the config's names.
  */
 export function preparedColumnsFromMeta(file: string): PreparedMetaHints | null {
   if (!existsSync(file)) return null;
-  let meta: unknown;
   try {
-    meta = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return null;
+    return parseJsonText(file, readFileSync(file, 'utf8'), preparedMetaHintsSchema, 'prepared meta');
+  } catch (error) {
+    if (error instanceof ContractError) return null;
+    throw error;
   }
-  const found: PreparedMetaHints = {};
-  const scopes = [meta, (meta as { dataset?: unknown })?.dataset, (meta as { columns?: unknown })?.columns];
-  for (const scope of scopes) {
-    if (typeof scope !== 'object' || scope === null) continue;
-    const s = scope as Record<string, unknown>;
-    if (!found.partitionBy && isStringArray(s.partitionBy)) found.partitionBy = s.partitionBy;
-    if (!found.time && typeof s.time === 'string') found.time = s.time;
-    if (!found.target && typeof s.target === 'string') found.target = s.target;
-    if (!found.buckets && Number.isInteger(s.buckets) && (s.buckets as number) > 0)
-      found.buckets = s.buckets as number;
-  }
-  return found;
 }
 
 /** SQL for a time column as a DATE, whether it is stored as DATE, TIMESTAMP, text or epoch days. */

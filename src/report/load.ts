@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { localArtifactStore } from '../artifacts/store.ts';
 import { bands } from '../models/intervals.ts';
@@ -21,6 +20,7 @@ import {
   manifestSchema,
   parseJsonFile,
   ReportInputError,
+  readJsonInput,
 } from './schemas.ts';
 import { compare, pickCharted } from './stats.ts';
 import type { ChartedPartition, Comparison, IntervalBand, ReportData } from './types.ts';
@@ -42,10 +42,6 @@ export interface LoadReportOptions {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-async function readJson<T>(file: string, schema: Parameters<typeof parseJsonFile<T>>[2]): Promise<T> {
-  return parseJsonFile(file, await readFile(file, 'utf8'), schema);
-}
 
 async function chartedFrom(
   runDir: string,
@@ -108,7 +104,7 @@ export async function loadReportData(options: LoadReportOptions): Promise<Report
   if (!existsSync(manifestFile)) {
     throw new ReportInputError(manifestFile, ['file not found: has the train stage finished this run?']);
   }
-  const manifest = await readJson(manifestFile, manifestSchema);
+  const manifest = await readJsonInput(manifestFile, manifestSchema);
   const warnings: string[] = [];
   if (manifest.runId !== path.basename(runDir)) {
     warnings.push(
@@ -119,7 +115,7 @@ export async function loadReportData(options: LoadReportOptions): Promise<Report
   const decisionsFile = path.join(runDir, 'decisions.json');
   let decisions: DecisionsInput | null = null;
   if (existsSync(decisionsFile)) {
-    decisions = await readJson(decisionsFile, decisionsSchema);
+    decisions = await readJsonInput(decisionsFile, decisionsSchema);
     if (decisions.runId !== manifest.runId) {
       throw new ReportInputError(decisionsFile, [
         `runId '${decisions.runId}' is not this run's '${manifest.runId}'`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeZodIssues } from '../config/errors.ts';
+import { ContractError, parseJsonText, readJsonFile } from '../contracts/json-file.ts';
 import {
   candidateKind,
   maybeNumber,
@@ -55,39 +55,31 @@ export const artifactSchema = z.object({
 });
 export type ArtifactInput = z.infer<typeof artifactSchema>;
 
-export const decisionsSchema = z.object({
-  schemaVersion: z.literal(1),
-  runId: z.string(),
-  rulesVersion: z.string(),
-  dryRun: z.boolean(),
-  decidedAt: z.string(),
-  decisions: z.array(
-    z.object({
-      name: z.string(),
-      key: z.array(z.string()),
-      outcome: z.enum(['promote', 'keep-champion', 'promote-fallback', 'not-trained']),
-      reasons: z.array(z.string()),
-      checks: z.array(z.object({ rule: z.string(), passed: z.boolean(), detail: z.string() })),
-      metricName: z.string(),
-      metrics: z.object({ candidate: maybeNumber, baseline: maybeNumber, champion: maybeNumber }),
-      candidateKind: candidateKind.nullable(),
-      championKind: candidateKind.nullable(),
-      prodVersion: z.number().nullable(),
-    }),
-  ),
-});
-export type DecisionsInput = z.infer<typeof decisionsSchema>;
-export type DecisionInput = DecisionsInput['decisions'][number];
+export type {
+  DecisionRecord as DecisionInput,
+  DecisionsFile as DecisionsInput,
+} from '../contracts/decisions.ts';
+export { decisionsFileSchema as decisionsSchema } from '../contracts/decisions.ts';
+
+/** The report's own error for a saved file that breaks its contract: same file, same problems. */
+export function asReportInput(error: unknown): unknown {
+  return error instanceof ContractError ? new ReportInputError(error.file, error.problems) : error;
+}
 
 /** Parses JSON text against a schema; every failure names the file and the offending key. */
-export function parseJsonFile<T>(file: string, text: string, schema: z.ZodType<T>): T {
-  let raw: unknown;
+export function parseJsonFile<S extends z.ZodType>(file: string, text: string, schema: S): z.output<S> {
   try {
-    raw = JSON.parse(text);
+    return parseJsonText(file, text, schema, 'report input');
   } catch (error) {
-    throw new ReportInputError(file, [`not valid JSON: ${(error as Error).message}`]);
+    throw asReportInput(error);
   }
-  const result = schema.safeParse(raw);
-  if (!result.success) throw new ReportInputError(file, describeZodIssues(result.error));
-  return result.data;
+}
+
+/** Reads a saved JSON file through its contract (`readJsonFile`), as report input. */
+export async function readJsonInput<S extends z.ZodType>(file: string, schema: S): Promise<z.output<S>> {
+  try {
+    return await readJsonFile(file, schema, 'report input');
+  } catch (error) {
+    throw asReportInput(error);
+  }
 }
