@@ -35,7 +35,13 @@ export async function startTwin(options: TwinOptions) {
   const work = await mkdtemp(path.join(tmpdir(), 'mm-twin-'));
   const caFile = path.join(work, 'twin-ca.pem');
   await writeFile(caFile, tls.cert);
-  const lakes = await startTwinLakes({ estate, issuer, tls, repoRoot: options.appRoot });
+  // Azurite comes from this repository's node_modules, whatever app root the nodes run.
+  const lakes = await startTwinLakes({
+    estate,
+    issuer,
+    tls,
+    repoRoot: path.resolve(import.meta.dirname, '..'),
+  });
   const msi = await new MsiEndpoint(issuer).start();
   const gate = new ArmGate({
     estate,

@@ -93,11 +93,12 @@ export class JobExecution implements RunningJob {
     this.nodes[node]?.child?.kill('SIGKILL');
   }
 
+  // Declared before `started`: fields initialise in order, and its executor assigns this one.
+  #markStarted: () => void = () => {};
   /** Resolves when every node has started its command (tests preempt after this). */
   readonly started = new Promise<void>((resolve) => {
     this.#markStarted = resolve;
   });
-  #markStarted: () => void = () => {};
 
   async start(): Promise<void> {
     const p = this.#job.properties as {

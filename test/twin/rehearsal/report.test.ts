@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { formatTable, summarise } from '../../../twin/rehearsal/report.ts';
+
+describe('the rehearsal’s table', () => {
+  it('counts calls per service, the lakes read or written, and the refusals met', () => {
+    const s = summarise([
+      { service: 'storage', status: 200, account: 'mmdevlake', method: 'GET' },
+      { service: 'storage', status: 201, account: 'mmprodlake', method: 'PUT' },
+      { service: 'storage', status: 403, account: 'mmprodlake', method: 'GET' },
+      { service: 'arm', status: 429, method: 'PUT' },
+      { service: 'arm', status: 409, method: 'PUT' },
+      { service: 'token', status: 200 },
+    ]);
+    expect(s).toEqual({
+      lakes: ['mmdevlake (r)', 'mmprodlake (rw)'],
+      storage: 3,
+      arm: 2,
+      tokens: 1,
+      met: { 403: 1, 429: 1, 409: 1 },
+    });
+  });
+
+  it('says a step that met refusals and still passed survived them, and why a step did not run', () => {
+    const table = formatTable([
+      {
+        stage: 'Train',
+        step: 'train.ts',
+        identity: 'dev/training',
+        exitCode: 0,
+        seconds: 1,
+        calls: [{ service: 'arm', status: 429 }],
+      },
+      {
+        stage: 'Score',
+        step: 'score.ts',
+        identity: 'prod/scoring',
+        exitCode: -1,
+        seconds: 0,
+        calls: [],
+        notRun: 'an earlier step failed',
+      },
+    ]);
+    expect(table).toMatch(/\| Train .*\| 0\/1\/0 .*\| passed \(survived\) /);
+    expect(table).toMatch(/\| Score .*\| not run: an earlier step failed /);
+  });
+});

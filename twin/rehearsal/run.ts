@@ -1,0 +1,176 @@
+// `npm run rehearsal`: the Azure dress rehearsal (issue 13). Starts the Azure twin, gives every ml.yml job a fresh
+// checkout whose environments/ are written from the twin stacks' outputs, and runs the steps ml.yml runs, in its
+// order, each as a real process signed in as the identity its service connection stands for. Prints the table
+// (stage, identity, lakes, calls, refusals met, duration) and exits 0 only if every step passed.
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startTwin, type Twin } from '../index.ts';
+import { createCheckout, placeFile } from './checkout.ts';
+import { type RehearsalStep, rehearsalSteps } from './ml-stages.ts';
+import { type CallRecord, formatTable, type StepReport } from './report.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+
+/** Steps the twin cannot stand in for, and why (said in the table, never silently dropped). */
+const NOT_REHEARSED: Record<string, string> = {
+  Image: 'the twin has no container registry for `az acr build` (test:images builds the image with buildah)',
+};
+
+/** A small dataset of what `mm generate` writes, in the shape of configs/demo.yaml. */
+const DEMO_CONFIG = [
+  '# The rehearsal’s dataset: configs/demo.yaml’s shape, a few series so the whole pipeline runs in minutes.',
+  'dataset:',
+  '  path: ../.mm/local/raw/demo.parquet',
+  '  partitionBy: [Store, Brand]',
+  '  time: WeekStarting',
+  '  target: Quantity',
+  '  frequency: W',
+  '  features: [Price, Advert]',
+  'forecast:',
+  '  horizon: 8',
+  '  holdout: 8',
+  '',
+].join('\n');
+
+function callsSince(twin: Twin, mark: { storage: number; arm: number; token: number }): CallRecord[] {
+  return [
+    ...twin.lakes.proxy.log
+      .slice(mark.storage)
+      .map((c) => ({ service: 'storage' as const, status: c.status, account: c.account, method: c.method })),
+    ...twin.arm.log
+      .slice(mark.arm)
+      .map((c) => ({ service: 'arm' as const, status: c.status, method: c.method })),
+    ...twin.msi.log.slice(mark.token).map((c) => ({ service: 'token' as const, status: c.status })),
+  ];
+}
+
+async function runStep(
+  step: RehearsalStep,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  timeoutMs: number,
+): Promise<number> {
+  // As the AzureCLI@2 task does: bash, `set -euo pipefail`, the checkout as the working directory.
+  const child = spawn('bash', ['-c', `set -euo pipefail\n${step.command}`], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: timeoutMs,
+  });
+  const log = createWriteStream(logFile);
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  log.end();
+  return code;
+}
+
+function tail(file: string, lines: number): string {
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export async function rehearse(options: {
+  keep?: boolean;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}) {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const work = mkdtempSync(path.join(tmpdir(), 'mm-rehearsal-'));
+  const codeVersion = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+  const runtime = {
+    'System.JobAttempt': '1',
+    'Build.BuildId': String(Date.now() % 1_000_000),
+    'Build.SourceVersion': codeVersion,
+    'Build.SourcesDirectory': '.',
+    'Build.ArtifactStagingDirectory': path.join(work, 'staging'),
+  };
+  const steps = rehearsalSteps(path.join(repo, '.azure-pipelines/ml.yml'), runtime);
+  // The app root of the twin's cluster nodes (the runtime image's /app): the code with the same environments/.
+  const nodeApp = path.join(work, 'node-app');
+  const twin = await startTwin({ appRoot: nodeApp });
+  const reports: StepReport[] = [];
+  try {
+    createCheckout({ repo, dir: nodeApp, estate: twin.estate, configs: { 'demo.yaml': DEMO_CONFIG } });
+    // The raw dataset Prepare reads (configs/demo.yaml: ../.mm/local/raw/demo.parquet), as `mm generate` writes it.
+    const raw = path.join(work, 'raw', 'demo.parquet');
+    execFileSync(
+      process.execPath,
+      [path.join(repo, 'steps/generate.ts'), '--partitions', '6', '--periods', '104', '--out', raw],
+      { cwd: nodeApp, stdio: 'ignore', env: { ...process.env, CI: 'true' } },
+    );
+    let failed = false;
+    for (const [i, step] of steps.entries()) {
+      const identity = step.identity ? `${step.identity.stack}/${step.identity.role}` : '(none)';
+      const skip = NOT_REHEARSED[step.stage];
+      if (skip || failed) {
+        reports.push({
+          stage: step.stage,
+          step: path.basename(step.command.split(' ')[1]!),
+          identity,
+          exitCode: skip ? 0 : -1,
+          seconds: 0,
+          calls: [],
+          notRun: skip ?? 'an earlier step failed',
+        });
+        continue;
+      }
+      const checkout = createCheckout({
+        repo,
+        dir: path.join(work, `agent-${i}-${step.stage}`),
+        estate: twin.estate,
+        configs: { 'demo.yaml': DEMO_CONFIG },
+      });
+      if (step.stage === 'Prepare') placeFile(checkout, '.mm/local/raw/demo.parquet', raw);
+      const principals = step.identity
+        ? [twin.estate.principal(`${step.identity.stack}/${step.identity.role}`)]
+        : [];
+      const env: NodeJS.ProcessEnv = {
+        PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        HOME: process.env.HOME,
+        CI: 'true',
+        // ml.yml's pipeline variable, which Azure DevOps exposes to every step.
+        MM_CODE_VERSION: codeVersion,
+        ...twin.environmentFor(principals, `${step.stage}:${identity}`),
+      };
+      const mark = {
+        storage: twin.lakes.proxy.log.length,
+        arm: twin.arm.log.length,
+        token: twin.msi.log.length,
+      };
+      const started = performance.now();
+      const logFile = path.join(work, `agent-${i}-${step.stage}.log`);
+      log(`== ${step.stage} as ${identity}: ${step.command}`);
+      const exitCode = await runStep(step, checkout, env, logFile, options.timeoutMs ?? 20 * 60_000);
+      const seconds = (performance.now() - started) / 1000;
+      reports.push({
+        stage: step.stage,
+        step: path.basename(step.command.split(' ')[1]!),
+        identity,
+        exitCode,
+        seconds,
+        calls: callsSince(twin, mark),
+      });
+      if (exitCode !== 0) {
+        failed = true;
+        log(`   exit ${exitCode}; last lines of ${logFile}:\n${tail(logFile, 15)}`);
+      }
+    }
+    return { reports, work, ok: !failed };
+  } finally {
+    await twin.stop();
+    if (!options.keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
+  const { reports, ok, work } = await rehearse({ keep: values.keep });
+  console.log(`\n${formatTable(reports)}\n`);
+  if (values.keep) console.log(`checkouts and step logs kept in ${work}`);
+  console.log(ok ? 'rehearsal passed' : 'rehearsal FAILED');
+  process.exitCode = ok ? 0 : 1;
+}
