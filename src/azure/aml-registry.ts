@@ -4,7 +4,7 @@ import type {
 } from '@azure/arm-machinelearning';
 import { isModelName, modelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
-import { indexesByName, validateRequests } from '../registry/requests.ts';
+import { alreadyRegistered, indexesByName, validateRequests } from '../registry/requests.ts';
 import {
   latestMoved,
   type ModelRegistry,
@@ -137,13 +137,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
           let current = await this.#latestVersion(name, options.signal);
           for (const index of indexes) {
             const request = requests[index]!;
-            const tag = options.idempotencyTag;
-            if (
-              current &&
-              tag !== undefined &&
-              request.tags[tag] !== undefined &&
-              current.tags[tag] === request.tags[tag]
-            ) {
+            if (current && alreadyRegistered(current, request, options)) {
               results[index] = current;
               continue;
             }
@@ -154,12 +148,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
               results[index] = current;
               continue;
             }
-            current = await this.#register(
-              request,
-              (current?.version ?? 0) + 1,
-              current === undefined,
-              options.signal,
-            );
+            current = await this.#register(request, (current?.version ?? 0) + 1, options.signal);
             results[index] = current;
           }
         } catch (error) {
@@ -179,27 +168,17 @@ export class AzureMlModelRegistry implements ModelRegistry {
     return results;
   }
 
-  async #register(request: RegisterRequest, version: number, isNew: boolean, signal?: AbortSignal) {
+  /**
+   * One ARM write per version: the version PUT creates its model container when it is the first, as Azure ML's own
+   * SDK relies on (azure-ai-ml `ModelOperations.create_or_update` puts the version alone, no container call).
+   */
+  async #register(request: RegisterRequest, version: number, signal?: AbortSignal) {
     const name = request.artifact.name;
     const bytes = Buffer.from(JSON.stringify(request.artifact));
     const sha256 = sha256Hex(bytes);
     const { location, store } = await this.#artifacts();
     const key = artifactKey(this.#prefix, name, sha256);
     await store.put(key, bytes);
-    if (isNew) {
-      const keyTags = Object.fromEntries(
-        Object.entries(request.tags).filter(([k]) => k.startsWith('mm.key.')),
-      );
-      await azureCall(this.#ctx('create model', name), () =>
-        this.#client.modelContainers.createOrUpdate(
-          this.workspace.resourceGroup,
-          this.workspace.workspace,
-          name,
-          { properties: { description: DESCRIPTION, tags: keyTags } },
-          this.#call(signal),
-        ),
-      );
-    }
     const body = versionBody(
       request.tags,
       { uri: datastoreUri(this.workspace, location.name, key), size: bytes.byteLength, sha256 },

@@ -1,5 +1,6 @@
 import { type ArtifactStore, localArtifactStore } from '../artifacts/store.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
+import { artifactContentHash, CONTENT_TAG } from '../registry/content.ts';
 import type { ModelRegistry, ModelVersion, RegisterRequest } from '../registry/types.ts';
 import type { RunManifest } from './manifest.ts';
 
@@ -11,6 +12,7 @@ export function lineageTags(artifact: ModelArtifact, stage: string): Record<stri
     'mm.data.fingerprint': artifact.lineage.dataFingerprint,
     'mm.stage': stage,
     'mm.kind': artifact.chosen,
+    [CONTENT_TAG]: artifactContentHash(artifact),
   };
   for (const [column, value] of Object.entries(artifact.partition)) tags[`mm.key.${column}`] = value;
   const chosen = artifact.holdout.candidates[artifact.chosen];
@@ -27,7 +29,8 @@ export async function readArtifact(runDir: string | ArtifactStore, ref: string):
 
 /**
  * Registers every `ok` model of a run in one bulk call (idempotent on the run id), so re-registering a run
- * after a crash adds no duplicate versions.
+ * after a crash adds no duplicate versions; a model whose content did not change keeps its version (see
+ * `artifactContentHash`). The versions returned are the new ones and the kept ones.
  */
 export async function registerRun(
   manifest: RunManifest,
@@ -41,5 +44,5 @@ export async function registerRun(
     const artifact = await readArtifact(store, record.artifact);
     requests.push({ artifact, tags: lineageTags(artifact, registry.stage) });
   }
-  return registry.registerMany(requests, { idempotencyTag: 'mm.run.id' });
+  return registry.registerMany(requests, { idempotencyTag: 'mm.run.id', keepUnchanged: true });
 }

@@ -14,7 +14,7 @@ import {
   type VersionDocument,
 } from './local-layout.ts';
 import { type HeldLock, type LockOptions, withRegistryLock } from './local-lock.ts';
-import { indexesByName, validateRequests } from './requests.ts';
+import { alreadyRegistered, indexesByName, validateRequests } from './requests.ts';
 import {
   latestMoved,
   type ModelRegistry,
@@ -96,7 +96,7 @@ export class LocalModelRegistry implements ModelRegistry {
         let current = await this.#pointer(name);
         for (const index of indexes) {
           const request = requests[index]!;
-          if (current && alreadyRegistered(current, request, options.idempotencyTag)) {
+          if (current && alreadyRegistered(current, request, options)) {
             results[index] = current;
             continue;
           }
@@ -215,16 +215,6 @@ async function writeVersionFile(file: string, data: string, durable: boolean): P
   } finally {
     await handle.close();
   }
-}
-
-function alreadyRegistered(
-  current: ModelVersion,
-  request: RegisterRequest,
-  tag: string | undefined,
-): boolean {
-  if (tag === undefined) return false;
-  const value = request.tags[tag];
-  return value !== undefined && current.tags[tag] === value;
 }
 
 function checkDocument(doc: PointerDocument, file: string, name: string): void {

@@ -1,5 +1,6 @@
 import { isModelName } from '../core/model-name.ts';
-import { type RegisterRequest, RegistryError } from './types.ts';
+import { CONTENT_TAG } from './content.ts';
+import { type ModelVersion, type RegisterOptions, type RegisterRequest, RegistryError } from './types.ts';
 
 const MAX_LISTED = 5;
 
@@ -51,4 +52,19 @@ export function indexesByName(requests: readonly RegisterRequest[]): Map<string,
     else byName.set(request.artifact.name, [index]);
   });
   return byName;
+}
+
+/**
+ * Whether the latest version already is what a request would register: it carries the request's idempotency tag
+ * value (the same registration, re-run after a crash), or, with `keepUnchanged`, the same content hash (a retrain
+ * that changed nothing). Either way nothing is written and the caller gets the version it already has.
+ */
+export function alreadyRegistered(
+  current: ModelVersion,
+  request: RegisterRequest,
+  options: RegisterOptions,
+): boolean {
+  const same = (tag: string) => request.tags[tag] !== undefined && current.tags[tag] === request.tags[tag];
+  const tag = options.idempotencyTag;
+  return (tag !== undefined && same(tag)) || (options.keepUnchanged === true && same(CONTENT_TAG));
 }

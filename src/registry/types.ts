@@ -32,6 +32,11 @@ export function latestMoved(request: RegisterRequest, current: ModelVersion | un
 export interface RegisterOptions {
   /** When the latest version already carries this tag value, nothing is registered (idempotent re-runs). */
   idempotencyTag?: string;
+  /**
+   * When the latest version has the request's content hash (tag `mm.content.sha256`), keep it: nothing is written.
+   * For the dev registry, where a retrain that changed nothing need not cost a version; promotion decides itself.
+   */
+  keepUnchanged?: boolean;
   signal?: AbortSignal;
 }
 

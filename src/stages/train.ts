@@ -75,7 +75,11 @@ export async function trainStage(
       registryFor(context.config, 'dev'),
     );
     registered = versions.length;
-    context.output(`registered ${registered} models in the dev registry`);
+    const kept = versions.filter((v) => v.tags['mm.run.id'] !== runId).length;
+    context.output(
+      `registered ${registered - kept} new model versions in the dev registry` +
+        (kept > 0 ? `; ${kept} unchanged models kept their version` : ''),
+    );
   }
   const failedShare = failedShareOf(manifest);
   const bar = context.config.engine.maxFailedShare;

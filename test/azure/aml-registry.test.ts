@@ -110,6 +110,43 @@ describe('AzureMlModelRegistry against the Azure ML REST specification', () => {
     expect((await dev.load(modelName(['9', 'idem'])))?.artifact.lineage.runId).toBe('run-2');
   });
 
+  it('costs one ARM write per new model: the version PUT, no container PUT', async () => {
+    const dev = registry();
+    const before = aml.server.log.length;
+    await dev.registerMany([request(['11', 'one-write']), request(['12', 'one-write'])], {
+      idempotencyTag: 'mm.run.id',
+    });
+    const writes = aml.server.log.slice(before).filter((l) => l.method === 'PUT');
+    expect(writes.map((w) => w.path.replace(/\?.*$/, '').split('/').slice(-3).join('/'))).toEqual(
+      expect.arrayContaining([
+        `${modelName(['11', 'one-write'])}/versions/1`,
+        `${modelName(['12', 'one-write'])}/versions/1`,
+      ]),
+    );
+    expect(writes).toHaveLength(2);
+    expect(await dev.latest(modelName(['12', 'one-write']))).toMatchObject({ version: 1 });
+  });
+
+  it('keeps the version of a model a retrain did not change: no write, the old run id stays', async () => {
+    const dev = registry();
+    const withContent = (runId: string) => {
+      const r = request(['13', 'same'], runId);
+      const { runId: _r, trainedAt: _t, ...lineage } = r.artifact.lineage;
+      return { ...r, tags: { ...r.tags, 'mm.content.sha256': JSON.stringify(lineage).length.toString() } };
+    };
+    await dev.registerMany([withContent('run-1')], { idempotencyTag: 'mm.run.id', keepUnchanged: true });
+    const before = aml.server.log.length;
+    const kept = await dev.registerMany([withContent('run-2')], {
+      idempotencyTag: 'mm.run.id',
+      keepUnchanged: true,
+    });
+    expect(kept[0]).toMatchObject({ version: 1, tags: { 'mm.run.id': 'run-1' } });
+    expect(aml.server.log.slice(before).every((l) => l.method === 'GET')).toBe(true);
+    // Without keepUnchanged (promotion decides for itself) the same request is a new version.
+    const next = await dev.registerMany([withContent('run-2')], { idempotencyTag: 'mm.run.id' });
+    expect(next[0]).toMatchObject({ version: 2 });
+  });
+
   it('answers undefined for a model or version that does not exist, and refuses a non-model name', async () => {
     const dev = registry();
     expect(await dev.latest(modelName(['no', 'such']))).toBeUndefined();

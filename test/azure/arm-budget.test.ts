@@ -94,8 +94,9 @@ describe('registering against a throttling ARM (the twin: token buckets per prin
   it('meets no 429 when paced by a budget sized to the limits', async () => {
     const from = server.log.length;
     const budget = new ArmBudget({ limits: withHeadroom(small) });
-    const versions = await register('paced', budget, 12);
-    expect(versions).toHaveLength(12);
+    // One write per new model (the version PUT): more models than the burst, so the budget must wait.
+    const versions = await register('paced', budget, 24);
+    expect(versions).toHaveLength(24);
     expect(throttled(from)).toBe(0);
     expect(budget.waitedMs.writes).toBeGreaterThan(0);
   });

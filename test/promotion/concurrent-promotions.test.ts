@@ -106,6 +106,11 @@ describe('two promotions at once', () => {
   it('given a retrain on the same data with the same code, promotes nothing and says nothing differs', async () => {
     const before = new Map((await allVersions()).map((v) => [v[0]!.name, v.length]));
     await mm('train', '--config', 'configs/full.yaml', '--run', 'again');
+    // Once more: the dev registry keeps every model this retrain did not change, no new version for any of them.
+    const twice = await mm('train', '--config', 'configs/full.yaml', '--run', 'again-twice');
+    expect(twice.stdout).toMatch(
+      /registered 0 new model versions in the dev registry; \d+ unchanged models kept their version/,
+    );
     await mm('evaluate-and-promote', '--config', 'configs/full.yaml', '--run', 'again');
     const decisions = JSON.parse(
       readFileSync(lakeLayout(lakeRoot()).decisions('again'), 'utf8'),

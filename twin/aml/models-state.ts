@@ -125,8 +125,19 @@ export function simulateModels(
       : notFound(`version ${params.version} of ${params.name}`);
   });
   server.handle('ModelVersions_CreateOrUpdate', ({ params, body, ws }) => {
-    const c = models(ws).get(params.name!);
-    if (!c) return notFound(`model ${params.name}`);
+    if (!MODEL_NAME.test(params.name!)) {
+      return {
+        status: 400,
+        body: armError('UserError', `model name '${params.name}' does not match ${MODEL_NAME.source}`),
+      };
+    }
+    // The first version creates its container: Azure ML's own SDK registers a model with the version PUT alone
+    // (azure-ai-ml, azure/ai/ml/operations/_model_operations.py, ModelOperations.create_or_update).
+    let c = models(ws).get(params.name!);
+    if (!c) {
+      c = { properties: {}, createdAt: new Date().toISOString(), versions: new Map() };
+      models(ws).set(params.name!, c);
+    }
     const properties = (body.properties as Json) ?? {};
     const existing = c.versions.get(params.version!);
     if (existing) {

@@ -107,7 +107,7 @@ describe.skipIf(!python)(
       expectEveryPartitionOnce(manifest);
       expect(manifest.totals.ok).toBeGreaterThan(360);
       const registered = readFileSync(result.steps.merge_register!.log, 'utf8');
-      expect(registered).toMatch(new RegExp(`registered ${manifest.totals.ok} models`));
+      expect(registered).toMatch(new RegExp(`registered ${manifest.totals.ok} new model versions`));
     }, 600_000);
 
     it('given one process killed mid-batch, retries that mini-batch and still has every partition once', async () => {
