@@ -3,13 +3,13 @@
 // pinned Azure ML environment version in the dev workspace, where the training jobs run.
 //   node .azure-pipelines/scripts/runtime-image.ts --env dev [--config configs/demo.yaml]
 // The tag is the code version (MM_CODE_VERSION, which ml.yml sets to the commit): the nodes run the code that
-// submitted them, and `mm train`/`mm score` on the cluster register and use exactly this image (src/azure/cluster-run.ts).
+// submitted them, and `mm train`/`mm score` on the cluster register and use exactly this image (src/azure/pipeline-target.ts).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import type { AmlClientOptions } from '../../src/azure/aml-client.ts';
 import { workspaceFor } from '../../src/azure/aml-registry-for.ts';
-import { ensureEnvironment } from '../../src/azure/jobs.ts';
+import { ensureEnvironment } from '../../src/azure/environment-version.ts';
 import { pinnedRuntimeImage } from '../../src/azure/runtime-image.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig } from '../../src/config/load.ts';

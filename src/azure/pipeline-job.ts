@@ -7,8 +7,8 @@ import type { PipelineJobSpec } from '../compute/aml-parallel-spec.ts';
 import type { BlobStore } from '../storage/types.ts';
 import { type AmlWorkspaceRef, armId, callOptions, createAmlClient, workspaceLabel } from './aml-client.ts';
 import { armPut } from './arm-raw.ts';
-import { azureCall } from './errors.ts';
-import type { JobTarget } from './jobs.ts';
+import type { JobTarget } from './environment-version.ts';
+import { azureCall, isNotFound } from './errors.ts';
 
 /**
  * A CLI v2 pipeline job submitted through ARM, the way `az ml job create -f` does it (azure-ai-ml): the entry
@@ -95,7 +95,6 @@ export function componentSpecOf(
   } else {
     component.command = step.command;
     component.environment = resolved.environmentId;
-    if (step.environment_variables) component.environment_variables = step.environment_variables;
   }
   return component;
 }
@@ -126,6 +125,7 @@ export function pipelineNodeOf(
     inputs,
     ...(step.outputs ? { outputs } : {}),
     componentId,
+    ...(step.environment_variables ? { environment_variables: step.environment_variables } : {}),
   };
   if (step.type === 'parallel') {
     for (const key of PARALLEL_KEYS) if (step[key] !== undefined) node[key] = step[key];
@@ -198,6 +198,7 @@ export interface ArmPipelineServiceOptions extends JobTarget {
   /** The lake, where code snapshots go (`code/<hash>/`), and its blob URL (`https://<account>.blob.core.windows.net/<container>`). */
   lake: BlobStore;
   lakeUrl: string;
+  /** ARM id of the environment version every step runs in (ensureEnvironment: the pinned runtime image). */
   environmentId: string;
   compute: string;
   tags?: Record<string, string>;
@@ -234,7 +235,9 @@ export function armPipelineService(options: ArmPipelineServiceOptions): Pipeline
     return id;
   };
 
+  const environment = /\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(options.environmentId);
   return {
+    ...(environment ? { environment: `azureml:${environment[1]}:${environment[2]}` } : {}),
     async submit(job) {
       const componentIds: Record<string, string> = {};
       const codeIds: Record<string, string> = {};
@@ -270,10 +273,15 @@ export function armPipelineService(options: ArmPipelineServiceOptions): Pipeline
       );
     },
     async status(name) {
-      const job = await call(`job ${name}`, 'read job status', () =>
-        client.jobs.get(ref.resourceGroup, ref.workspace, name, callOptions(options)),
-      );
-      return job.properties.status ?? 'Unknown';
+      const job = await call(`job ${name}`, 'read job status', async () => {
+        try {
+          return await client.jobs.get(ref.resourceGroup, ref.workspace, name, callOptions(options));
+        } catch (error) {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        }
+      });
+      return job ? (job.properties.status ?? 'Unknown') : undefined;
     },
   };
 }

@@ -15,6 +15,20 @@ export class AmlParallelComputeError extends Error {
   override readonly name = 'ValidationError';
 }
 
+/** The pipeline service a stage submits to: Azure ML's workspace for that stage, or the twin's. */
+export type PipelineServiceFor = (
+  stage: 'train' | 'score',
+  context: StageContext,
+) => PipelineService | Promise<PipelineService>;
+
+/** Production: the stage's Azure ML workspace through ARM (the SDK is imported only when a stage really goes there). */
+export function azureMlPipelines(lake: BlobStore): PipelineServiceFor {
+  return async (stage, context) => {
+    const { amlPipelineService } = await import('../azure/pipeline-target.ts');
+    return amlPipelineService({ config: context.config, stage, env: context.source.env, lake });
+  };
+}
+
 /**
  * Train and score as Azure ML pipeline jobs with a parallel step (pipelines/<stage>-pipeline.yml): submit, follow
  * with progress (buckets done / total), resubmit a failed pipeline once under a new job name, then read the run the
@@ -23,16 +37,16 @@ export class AmlParallelComputeError extends Error {
  */
 export class AmlParallelCompute implements Compute {
   readonly name = 'aml-parallel';
-  readonly #service: PipelineService;
+  readonly #service: PipelineServiceFor;
   readonly #lake: BlobStore;
   readonly #options: { pipelinesDir?: string; pollIntervalMs?: number; resubmits?: number };
 
   constructor(
-    service: PipelineService,
+    service: PipelineService | PipelineServiceFor,
     lake: BlobStore,
     options: { pipelinesDir?: string; pollIntervalMs?: number; resubmits?: number } = {},
   ) {
-    this.#service = service;
+    this.#service = typeof service === 'function' ? service : () => service;
     this.#lake = lake;
     this.#options = options;
   }
@@ -66,10 +80,10 @@ export class AmlParallelCompute implements Compute {
     };
   }
 
-  #run(context: StageContext, stage: 'train' | 'score', runId: string) {
+  async #run(context: StageContext, stage: 'train' | 'score', runId: string) {
     return runAmlParallel({
       config: context.config,
-      service: this.#service,
+      service: await this.#service(stage, context),
       lake: this.#lake,
       stage,
       runId,

@@ -12,14 +12,22 @@ import { loadPipelineSpec, type PipelineJobSpec, withParallelKnobs } from './aml
  * same YAML here (twin/aml/parallel/service.ts). Names are unique per workspace; a resubmission gets a new one.
  */
 export interface PipelineService {
+  /**
+   * The environment version its steps run in, `azureml:<name>:<version>`: the runtime image of this code as the
+   * service registered it (the YAMLs name none, so a submission is always pinned, never `@latest`).
+   */
+  readonly environment?: string;
   submit(job: {
     name: string;
     spec: PipelineJobSpec;
     specFile: string;
     inputs: Record<string, string>;
   }): Promise<void>;
-  /** The job's status, as Jobs_Get reports it: NotStarted, Queued, Running, Completed, Failed, Canceled, ... */
-  status(name: string): Promise<string>;
+  /**
+   * The job's status, as Jobs_Get reports it: NotStarted, Queued, Running, Completed, Failed, Canceled, ...;
+   * undefined when the workspace has no job of that name.
+   */
+  status(name: string): Promise<string | undefined>;
 }
 
 export interface AmlParallelRunOptions {
@@ -55,6 +63,8 @@ export interface AmlParallelOutcome {
 }
 
 const TERMINAL_BAD = new Set(['Failed', 'Canceled', 'NotResponding']);
+/** Job names of one run's stage tried before giving up: `-r2` ... `-r20`. */
+const MAX_ATTEMPTS = 20;
 
 /** `mm-train-<run>`, then `mm-train-<run>-r2`, ...: [a-zA-Z0-9_-], at most 255 characters. */
 export function pipelineJobName(stage: string, runId: string, attempt: number): string {
@@ -85,6 +95,11 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
     ...config.compute.parallel,
     instanceCount: config.compute.instanceCount,
     cluster: config.compute.cluster,
+    ...(options.service.environment ? { environment: options.service.environment } : {}),
+    // The cluster carries several user-assigned identities: the steps act as the one the environment names.
+    ...(config.compute.identityClientId
+      ? { environmentVariables: { AZURE_CLIENT_ID: config.compute.identityClientId } }
+      : {}),
   });
   const meta = await readJson<{ buckets: number }>(lake, 'prepared/meta.json');
   if (!meta)
@@ -99,45 +114,68 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
   const interval = options.pollIntervalMs ?? 30_000;
   const jobs: string[] = [];
   const seen = new Map<string, number>();
+  // Progress: a bucket is done when its bucket manifest (train) or predictions file (score) is in the lake.
+  const done =
+    stage === 'train' ? /\/manifest\.buckets-[\d-]+\.json$/ : /\/predictions\.buckets-[\d-]+\.parquet$/;
   const watch = async () => {
-    if (stage !== 'train') return;
-    for await (const key of lake.list(`runs/${runId}/`)) {
-      const match = /\/manifest\.buckets-[\d-]+\.json$/.exec(key);
-      if (!match || seen.has(key)) continue;
-      const part = await readJson<RunManifest>(lake, key);
-      if (part) seen.set(key, part.totals.failed);
+    const prefix = stage === 'train' ? `runs/${runId}/` : `predictions/run_id=${runId}/`;
+    for await (const key of lake.list(prefix)) {
+      if (!done.test(key) || seen.has(key)) continue;
+      const part = stage === 'train' ? await readJson<RunManifest>(lake, key) : undefined;
+      seen.set(key, part?.totals.failed ?? 0);
     }
     const failed = [...seen.values()].reduce((a, b) => a + b, 0);
     progress?.tick(seen.size, failed);
   };
-
-  for (let attempt = 1; attempt <= 1 + (options.resubmits ?? 1); attempt++) {
-    const name = pipelineJobName(stage, runId, attempt);
-    jobs.push(name);
-    if (attempt > 1)
-      log(`resubmitting run ${runId} as ${name}: buckets already done are answered from their journals`);
-    await options.service.submit({ name, spec, specFile, inputs });
-    let status = 'NotStarted';
+  const follow = async (name: string): Promise<string> => {
+    let status = '';
     let last = '';
     while (status !== 'Completed' && !TERMINAL_BAD.has(status)) {
       await sleep(interval, options.abortSignal);
-      status = await options.service.status(name);
+      status = (await options.service.status(name)) ?? 'Unknown';
       if (status !== last) log(`${name}: ${status}`);
       last = status;
       await watch();
     }
-    if (status === 'Completed') {
-      progress?.stop();
-      const manifest =
-        stage === 'train' ? await readJson<RunManifest>(lake, `runs/${runId}/manifest.json`) : undefined;
-      return {
-        jobs,
-        bucketsDone: seen.size,
-        buckets: meta.buckets,
-        ...(manifest ? { manifest } : {}),
-      };
-    }
+    return status;
+  };
+
+  // A rerun of the stage (the same run id, e.g. a pipeline rerun after the agent died) finds the jobs of earlier
+  // tries: one still running or completed is followed, not submitted twice; failed ones are skipped by name.
+  let attempt = 1;
+  let submitted = 0;
+  const allowed = 1 + (options.resubmits ?? 1);
+  for (; attempt <= MAX_ATTEMPTS; attempt++) {
+    const name = pipelineJobName(stage, runId, attempt);
+    const status = await options.service.status(name);
+    if (status === undefined) break;
+    jobs.push(name);
+    if (TERMINAL_BAD.has(status)) continue;
+    log(`${name} exists (${status}): following it instead of submitting the run again`);
+    if ((await follow(name)) === 'Completed') return finished();
+    log(`${name} ended with ${seen.size} of ${meta.buckets} buckets done`);
+  }
+  for (; submitted < allowed && attempt <= MAX_ATTEMPTS; attempt++, submitted++) {
+    const name = pipelineJobName(stage, runId, attempt);
+    jobs.push(name);
+    if (attempt > 1)
+      log(`submitting run ${runId} as ${name}: buckets already done are answered from their journals`);
+    await options.service.submit({ name, spec, specFile, inputs });
+    const status = await follow(name);
+    if (status === 'Completed') return finished();
     log(`${name} ended ${status} with ${seen.size} of ${meta.buckets} buckets done`);
+  }
+
+  async function finished(): Promise<AmlParallelOutcome> {
+    progress?.stop();
+    const manifest =
+      stage === 'train' ? await readJson<RunManifest>(lake, `runs/${runId}/manifest.json`) : undefined;
+    return {
+      jobs,
+      bucketsDone: seen.size,
+      buckets: meta!.buckets,
+      ...(manifest ? { manifest } : {}),
+    };
   }
   progress?.stop();
   throw new StageError(

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { effectiveStorage } from '../azure/cluster.ts';
 import { loadConfig } from '../config/load.ts';
 import type { PartitionRecord } from '../engine/manifest.ts';
 import { trainRun } from '../engine/run.ts';
@@ -50,11 +51,13 @@ export async function handleRequest(
   request: EngineRequest,
   options: HandleOptions,
 ): Promise<PartitionRecord[] | ScoredPartition[]> {
-  const config = loadConfig({
+  const loaded = loadConfig({
     configPath: request.config,
     env: request.env,
     projectRoot: options.projectRoot,
   });
+  // As for every step of a job: where the lake is mounted (MM_LAKE_ROOT), it is a local folder.
+  const config = { ...loaded, storage: effectiveStorage(loaded.storage) };
   const workers = request.workers === undefined ? {} : { workers: request.workers };
   if (request.op === 'train') {
     const result = await trainRun({

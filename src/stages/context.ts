@@ -1,10 +1,15 @@
-import type { ClusterClient } from '../compute/aml-command.ts';
-import { AmlCommandCompute } from '../compute/aml-command.ts';
+import type { PipelineService } from '../compute/aml-parallel.ts';
+import {
+  AmlParallelCompute,
+  azureMlPipelines,
+  type PipelineServiceFor,
+} from '../compute/aml-parallel-compute.ts';
 import { databricksCompute } from '../compute/databricks/compute.ts';
 import { LocalCompute } from '../compute/local.ts';
 import { ShardProcessesCompute } from '../compute/shards.ts';
 import { synapseSparkCompute } from '../compute/synapse-spark/compute.ts';
 import type { COMPUTE_ENGINES, Config } from '../config/schema.ts';
+import { StageError } from '../core/errors.ts';
 import { AdlsLakeSession } from '../lake/adls-session.ts';
 import { LocalLakeSession } from '../lake/local-session.ts';
 import { blobStoreFor } from '../storage/factory.ts';
@@ -19,11 +24,13 @@ export interface StageContextOptions {
   log?: (line: string) => void;
   output?: (line: string) => void;
   abortSignal?: AbortSignal;
-  /** `--shards N`: N engine processes on this machine, or N cluster nodes where the engine is a cluster. */
+  /** `--shards N`: N engine processes on this machine (an engine in Azure sizes itself from the environment). */
   shards?: number;
-  /** Tests point these at stand-ins; production leaves them empty. */
+  /** Tests point these at stand-ins (the twin); production leaves them empty. */
   blobStore?: BlobStore;
-  cluster?: ClusterClient;
+  pipelines?: PipelineService | PipelineServiceFor;
+  /** The Azure ML pipeline job's polling and resubmission; tests shorten them. */
+  pipelineOptions?: { pipelinesDir?: string; pollIntervalMs?: number; resubmits?: number };
 }
 
 export type ComputeKind = 'local' | 'shards' | (typeof COMPUTE_ENGINES)[number];
@@ -41,12 +48,19 @@ export function computeKindFor(config: Config, shards?: number): ComputeKind {
 function computeFor(config: Config, options: StageContextOptions): Compute {
   const compute = config.compute;
   if (config.storage.kind === 'azure' && compute) {
+    if (options.shards !== undefined && options.shards > 1)
+      throw new StageError(
+        `--shards runs N engine processes on this machine; on ${compute.engine} the environment sizes the run ` +
+          '(compute.instanceCount, compute.parallel.processesPerNode for Azure ML)',
+      );
     switch (compute.engine) {
-      case 'aml':
-        return new AmlCommandCompute({
-          ...(options.shards !== undefined ? { nodes: options.shards } : {}),
-          ...(options.cluster ? { client: options.cluster } : {}),
+      case 'aml': {
+        // Azure ML's many-models engine: a pipeline job whose parallel step takes one bucket per mini-batch.
+        const lake = options.blobStore ?? blobStoreFor(config);
+        return new AmlParallelCompute(options.pipelines ?? azureMlPipelines(lake), lake, {
+          ...options.pipelineOptions,
         });
+      }
       case 'databricks':
         return databricksCompute(compute.databricks);
       case 'synapse-spark':
@@ -66,7 +80,12 @@ function lakeFor(config: Config, options: StageContextOptions, log: (line: strin
 }
 
 /** Everything a stage needs besides its own options, chosen from the environment config. */
-export function stageContextFor(config: Config, options: StageContextOptions): StageContext {
+export function stageContextFor(config: Config, given: StageContextOptions): StageContext {
+  // One client of the ADLS lake, shared by the session and an engine that follows its runs there.
+  const options =
+    config.storage.kind === 'azure' && !given.blobStore
+      ? { ...given, blobStore: blobStoreFor(config) }
+      : given;
   const log = options.log ?? (() => {});
   return {
     config,

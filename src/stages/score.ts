@@ -1,6 +1,7 @@
 import { EXIT, StageError } from '../core/errors.ts';
 import { newRunId } from '../engine/run.ts';
 import type { ScoreOutcome, StageContext } from './ports.ts';
+import { refreshFromRows } from './score-refresh.ts';
 
 export interface ScoreStageOptions {
   /** Default: a new id. */
@@ -8,6 +9,13 @@ export interface ScoreStageOptions {
   /** Planned covariates for the horizon (CSV or Parquet: partition, time, features). */
   futurePath?: string;
   workers?: number;
+  /**
+   * Instead of scoring: the rows file the Azure ML parallel step appended (append_row_to) for `runId`; sums it up
+   * against the prepared catalog, loads the warehouse (local lake) and refreshes the Synapse view.
+   */
+  refreshFromRows?: string;
+  /** The prepared lake the rows are checked against (default: the lake's own, when the lake is a local folder). */
+  preparedDir?: string;
 }
 
 /**
@@ -18,6 +26,7 @@ export async function scoreStage(
   context: StageContext,
   options: ScoreStageOptions = {},
 ): Promise<ScoreOutcome> {
+  if (options.refreshFromRows !== undefined) return refreshed(context, options, options.refreshFromRows);
   const outcome = await context.compute.score(context, {
     runId: options.runId ?? newRunId(),
     ...(options.futurePath ? { futurePath: options.futurePath } : {}),
@@ -40,4 +49,33 @@ export async function scoreStage(
     throw new StageError(`${s.failed} partitions failed to score; see the message column`, EXIT.runFailed);
   }
   return outcome;
+}
+
+async function refreshed(
+  context: StageContext,
+  options: ScoreStageOptions,
+  rowsFile: string,
+): Promise<ScoreOutcome> {
+  if (!options.runId) throw new StageError('--refresh-from-rows needs the scoring run id (--run <id>)');
+  const preparedDir = options.preparedDir ?? (context.lake.remote ? undefined : context.lake.layout.prepared);
+  if (!preparedDir)
+    throw new StageError(
+      `--refresh-from-rows needs --prepared <dir> (the prepared lake, mounted) when the lake is ${context.lake.location}`,
+    );
+  const summary = await refreshFromRows(context, { runId: options.runId, rowsFile, preparedDir });
+  const s = summary.byStatus;
+  context.output(
+    `scored ${summary.partitions} partitions: ${s.ok} ok, ${s['no-model']} without a prod model, ${s.failed} failed` +
+      (summary.unanswered.length > 0
+        ? ` (${summary.unanswered.length} in mini-batches that failed on every try, e.g. ${summary.unanswered[0]})`
+        : '') +
+      (summary.usedFallback > 0
+        ? ` (${summary.usedFallback} without planned covariates: fallback used)`
+        : ''),
+  );
+  context.output(`predictions: ${context.lake.location}/predictions/run_id=${options.runId}`);
+  if (s.failed > 0 && s.failed / Math.max(1, summary.partitions) > context.config.engine.maxFailedShare) {
+    throw new StageError(`${s.failed} partitions failed to score; see the message column`, EXIT.runFailed);
+  }
+  return { result: null, where: 'the Azure ML parallel step' };
 }

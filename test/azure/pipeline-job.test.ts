@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { componentSpecOf, toPipelineJobBody } from '../../src/azure/pipeline-job.ts';
-import { loadPipelineSpec } from '../../src/compute/aml-parallel-spec.ts';
+import { loadPipelineSpec, withParallelKnobs } from '../../src/compute/aml-parallel-spec.ts';
+import { parallelSchema } from '../../src/config/schema.ts';
 import { venvPython } from '../pipelines/python.ts';
 
 const python = venvPython();
@@ -30,8 +33,18 @@ describe.skipIf(!python)(
   () => {
     for (const name of ['train-pipeline.yml', 'score-pipeline.yml']) {
       it(`${name}: every node, its component and the pipeline inputs match, code and environment resolved to ARM ids`, () => {
-        const file = path.join(pipelines, name);
-        const spec = loadPipelineSpec(file);
+        // The spec as submitted: knobs, the pinned environment and the nodes' identity on every step.
+        const copy = path.join(mkdtempSync(path.join(tmpdir(), 'mm-submitted-')), 'pipelines');
+        cpSync(pipelines, copy, { recursive: true });
+        const file = path.join(copy, name);
+        const spec = withParallelKnobs(loadPipelineSpec(file), {
+          ...parallelSchema.parse({ processesPerNode: 3 }),
+          instanceCount: 5,
+          cluster: 'cpu-cluster',
+          environment: 'azureml:mm-runtime:i0123456789ab',
+          environmentVariables: { AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555' },
+        });
+        writeFileSync(file, stringify(spec));
         const theirs = microsofts(file).properties as Json;
         const componentIds = Object.fromEntries(
           Object.keys(spec.jobs).map((s) => [s, `/components/mm_${s}/versions/1`]),
@@ -51,6 +64,9 @@ describe.skipIf(!python)(
           // azure-ai-ml holds the local code folder here until it uploads it; ours is the uploaded code's ARM id.
           const noCode = (n: Json) => (n.task ? { ...n, task: { ...n.task, code: undefined } } : n);
           expect(noCode(mine), step).toEqual(noCode(rest));
+          expect(mine.environment_variables, step).toEqual({
+            AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+          });
           // The anonymous component azure-ai-ml would register, from its YAML form.
           const component = parse(componentId as string) as Json;
           const mineComponent = componentSpecOf(spec, step, {

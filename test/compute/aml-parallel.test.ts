@@ -1,14 +1,21 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAmlParallel } from '../../src/compute/aml-parallel.ts';
-import { AmlParallelCompute } from '../../src/compute/aml-parallel-compute.ts';
-import type { Config } from '../../src/config/schema.ts';
+import type { PipelineJobSpec } from '../../src/compute/aml-parallel-spec.ts';
+import { type Config, parallelSchema } from '../../src/config/schema.ts';
 import { EXIT } from '../../src/core/errors.ts';
 import type { RunManifest } from '../../src/engine/manifest.ts';
+import { registerRun } from '../../src/engine/register.ts';
+import { LocalModelRegistry } from '../../src/registry/local.ts';
+import { stageContextFor } from '../../src/stages/context.ts';
 import type { StageContext } from '../../src/stages/ports.ts';
+import { scoreStage } from '../../src/stages/score.ts';
+import { trainStage } from '../../src/stages/train.ts';
 import { blobStoreFor } from '../../src/storage/factory.ts';
-import { lakeLayout } from '../../src/storage/layout.ts';
+import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
 import { twinPipelineService } from '../../twin/aml/parallel/service.ts';
 import { type LakeFixture, preparedLake } from '../engine/fixture.ts';
 import { venvPython } from '../pipelines/python.ts';
@@ -16,6 +23,9 @@ import { twinImage } from '../twin/aml/parallel/twin-env.ts';
 
 const python = venvPython();
 const BUCKETS = 8;
+/** The environment version the twin's workspace registered for the runtime image. */
+const ENVIRONMENT = 'azureml:mm-runtime:i0123456789ab';
+const config0 = { parallel: parallelSchema.parse({}) };
 
 describe.skipIf(!python)('training as an Azure ML pipeline job (runAmlParallel), on the twin', () => {
   let lake: LakeFixture;
@@ -50,6 +60,7 @@ describe.skipIf(!python)('training as an Azure ML pipeline job (runAmlParallel),
       datastores: { mm_lake: lake.root },
       python: python!,
       env: image.env,
+      environment: ENVIRONMENT,
       ...(beforeRun ? { beforeRun } : {}),
     });
     const run = runAmlParallel({
@@ -114,46 +125,162 @@ describe.skipIf(!python)('training as an Azure ML pipeline job (runAmlParallel),
     expect(partial.partitions.length).toBeGreaterThan(0);
   }, 900_000);
 
-  it('as the aml-parallel Compute of a stage: trains the run on the twin, reads its registered manifest back, refuses --shard', async () => {
-    const { service } = twinPipelineService({
+  it('given an earlier job of the run still running or completed, follows it instead of submitting the run again', async () => {
+    const { service, jobs } = twinPipelineService({
       datastores: { mm_lake: lake.root },
       python: python!,
       env: image.env,
+      environment: ENVIRONMENT,
     });
-    const compute = new AmlParallelCompute(service, blobStoreFor(config), {
+    const first = runAmlParallel({
+      config,
+      service,
+      lake: blobStoreFor(config),
+      stage: 'train',
+      runId: 'p-follow',
+      source: { configPath: lake.configPath, env: 'local' },
       pipelinesDir: image.pipelinesDir,
       pollIntervalMs: 100,
     });
-    const lines: string[] = [];
-    const context: StageContext = {
+    // The agent that submitted it "died"; the rerun of the stage starts while the job still runs.
+    await new Promise<void>((resolve) => {
+      const check = () => (jobs.has('mm-train-p-follow') ? resolve() : setImmediate(check));
+      check();
+    });
+    const log: string[] = [];
+    const rerun = await runAmlParallel({
       config,
+      service,
+      lake: blobStoreFor(config),
+      stage: 'train',
+      runId: 'p-follow',
       source: { configPath: lake.configPath, env: 'local' },
-      lake: {
-        location: lake.root,
-        remote: false,
-        root: lake.root,
-        layout: lakeLayout(lake.root),
-        pull: async () => {},
-        push: async () => {},
-        mirror: async () => {},
-      },
-      compute,
-      progress: () => ({ tick() {}, stop() {} }),
-      log: (line) => lines.push(line),
-      output: () => {},
-    };
-    const outcome = await compute.train(context, { runId: 'c-1', resume: false, onlyFailed: false });
-    expect(outcome.registered).toBe(true);
-    expect(outcome.manifest?.partitions).toHaveLength(80);
-    expect(outcome.where).toMatch(/8 buckets on 2 node\(s\) of cpu-cluster \(mm-train-c-1\)/);
-    expect(lines).toContain('mm-train-c-1: Completed');
-    await expect(
-      compute.train(context, {
-        runId: 'c-2',
-        resume: false,
-        onlyFailed: false,
-        shard: { index: 0, count: 2 },
-      }),
-    ).rejects.toThrow(/--shard is not for aml-parallel/);
+      pipelinesDir: image.pipelinesDir,
+      pollIntervalMs: 100,
+      log: (line) => log.push(line),
+    });
+    await first;
+    expect(rerun.jobs).toEqual(['mm-train-p-follow']);
+    expect([...jobs.keys()].filter((k) => k.startsWith('mm-train-p-follow'))).toEqual(['mm-train-p-follow']);
+    expect(log[0]).toMatch(/mm-train-p-follow exists \(Running\): following it/);
+    expect(rerun.manifest!.partitions).toHaveLength(80);
   }, 600_000);
 });
+
+describe.skipIf(!python)(
+  'mm train / mm score with an Azure environment: the stages on the aml engine, run on the twin',
+  () => {
+    let lake: LakeFixture;
+    let image: ReturnType<typeof twinImage>;
+    let config: Config;
+    let submitted: { name: string; spec: PipelineJobSpec }[];
+    let context: (lines: string[]) => StageContext;
+
+    beforeAll(async () => {
+      lake = await preparedLake({ partitions: 60, periods: 60, buckets: 6 });
+      image = twinImage();
+      submitted = [];
+      // The environment a stage sees: the lake in ADLS, Azure ML's cluster. Its ADLS client is pointed at the
+      // folder the twin's mm_lake datastore maps to; the steps load the fixture's own (local) environment.
+      config = {
+        ...lake.config,
+        storage: {
+          kind: 'azure',
+          accountUrl: 'https://mmdevlake.blob.core.windows.net',
+          container: 'lake',
+          cacheRoot: mkdtempSync(path.join(tmpdir(), 'mm-cache-')),
+        },
+        compute: {
+          engine: 'aml',
+          cluster: 'cpu-cluster',
+          instanceCount: 2,
+          identityClientId: '11111111-2222-3333-4444-555555555555',
+          parallel: { ...config0.parallel, processesPerNode: 1 },
+        },
+      };
+      const { service } = twinPipelineService({
+        datastores: { mm_lake: lake.root },
+        python: python!,
+        // The steps load the fixture's local environment, whose lake is the folder mm_lake maps to.
+        env: { ...image.env, MM_LAKE_ROOT: lake.root },
+        environment: ENVIRONMENT,
+      });
+      const recording = {
+        environment: ENVIRONMENT,
+        status: service.status,
+        submit: async (job: Parameters<typeof service.submit>[0]) => {
+          submitted.push(job);
+          await service.submit(job);
+        },
+      };
+      context = (lines) =>
+        stageContextFor(config, {
+          source: { configPath: lake.configPath, env: 'local' },
+          blobStore: new FsBlobStore(lake.root),
+          pipelines: recording,
+          pipelineOptions: { pipelinesDir: image.pipelinesDir, pollIntervalMs: 100 },
+          log: (line) => lines.push(line),
+          output: (line) => lines.push(line),
+        });
+    }, 180_000);
+
+    it('trains as the pipeline job, pinned and as the named identity, and reads the registered manifest back', async () => {
+      const lines: string[] = [];
+      const ctx = context(lines);
+      expect(ctx.compute.name).toBe('aml-parallel');
+      const result = await trainStage(ctx, { runId: 't-1' });
+      expect(result.manifest?.partitions).toHaveLength(60);
+      expect(result.manifest?.totals.ok).toBeGreaterThan(50);
+      expect(lines).toContain('mm-train-t-1: Completed');
+      expect(lines.some((l) => /run t-1: \d+ ok/.test(l))).toBe(true);
+      const [job] = submitted;
+      expect(job!.name).toBe('mm-train-t-1');
+      for (const step of Object.values(job!.spec.jobs)) {
+        const environment =
+          step.type === 'parallel' ? (step.task as { environment: string }).environment : step.environment;
+        expect(environment).toBe(ENVIRONMENT);
+        expect(step.environment_variables).toEqual({
+          AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+        });
+      }
+      expect(job!.spec.jobs.train_buckets).toMatchObject({
+        resources: { instance_count: 2 },
+        max_concurrency_per_instance: 1,
+      });
+    }, 600_000);
+
+    it('scores as the pipeline job with the prod models; its last step (mm score --refresh-from-rows) sums the rows up and loads the warehouse', async () => {
+      const run = path.join(lake.layout.runs, 't-1');
+      const manifest = JSON.parse(readFileSync(path.join(run, 'manifest.json'), 'utf8')) as RunManifest;
+      const prod = new LocalModelRegistry({ root: lake.root, stage: 'prod' });
+      const ok = manifest.partitions.filter((p) => p.status === 'ok');
+      await registerRun({ ...manifest, partitions: ok.slice(1) }, run, prod);
+      const lines: string[] = [];
+      await scoreStage(context(lines), { runId: 's-1' });
+      expect(lines).toContain('mm-score-s-1: Completed');
+      const files = readdirSync(path.join(lake.layout.predictions, 'run_id=s-1')).filter((f) =>
+        f.endsWith('.parquet'),
+      );
+      expect(files).toHaveLength(6);
+      const refresh = submitted.find((j) => j.name === 'mm-score-s-1')!;
+      expect(refresh.spec.jobs.refresh_synapse).toBeDefined();
+      const warehouse = await DuckDBInstance.create(lake.layout.warehouse);
+      const db = await warehouse.connect();
+      const counted = await db.runAndReadAll(
+        "SELECT count(DISTINCT model_name) FROM predictions WHERE run_id = 's-1' AND status = 'ok'",
+      );
+      expect(Number(counted.getRows()[0]![0])).toBe(ok.length - 1);
+      db.closeSync();
+    }, 600_000);
+
+    it('refuses --shards: on Azure ML the environment sizes the run', () => {
+      expect(() =>
+        stageContextFor(config, {
+          source: { configPath: lake.configPath, env: 'local' },
+          blobStore: new FsBlobStore(lake.root),
+          shards: 4,
+        }),
+      ).toThrow(/--shards runs N engine processes on this machine/);
+    });
+  },
+);

@@ -1,9 +1,9 @@
 """Loads and validates job YAMLs with azure-ai-ml's own loader (what `az ml job create -f` runs first).
 Prints one JSON line per file: {"file", "ok", "type", "steps", "errors"}.
 
-A command job spec names no environment: submission sets the pinned version registered from compute.image (as
-`az ml job create -f <file> --set environment=azureml:mm-runtime:<version>` does by hand), so it is loaded with
-that override, exactly as it is submitted."""
+A job YAML names no environment: submission sets the pinned version registered from compute.image on every step
+(as `az ml job create -f <file> --set jobs.<step>.task.environment=azureml:mm-runtime:<version>` does by hand), so
+each is loaded with that override, exactly as it is submitted. --as-is loads the files without it."""
 import json
 import logging
 import sys
@@ -11,16 +11,22 @@ import warnings
 
 logging.disable(logging.WARNING)
 warnings.filterwarnings("ignore")
+import yaml  # noqa: E402
 from azure.ai.ml import load_job  # noqa: E402
 
-for path in sys.argv[1:]:
+PINNED = "azureml:mm-runtime:i0123456789ab"
+as_is = "--as-is" in sys.argv
+for path in [a for a in sys.argv[1:] if a != "--as-is"]:
     try:
         with open(path, encoding="utf-8") as spec:
-            text = spec.read()
-        top_level = [line for line in text.splitlines() if line and not line[0].isspace()]
-        pinned_at_submit = "type: command" in top_level and not any(l.startswith("environment:") for l in top_level)
-        overrides = [{"environment": "azureml:mm-runtime:1"}] if pinned_at_submit else []
-        job = load_job(path, params_override=overrides)
+            raw = yaml.safe_load(spec)
+        override = {}
+        for name, step in (raw.get("jobs") or {}).items():
+            if step.get("type") == "parallel" and "environment" not in (step.get("task") or {}):
+                override[f"jobs.{name}.task.environment"] = PINNED
+            elif step.get("type") == "command" and "environment" not in step:
+                override[f"jobs.{name}.environment"] = PINNED
+        job = load_job(path, params_override=[] if as_is or not override else [override])
         result = job._validate()
         steps = {}
         for name, step in getattr(job, "jobs", {}).items():

@@ -17,8 +17,8 @@ interface Loaded {
   errors: Record<string, string>;
 }
 
-function loadJobs(files: string[]): Loaded[] {
-  const result = spawnSync(python!, [script, ...files], { encoding: 'utf8' });
+function loadJobs(files: string[], flags: string[] = []): Loaded[] {
+  const result = spawnSync(python!, [script, ...flags, ...files], { encoding: 'utf8' });
   expect(result.status, result.stderr).toBe(0);
   return result.stdout
     .trim()
@@ -48,6 +48,12 @@ describe.skipIf(!python)("the job YAMLs in pipelines/ by azure-ai-ml's own load_
       },
       merge_register: { type: 'command' },
     });
+  }, 120_000);
+
+  it('names no environment in the YAML: the loader requires one per step, which submission pins (never @latest)', () => {
+    const [bare] = loadJobs([path.join(pipelinesDir, 'train-pipeline.yml')], ['--as-is']);
+    expect(bare!.ok).toBe(false);
+    expect(JSON.stringify(bare!.errors)).toMatch(/jobs\.train_buckets\.task\.environment/);
   }, 120_000);
 
   it('rejects a misspelt key, so a passing load means something', () => {

@@ -34,7 +34,6 @@ const macros = (): Record<string, string> => ({
   datasetConfig: 'configs/dry-run.yaml',
   environment: 'local',
   runId: RUN_ID,
-  shardCount: '1',
   'Build.ArtifactStagingDirectory': path.join(project, 'artifacts'),
 });
 

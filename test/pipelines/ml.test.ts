@@ -64,7 +64,7 @@ describe('ml.yml', () => {
       {
         stage: 'Train',
         command:
-          'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId) --shards $(shardCount)',
+          'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
       },
       {
         stage: 'EvaluateAndPromote',
@@ -91,27 +91,25 @@ describe('ml.yml', () => {
   it('resumes the same training run when failed jobs are rerun', () => {
     const rerun = stepCommands(ml, { 'System.JobAttempt': '2' }).filter((c) => c.stage === 'Train');
     expect(rerun.map((c) => c.command)).toEqual([
-      'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId) --shards $(shardCount) --resume',
+      'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId) --resume',
     ]);
   });
 
-  it('takes the dataset config, environment, shard count and dry run as run parameters', () => {
+  it('takes the dataset config, environment and dry run as run parameters (the environment sizes the cluster run)', () => {
     expect(ml.parameters).toEqual({
       datasetConfig: 'configs/demo.yaml',
       environment: 'dev',
-      shardCount: 4,
       dryRun: false,
     });
     const picked = expandPipeline(file, {
       datasetConfig: 'configs/oj-sales.yaml',
       environment: 'prod',
-      shardCount: 16,
+      dryRun: true,
     });
     expect(picked.variables).toMatchObject({
       datasetConfig: 'configs/oj-sales.yaml',
       environment: 'prod',
-      shardCount: '16',
-      dryRun: 'False',
+      dryRun: 'True',
     });
     expect(() => expandPipeline(file, { environment: 'staging' })).toThrow(/'staging', not one of dev, prod/);
     // Issue 18 item 11: the dataset config reaches shell commands under privileged identities, so it is a closed
@@ -125,7 +123,7 @@ describe('ml.yml', () => {
     for (const p of declared as { name: string; type: string; values?: unknown[] }[]) {
       if (p.type === 'string') expect(p.values, `${p.name} is free text`).toBeDefined();
     }
-    expect(() => expandPipeline(file, { shardCount: 'four' })).toThrow(/'shardCount' must be a number/);
+    expect(() => expandPipeline(file, { shardCount: 4 })).toThrow(/shardCount/);
   });
 
   it('in a dry run evaluates with --dry-run, publishes no decisions and does not score', () => {

@@ -8,6 +8,8 @@ interface ScoreOptions extends ConfigOptions {
   future?: string;
   run?: string;
   workers?: number;
+  refreshFromRows?: string;
+  prepared?: string;
 }
 
 export function scoreCommand(): Command {
@@ -22,11 +24,21 @@ export function scoreCommand(): Command {
     )
     .option('--run <id>', 'scoring run id (default: a new one)')
     .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(positiveInt))
+    .addOption(
+      new Option(
+        '--refresh-from-rows <file>',
+        'instead of scoring: sum up the rows the Azure ML parallel step appended for --run, load the warehouse ' +
+          "and refresh the Synapse view (the score pipeline's last step)",
+      ).conflicts(['future', 'workers']),
+    )
+    .option('--prepared <dir>', 'with --refresh-from-rows: the prepared lake to check the rows against')
     .action(async (options: ScoreOptions) => {
       await scoreStage(stageContext(options), {
         runId: options.run,
         futurePath: options.future,
         workers: options.workers,
+        refreshFromRows: options.refreshFromRows,
+        preparedDir: options.prepared,
       });
     });
 }

@@ -17,12 +17,24 @@ import { type PipelineRunOptions, type PipelineRunResult, runPipelineJob } from 
 export function twinPipelineService(
   options: Omit<PipelineRunOptions, 'file' | 'inputs' | 'workDir'> & {
     beforeRun?: (name: string) => Promise<void> | void;
+    /** The environment version the service registered for the submitter (`azureml:<name>:<version>`). */
+    environment?: string;
   },
 ) {
   const jobs = new Map<string, { status: string; done: Promise<PipelineRunResult> }>();
   const service: PipelineService = {
+    ...(options.environment ? { environment: options.environment } : {}),
     async submit(job) {
       if (jobs.has(job.name)) throw new Error(`a job named ${job.name} exists in the workspace`);
+      // Every step runs in a named environment: `task.environment` of a parallel step and `environment` of a
+      // command step are required (reference-yaml-job-parallel, reference-yaml-job-command; azure-ai-ml's
+      // load_job answers "Missing data for required field" for jobs.<step>.task.environment).
+      for (const [step, spec] of Object.entries(job.spec.jobs)) {
+        const named =
+          spec.type === 'parallel' ? (spec.task as { environment?: unknown })?.environment : spec.environment;
+        if (typeof named !== 'string' || !named)
+          throw new Error(`UserError: jobs.${step} names no environment`);
+      }
       const workDir = await mkdtemp(path.join(tmpdir(), `mm-twin-${job.name}-`));
       // The submitted spec, next to its code folder, as the service would snapshot it.
       const file = path.join(path.dirname(job.specFile), `.submitted-${job.name}.yml`);
@@ -41,9 +53,8 @@ export function twinPipelineService(
       jobs.set(job.name, entry);
     },
     async status(name) {
-      const job = jobs.get(name);
-      if (!job) throw new Error(`no job ${name}`);
-      return job.status;
+      // Jobs_Get answers 404 for a name the workspace does not have.
+      return jobs.get(name)?.status;
     },
   };
   return { service, jobs };
