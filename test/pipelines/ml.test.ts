@@ -63,8 +63,7 @@ describe('ml.yml', () => {
       },
       {
         stage: 'Train',
-        command:
-          'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
+        command: 'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
       },
       {
         stage: 'EvaluateAndPromote',
