@@ -2,6 +2,8 @@ import type {
   ModelVersion as AmlModelVersion,
   AzureMachineLearningWorkspaces,
 } from '@azure/arm-machinelearning';
+import { parseJsonText } from '../contracts/json-file.ts';
+import { type ModelIndexEntry, modelIndexEntrySchema } from '../contracts/model-index.ts';
 import { isModelName, modelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { alreadyRegistered, indexesByName, validateRequests } from '../registry/requests.ts';
@@ -53,6 +55,12 @@ export interface AzureMlRegistryOptions extends AmlClientOptions {
   artifactStore?: ArtifactStoreFactory;
   /** An already built client (shared by registries of the same subscription). */
   client?: AzureMachineLearningWorkspaces;
+  /**
+   * `latest` and `load` read the model index in the lake (see src/contracts/model-index.ts) and ask ARM only for
+   * a model the index lacks: for scoring and serving, which read every model. Registration always decides against
+   * ARM's latest version whatever this says, so promotion's compare-and-swap is unaffected.
+   */
+  readsFromIndex?: boolean;
 }
 
 const ROLE = 'AzureML Data Scientist';
@@ -134,10 +142,14 @@ export class AzureMlModelRegistry implements ModelRegistry {
       this.#options.concurrency ?? 8,
       async ([name, indexes]) => {
         try {
-          let current = await this.#latestVersion(name, options.signal);
+          const resource = await this.#latestResource(name, options.signal);
+          let current = resource ? toModelVersion(name, resource) : undefined;
           for (const index of indexes) {
             const request = requests[index]!;
             if (current && alreadyRegistered(current, request, options)) {
+              // A run killed between the version PUT and its index entry left the index behind: mend it.
+              if (resource && current.version === Number(resource.name))
+                await this.#indexIfBehind(name, resource);
               results[index] = current;
               continue;
             }
@@ -194,10 +206,53 @@ export class AzureMlModelRegistry implements ModelRegistry {
         this.#call(signal),
       ),
     );
-    return toModelVersion(name, created);
+    const registered = toModelVersion(name, created);
+    await this.#writeIndex(registered, { key, sha256, size: bytes.byteLength });
+    return registered;
+  }
+
+  #indexKey(name: string): string {
+    return `${this.#prefix}/${name}/latest.json`;
+  }
+
+  async #writeIndex(version: ModelVersion, artifact: ModelIndexEntry['artifact']): Promise<void> {
+    const { store } = await this.#artifacts();
+    const entry: ModelIndexEntry = {
+      schemaVersion: 1,
+      name: version.name,
+      version: version.version,
+      artifact,
+      registeredAt: version.registeredAt,
+      tags: version.tags,
+    };
+    await store.put(this.#indexKey(version.name), JSON.stringify(entry));
+  }
+
+  async #readIndex(name: string): Promise<ModelIndexEntry | undefined> {
+    if (!isModelName(name)) throw new RegistryError(`'${name}' is not a model name (mm-<slug>-<12 hex>)`);
+    const { store } = await this.#artifacts();
+    const key = this.#indexKey(name);
+    const bytes = await store.get(key);
+    if (!bytes) return undefined;
+    const text = Buffer.from(bytes).toString('utf8');
+    return parseJsonText(`${store.location}/${key}`, text, modelIndexEntrySchema, 'model index entry');
+  }
+
+  async #indexIfBehind(name: string, resource: AmlModelVersion): Promise<void> {
+    const indexed = await this.#readIndex(name);
+    if (indexed?.version === Number(resource.name)) return;
+    const facts = artifactFacts(resource);
+    const where = parseDatastoreUri(facts.uri ?? '');
+    if (!where || !facts.sha256) return;
+    const version = toModelVersion(name, resource);
+    await this.#writeIndex(version, { key: where.key, sha256: facts.sha256, size: version.size });
   }
 
   async latest(name: string): Promise<ModelVersion | undefined> {
+    if (this.#options.readsFromIndex) {
+      const indexed = await this.#readIndex(name);
+      if (indexed) return versionOfEntry(indexed);
+    }
     return this.#latestVersion(name);
   }
 
@@ -259,6 +314,13 @@ export class AzureMlModelRegistry implements ModelRegistry {
     name: string,
     version?: number,
   ): Promise<{ version: ModelVersion; artifact: ModelArtifact } | undefined> {
+    if (this.#options.readsFromIndex) {
+      const indexed = await this.#readIndex(name);
+      if (indexed && (version === undefined || version === indexed.version)) {
+        const bytes = await this.#artifactBytes(name, String(indexed.version), indexed.artifact);
+        return { version: versionOfEntry(indexed), artifact: parseArtifact(bytes) };
+      }
+    }
     const resource =
       version === undefined
         ? await this.#latestResource(name)
@@ -266,26 +328,36 @@ export class AzureMlModelRegistry implements ModelRegistry {
     if (!resource) return undefined;
     const facts = artifactFacts(resource);
     const where = parseDatastoreUri(facts.uri ?? '');
-    const { location, store } = await this.#artifacts();
+    const { location } = await this.#artifacts();
     if (!where || where.datastore !== location.name) {
       throw new RegistryError(
         `model ${name} version ${resource.name} points at '${facts.uri}', not at datastore ${location.name}`,
       );
     }
-    const bytes = await store.get(where.key);
+    const bytes = await this.#artifactBytes(name, resource.name ?? '?', {
+      key: where.key,
+      sha256: facts.sha256,
+    });
+    return { version: toModelVersion(name, resource), artifact: parseArtifact(bytes) };
+  }
+
+  async #artifactBytes(
+    name: string,
+    version: string,
+    artifact: { key: string; sha256?: string | undefined },
+  ): Promise<Uint8Array> {
+    const { store } = await this.#artifacts();
+    const bytes = await store.get(artifact.key);
     if (!bytes)
       throw new RegistryError(
-        `model ${name} version ${resource.name}: artifact ${where.key} is missing from ${store.location}`,
+        `model ${name} version ${version}: artifact ${artifact.key} is missing from ${store.location}`,
       );
-    if (facts.sha256 && sha256Hex(bytes) !== facts.sha256) {
+    if (artifact.sha256 && sha256Hex(bytes) !== artifact.sha256) {
       throw new RegistryError(
-        `model ${name} version ${resource.name}: artifact ${where.key} does not match its registered SHA-256`,
+        `model ${name} version ${version}: artifact ${artifact.key} does not match its registered SHA-256`,
       );
     }
-    return {
-      version: toModelVersion(name, resource),
-      artifact: JSON.parse(Buffer.from(bytes).toString('utf8')) as ModelArtifact,
-    };
+    return bytes;
   }
 
   async *list(): AsyncIterable<ModelVersion> {
@@ -313,3 +385,14 @@ export class AzureMlModelRegistry implements ModelRegistry {
     }
   }
 }
+
+const parseArtifact = (bytes: Uint8Array): ModelArtifact =>
+  JSON.parse(Buffer.from(bytes).toString('utf8')) as ModelArtifact;
+
+const versionOfEntry = (entry: ModelIndexEntry): ModelVersion => ({
+  name: entry.name,
+  version: entry.version,
+  tags: entry.tags,
+  registeredAt: entry.registeredAt,
+  size: entry.artifact.size,
+});

@@ -4,11 +4,19 @@ import { DeferredRegistry } from './deferred.ts';
 import { LocalModelRegistry } from './local.ts';
 import type { ModelRegistry, Stage } from './types.ts';
 
+export interface RegistryForOptions {
+  /**
+   * Read models through the registry's index in the lake where it has one (Azure ML): for scoring and serving,
+   * which read every model and should not spend two ARM reads on each. Promotion keeps the default.
+   */
+  readsFromIndex?: boolean;
+}
+
 /**
  * The registry a config names for a stage: a folder below the working root locally (the storage root, or the
  * local cache of the ADLS lake), or an Azure ML workspace (dev or prod).
  */
-export function registryFor(config: Config, stage: Stage): ModelRegistry {
+export function registryFor(config: Config, stage: Stage, options: RegistryForOptions = {}): ModelRegistry {
   const registry = config.registry;
   if (registry.kind === 'local') {
     const root = workingRoot(config);
@@ -17,6 +25,6 @@ export function registryFor(config: Config, stage: Stage): ModelRegistry {
   const workspace = stage === 'prod' ? registry.prodWorkspace : registry.devWorkspace;
   return new DeferredRegistry(stage, `azureml:${workspace}`, async () => {
     const { azureMlRegistryFor } = await import('../azure/aml-registry-for.ts');
-    return azureMlRegistryFor(registry, stage);
+    return azureMlRegistryFor(registry, stage, { readsFromIndex: options.readsFromIndex === true });
   });
 }

@@ -24,7 +24,7 @@ function prodRegistry(config: Config, modelsDir: string | undefined): ModelRegis
   if (registry?.config !== id) {
     const instance = modelsDir
       ? new LocalModelRegistry({ root: modelsDir, location: modelsDir, stage: 'prod' })
-      : registryFor(config, 'prod');
+      : registryFor(config, 'prod', { readsFromIndex: true });
     registry = { config: id, instance };
   }
   return registry.instance;

@@ -118,7 +118,7 @@ export function serveCommand(): Command {
     )
     .action(async (options: ServeOptions) => {
       const config = configFrom(options);
-      const registry = registryFor(config, 'prod');
+      const registry = registryFor(config, 'prod', { readsFromIndex: true });
       const server = await startScoringServer({
         registry,
         partitionBy: config.dataset.partitionBy,

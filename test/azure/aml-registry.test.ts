@@ -147,6 +147,42 @@ describe('AzureMlModelRegistry against the Azure ML REST specification', () => {
     expect(next[0]).toMatchObject({ version: 2 });
   });
 
+  it('writes the model index in the lake with each version; scoring and serving read models from it, not ARM', async () => {
+    await registry().registerMany([request(['21', 'indexed']), request(['22', 'indexed'])], {
+      idempotencyTag: 'mm.run.id',
+    });
+    const reader = registry({ readsFromIndex: true });
+    const before = aml.server.log.length;
+    const loaded = await reader.load(modelName(['21', 'indexed']));
+    expect(loaded?.artifact).toEqual(artifact(['21', 'indexed']));
+    expect(loaded?.version).toMatchObject({ version: 1, tags: { 'mm.run.id': 'run-1' } });
+    expect(await reader.latest(modelName(['22', 'indexed']))).toMatchObject({ version: 1 });
+    expect(await reader.load(modelName(['22', 'indexed']), 1)).toBeDefined();
+    // The only ARM call is the datastore look-up a new registry makes once; no model or version is read.
+    const operations = aml.server.log.slice(before).map((l) => l.operationId);
+    expect(operations.filter((o) => o?.startsWith('Model'))).toEqual([]);
+  });
+
+  it('mends an index entry a run killed after the version PUT left behind, and reads ARM for what is missing', async () => {
+    const dev = registry();
+    const name = modelName(['23', 'mended']);
+    await dev.registerMany([request(['23', 'mended'])], { idempotencyTag: 'mm.run.id' });
+    const store = aml.artifactStore(DEV)(aml.opened[0]!);
+    const key = `registry/dev/${name}/latest.json`;
+    expect(await store.exists(key)).toBe(true);
+    await store.delete(key);
+    // Without its entry an index reader still finds the model, through ARM.
+    expect(await registry({ readsFromIndex: true }).latest(name)).toMatchObject({ version: 1 });
+    // The re-run of the same registration writes no version and puts the entry back.
+    const again = await dev.registerMany([request(['23', 'mended'])], { idempotencyTag: 'mm.run.id' });
+    expect(again[0]?.version).toBe(1);
+    expect(JSON.parse(Buffer.from((await store.get(key))!).toString('utf8'))).toMatchObject({
+      schemaVersion: 1,
+      name,
+      version: 1,
+    });
+  });
+
   it('answers undefined for a model or version that does not exist, and refuses a non-model name', async () => {
     const dev = registry();
     expect(await dev.latest(modelName(['no', 'such']))).toBeUndefined();
