@@ -107,6 +107,54 @@ describe.skipIf(skip)('pipelines/Dockerfile, built and run', () => {
     }
   });
 
+  it("then the parallel step's entry script, as Azure ML's parallel job calls it in the image: init() starts the engine host, run([bucket file]) answers one row per partition", async () => {
+    // What the parallel runtime does in each worker process: import the entry script, init() once with the
+    // program arguments in sys.argv (plus its own), run(mini_batch) per mini-batch of file paths, shutdown().
+    const driver = [
+      'import glob, json, sys',
+      "sys.path.insert(0, '/app/pipelines/parallel')",
+      "sys.argv = ['driver', '--op', 'train', '--config', '/mnt/fixture/configs/small.yaml', '--env', 'local',",
+      "            '--run_id', 'r-parallel', '--prepared', '/mnt/lake/prepared', '--out', '/mnt/lake/runs/r-parallel',",
+      "            '--workers', '1', '--error_threshold', '0', '--logging_level', 'INFO']",
+      'import mm_entry',
+      'mm_entry.init()',
+      'rows = []',
+      "for f in sorted(glob.glob('/mnt/lake/prepared/bucket=*/*.parquet')):",
+      '    rows.extend(json.loads(r) for r in mm_entry.run([f]))',
+      "rows.extend(json.loads(r) for r in mm_entry.run(['/mnt/lake/prepared/meta.json']))",
+      'mm_entry.shutdown()',
+      'print(json.dumps(rows))',
+    ].join('\n');
+    const result = await runInImage({
+      image: TAG,
+      command: ['python3', '-c', driver],
+      env: { CI: 'true', MM_LAKE_ROOT: '/mnt/lake' },
+      mounts: [
+        { source: fixture(), target: '/mnt/fixture', readOnly: true },
+        { source: lake().root, target: '/mnt/lake' },
+      ],
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const rows = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>[];
+    expect(rows.at(-1)).toEqual({ ignored: 'meta.json' });
+    const partitions = rows.slice(0, -1);
+    expect(partitions).toHaveLength(PARTITIONS);
+    expect(new Set(partitions.map((r) => r.name)).size).toBe(PARTITIONS);
+    expect(partitions.every((r) => r.status === 'ok')).toBe(true);
+    // The same models as `mm train` chose in the image for the whole lake.
+    const trained = JSON.parse(
+      readFileSync(path.join(lake().run('r-image'), 'manifest.json'), 'utf8'),
+    ) as RunManifest;
+    const chosen = new Map(trained.partitions.map((p) => [p.name, p.chosen]));
+    for (const r of partitions) expect(r.chosen, String(r.name)).toEqual(chosen.get(String(r.name)));
+  });
+
+  it("puts mm on PATH for the pipelines' command steps", async () => {
+    const result = await runInImage({ image: TAG, command: ['mm', 'train', '--help'] });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/--merge-rows/);
+  });
+
   it('carries neither Pulumi nor dev tools, and runs as the unprivileged node user', async () => {
     const probe = await runInImage({
       image: TAG,

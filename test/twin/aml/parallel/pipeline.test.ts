@@ -2,9 +2,11 @@ import {
   chmodSync,
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  watch,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -199,3 +201,92 @@ describe.skipIf(!python)(
     }, 900_000);
   },
 );
+
+/** Partition names of the complete journal lines (a process killed mid-write leaves a torn line, skipped). */
+function namesIn(journal: string): string[] {
+  return journal.split('\n').flatMap((line) => {
+    try {
+      return [(JSON.parse(line) as PartitionRecord).name];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe.skipIf(!python)('a worker process lost in the middle of training its bucket, on the twin', () => {
+  let lake: LakeFixture;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    // Two big buckets trained in batches of 4: the journal grows batch by batch while a mini-batch runs.
+    lake = await preparedLake({ partitions: 400, periods: 60, buckets: 2, batchSize: 4 });
+    const bin = mkdtempSync(path.join(tmpdir(), 'mm-bin-'));
+    writeFileSync(
+      path.join(bin, 'mm'),
+      `#!/bin/sh\nexec "${process.execPath}" "${repoRoot}/bin/mm.js" "$@"\n`,
+    );
+    chmodSync(path.join(bin, 'mm'), 0o755);
+    env = { PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH}`, MM_APP_ROOT: repoRoot };
+  }, 180_000);
+
+  it('retries that mini-batch, keeps the partitions trained before the loss (from the journal), and has every partition once', async () => {
+    const file = trainPipeline(mkdtempSync(path.join(tmpdir(), 'mm-y-')), {
+      miniBatchErrorThreshold: 0,
+      errorThreshold: 0,
+    });
+    const runDir = path.join(lake.layout.runs, 'r-mid');
+    const journal = path.join(runDir, 'journal.buckets-000.jsonl');
+    const processes = new Map<number, EntryProcess>();
+    const events: ParallelEvent[] = [];
+    let victim: number | undefined;
+    let beforeLoss: string[] = [];
+    let watcher: ReturnType<typeof watch> | undefined;
+    const result = await runPipelineJob({
+      file,
+      inputs: { config: lake.configPath, env: 'local', run_id: 'r-mid' },
+      datastores: { mm_lake: lake.root },
+      workDir: mkdtempSync(path.join(tmpdir(), 'mm-job-')),
+      python: python!,
+      env,
+      onProcess: (p) => processes.set(p.pid, p),
+      onEvent: (_, e) => {
+        events.push(e);
+        if (e.type !== 'dispatched' || victim !== undefined || !e.files[0]!.includes('bucket=000')) return;
+        victim = e.miniBatch;
+        const process = processes.get(e.pid)!;
+        // Kill the process as soon as its engine has journalled the first batches of the bucket, not before.
+        mkdirSync(runDir, { recursive: true });
+        watcher = watch(runDir, () => {
+          if (beforeLoss.length > 0 || !existsSync(journal)) return;
+          const names = namesIn(readFileSync(journal, 'utf8'));
+          if (names.length < 8) return;
+          beforeLoss = names;
+          process.kill();
+          watcher?.close();
+        });
+      },
+    });
+    watcher?.close();
+    expect(victim).toBeDefined();
+    expect(beforeLoss.length, 'the process was killed mid-bucket').toBeGreaterThanOrEqual(8);
+    const bucketSize = JSON.parse(readFileSync(path.join(runDir, 'manifest.buckets-000.json'), 'utf8'))
+      .partitions.length as number;
+    expect(beforeLoss.length, 'killed before the bucket was done').toBeLessThan(bucketSize);
+    expect(events.filter((e) => e.type === 'attempt-failed' && e.miniBatch === victim)).toEqual([
+      expect.objectContaining({ attempt: 1, willRetry: true }),
+    ]);
+    expect(events.filter((e) => e.type === 'dispatched' && e.miniBatch === victim)).toHaveLength(2);
+    expect(result.status).toBe('Completed');
+    const manifest = JSON.parse(readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as RunManifest;
+    const names = manifest.partitions.map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toHaveLength(400);
+    // What was journalled before the loss was not trained again: the retry answered it from the journal.
+    const journalled = namesIn(readFileSync(journal, 'utf8'));
+    for (const name of beforeLoss)
+      expect(
+        journalled.filter((n) => n === name),
+        name,
+      ).toHaveLength(1);
+  }, 600_000);
+});
