@@ -2,6 +2,7 @@ import type {
   ModelVersion as AmlModelVersion,
   AzureMachineLearningWorkspaces,
 } from '@azure/arm-machinelearning';
+import { modelArtifactSchema } from '../contracts/artifact.ts';
 import { parseJsonText } from '../contracts/json-file.ts';
 import { type ModelIndexEntry, modelIndexEntrySchema } from '../contracts/model-index.ts';
 import { isModelName, modelName } from '../core/model-name.ts';
@@ -318,7 +319,10 @@ export class AzureMlModelRegistry implements ModelRegistry {
       const indexed = await this.#readIndex(name);
       if (indexed && (version === undefined || version === indexed.version)) {
         const bytes = await this.#artifactBytes(name, String(indexed.version), indexed.artifact);
-        return { version: versionOfEntry(indexed), artifact: parseArtifact(bytes) };
+        return {
+          version: versionOfEntry(indexed),
+          artifact: parseArtifact(bytes, `of model ${name} version ${indexed.version}`),
+        };
       }
     }
     const resource =
@@ -338,7 +342,10 @@ export class AzureMlModelRegistry implements ModelRegistry {
       key: where.key,
       sha256: facts.sha256,
     });
-    return { version: toModelVersion(name, resource), artifact: parseArtifact(bytes) };
+    return {
+      version: toModelVersion(name, resource),
+      artifact: parseArtifact(bytes, `of model ${name} version ${resource.name ?? '?'}`),
+    };
   }
 
   async #artifactBytes(
@@ -386,8 +393,10 @@ export class AzureMlModelRegistry implements ModelRegistry {
   }
 }
 
-const parseArtifact = (bytes: Uint8Array): ModelArtifact =>
-  JSON.parse(Buffer.from(bytes).toString('utf8')) as ModelArtifact;
+/** A registered artifact through its contract; `what` names the model version in any error. */
+const parseArtifact = (bytes: Uint8Array, what: string): ModelArtifact =>
+  // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
+  parseJsonText(what, Buffer.from(bytes).toString('utf8'), modelArtifactSchema, 'artifact') as ModelArtifact;
 
 const versionOfEntry = (entry: ModelIndexEntry): ModelVersion => ({
   name: entry.name,

@@ -1,11 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PREDICTION_COLUMN_TYPES, PREDICTION_COLUMNS } from '../contracts/predictions.ts';
 import { assertRunId } from '../core/run-id.ts';
-import { PREDICTION_COLUMNS } from '../scoring/types.ts';
 
 /**
  * The predictions table as Synapse serverless SQL sees it: one column per partition column, the time column, then
- * PREDICTION_COLUMNS, each with the T-SQL type of the OPENROWSET WITH clause and the Parquet (DuckDB) type that
+ * the contract's PREDICTION_COLUMNS (`src/contracts/predictions.ts`), each with the T-SQL type of the OPENROWSET WITH clause and the Parquet (DuckDB) type that
  * `mm score` writes, so a test can hold the view and the writer to the same contract.
  */
 export interface ViewColumn {
@@ -13,23 +13,6 @@ export interface ViewColumn {
   sqlType: string;
   parquetType: string;
 }
-
-const FIXED: Record<(typeof PREDICTION_COLUMNS)[number], Omit<ViewColumn, 'name'>> = {
-  forecast: { sqlType: 'FLOAT', parquetType: 'DOUBLE' },
-  status: { sqlType: 'VARCHAR(16)', parquetType: 'VARCHAR' },
-  model_name: { sqlType: 'VARCHAR(128)', parquetType: 'VARCHAR' },
-  model_version: { sqlType: 'INT', parquetType: 'INTEGER' },
-  model_kind: { sqlType: 'VARCHAR(32)', parquetType: 'VARCHAR' },
-  used_fallback: { sqlType: 'BIT', parquetType: 'BOOLEAN' },
-  fallback_periods: { sqlType: 'INT', parquetType: 'INTEGER' },
-  lower_80: { sqlType: 'FLOAT', parquetType: 'DOUBLE' },
-  upper_80: { sqlType: 'FLOAT', parquetType: 'DOUBLE' },
-  lower_95: { sqlType: 'FLOAT', parquetType: 'DOUBLE' },
-  upper_95: { sqlType: 'FLOAT', parquetType: 'DOUBLE' },
-  run_id: { sqlType: 'VARCHAR(128)', parquetType: 'VARCHAR' },
-  scored_at: { sqlType: 'DATETIME2(6)', parquetType: 'TIMESTAMP' },
-  message: { sqlType: 'VARCHAR(4000)', parquetType: 'VARCHAR' },
-};
 
 export function predictionsViewColumns(partitionBy: readonly string[], timeColumn: string): ViewColumn[] {
   const names = [...partitionBy, timeColumn, ...PREDICTION_COLUMNS];
@@ -45,7 +28,7 @@ export function predictionsViewColumns(partitionBy: readonly string[], timeColum
   return [
     ...partitionBy.map((name) => ({ name, sqlType: 'VARCHAR(400)', parquetType: 'VARCHAR' })),
     { name: timeColumn, sqlType: 'DATE', parquetType: 'DATE' },
-    ...PREDICTION_COLUMNS.map((name) => ({ name, ...FIXED[name] })),
+    ...PREDICTION_COLUMNS.map((name) => ({ name, ...PREDICTION_COLUMN_TYPES[name] })),
   ];
 }
 

@@ -1,4 +1,6 @@
 import { type ArtifactStore, localArtifactStore } from '../artifacts/store.ts';
+import { modelArtifactSchema } from '../contracts/artifact.ts';
+import { parseJsonText } from '../contracts/json-file.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { artifactContentHash, CONTENT_TAG } from '../registry/content.ts';
 import type { ModelRegistry, ModelVersion, RegisterRequest } from '../registry/types.ts';
@@ -24,7 +26,13 @@ export function lineageTags(artifact: ModelArtifact, stage: string): Record<stri
 /** Reads one artifact of a run (a pack reference or, for older runs, a file), see `src/artifacts/store.ts`. */
 export async function readArtifact(runDir: string | ArtifactStore, ref: string): Promise<ModelArtifact> {
   const store = typeof runDir === 'string' ? localArtifactStore(runDir) : runDir;
-  return JSON.parse(await store.read(ref)) as ModelArtifact;
+  // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
+  return parseJsonText(
+    store.locate(ref),
+    await store.read(ref),
+    modelArtifactSchema,
+    'artifact',
+  ) as ModelArtifact;
 }
 
 /**

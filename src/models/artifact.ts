@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { modelArtifactSchema } from '../contracts/artifact.ts';
 import type { CandidateKind, Frequency, MetricName } from '../core/vocabulary.ts';
 import type { Intervals } from './intervals.ts';
 import type { ModelState } from './types.ts';
@@ -5,19 +7,19 @@ import type { ModelState } from './types.ts';
 export type Metrics = Record<MetricName, number>;
 
 /** Where an artifact came from; carried into registry tags and promotion decisions. */
-export interface Lineage {
+export type Lineage = {
   runId: string;
   codeVersion: string;
   /** Hash of the prepared data this model was trained on. */
   dataFingerprint: string;
   trainedAt: string;
-}
+};
 
 /**
  * The small versioned JSON document that is "a model" in this project: the fitted state of the chosen
  * candidate (refitted on all data), how it scored on the holdout next to every other candidate, and lineage.
  */
-export interface ModelArtifact {
+export type ModelArtifact = {
   schemaVersion: 1;
   /** Deterministic registry name, see `src/registry/naming.ts`. */
   name: string;
@@ -62,4 +64,13 @@ export interface ModelArtifact {
   /** Prediction intervals for the chosen model, from its backtest residuals (see `intervals.ts`). */
   intervals?: Intervals;
   lineage: Lineage;
-}
+};
+
+// Type aliases, not interfaces: the contract's loose objects carry an index signature an interface cannot meet.
+/**
+ * The engine writes `ModelArtifact`; its readers parse `modelArtifactSchema` (`src/contracts/artifact.ts`). This
+ * line stops the build when the two drift apart: every artifact the engine can write must satisfy the contract.
+ */
+export const ARTIFACT_FITS_CONTRACT: ModelArtifact extends z.input<typeof modelArtifactSchema>
+  ? true
+  : never = true;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { intervalsSchema } from '../contracts/artifact.ts';
 
 /**
  * Prediction intervals from backtest residuals (split conformal). The chosen model's errors on the rolling-origin
@@ -7,22 +8,7 @@ import { z } from 'zod';
  * absolute residual. A forecast step h beyond the backtest window length widens it by sqrt(h / window).
  */
 
-export const intervalsSchema = z.object({
-  scale: z.enum(['log1p', 'none']),
-  /** Central coverage levels, e.g. [0.8, 0.95]. */
-  levels: z.array(z.number().gt(0).lt(1)),
-  /** Half-width per level on `scale`. */
-  halfWidths: z.array(z.number().min(0)),
-  /** Horizon steps the residuals came from (the backtest window length). */
-  steps: z.number().int().min(1),
-  /** How many residuals the half-widths rest on. */
-  residuals: z.number().int().min(0),
-  /**
-   * Honest coverage per level: half-widths from every window but the last, checked on the last (the holdout).
-   * Absent with a single window.
-   */
-  holdoutCoverage: z.array(z.number().min(0).max(1)).optional(),
-});
+export { intervalsSchema } from '../contracts/artifact.ts';
 
 export type Intervals = z.infer<typeof intervalsSchema>;
 

@@ -15,12 +15,12 @@ export type FutureCovariates = Float64Array[];
  * A fitted model's complete state as plain JSON: everything needed to forecast, and nothing else.
  * `forecast(loadModel(state))` must equal the forecast of the model it was saved from.
  */
-export interface ModelState {
+export type ModelState = {
   kind: CandidateKind;
   /** Bumped when a model's state layout changes, so old artifacts fail loudly instead of forecasting wrong. */
   version: number;
   params: Record<string, unknown>;
-}
+};
 
 export interface ForecastRequest {
   horizon: number;

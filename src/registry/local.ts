@@ -1,5 +1,7 @@
 import { mkdir, open, opendir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeZodIssues } from '../config/errors.ts';
+import { modelArtifactSchema } from '../contracts/artifact.ts';
 import { isModelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { lakeLayout } from '../storage/layout.ts';
@@ -141,10 +143,13 @@ export class LocalModelRegistry implements ModelRegistry {
       return undefined;
     }
     checkDocument(doc, file, name);
-    if (typeof doc.artifact !== 'object' || doc.artifact === null || doc.artifact.name !== name) {
-      throw new RegistryError(`${file} holds no artifact for ${name}; the registry is damaged`);
+    const artifact = modelArtifactSchema.safeParse(doc.artifact);
+    if (!artifact.success || artifact.data.name !== name) {
+      const why = artifact.success ? '' : ` (${describeZodIssues(artifact.error).slice(0, 3).join('; ')})`;
+      throw new RegistryError(`${file} holds no artifact for ${name}${why}; the registry is damaged`);
     }
-    return { version: doc.version, artifact: doc.artifact };
+    // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
+    return { version: doc.version, artifact: artifact.data as ModelArtifact };
   }
 
   async *list(): AsyncIterable<ModelVersion> {

@@ -2,9 +2,9 @@ import { existsSync, globSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ContractError, parseJsonText } from '../contracts/json-file.ts';
+import { INTERVAL_LEVELS, PREDICTION_COLUMNS } from '../contracts/predictions.ts';
 import { type PreparedMetaHints, preparedMetaHintsSchema } from '../contracts/prepared-meta.ts';
 import { shardOf } from '../engine/shard.ts';
-import { PREDICTION_COLUMNS } from '../scoring/types.ts';
 import type { DatedValues } from './types.ts';
 
 /**
@@ -132,10 +132,6 @@ export function bucketFilesFor(
   return preparedFiles(preparedDir);
 }
 
-/** Columns of the predictions table that are neither key, time nor the contract's fixed columns. */
-const PREDICTION_EXTRAS = new Set(['message']);
-/** The interval levels (in %) the predictions table has columns for: `lower_80`, `upper_80`, ... */
-const INTERVAL_LEVELS = [80, 95] as const;
 const TIME_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_[A-Z]+|INTEGER|BIGINT|SMALLINT)$/i;
 
 /** Opens an in-memory DuckDB over the lake folders; callers check for files first. */
@@ -169,7 +165,7 @@ export async function openLake(): Promise<LakeReader> {
       if (wanted.length === 0 || files.length === 0) return new Map();
       const source = parquet(files);
       const types = await describe(conn, source);
-      const fixed = new Set<string>([...partitionBy, ...PREDICTION_COLUMNS, ...PREDICTION_EXTRAS]);
+      const fixed = new Set<string>([...partitionBy, ...PREDICTION_COLUMNS]);
       const timeCols = [...types]
         .filter(([c, type]) => !fixed.has(c) && TIME_TYPE.test(type))
         .map(([c]) => c);

@@ -1,20 +1,12 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { modelArtifactSchema } from '../contracts/artifact.ts';
 import { ContractError, parseJsonText, readJsonFile } from '../contracts/json-file.ts';
-import {
-  candidateKind,
-  maybeNumber,
-  metricValues,
-  perCandidate,
-  type runManifestSchema,
-} from '../contracts/run-manifest.ts';
+import type { runManifestSchema } from '../contracts/run-manifest.ts';
 import { EXIT } from '../core/errors.ts';
-import { FREQUENCIES } from '../core/vocabulary.ts';
-import { intervalsSchema } from '../models/intervals.ts';
 
 /**
- * Runtime shapes of the files the report reads. They mirror the TypeScript contracts (`RunManifest`,
- * `ModelArtifact`, `DecisionsFile`) but only the fields the report uses, and they accept `null` wherever
- * JSON.stringify turns a non-finite number into null (a WAPE of +Infinity on an all-zero holdout).
+ * The files the report reads, each through its one contract in `src/contracts/` (run manifest, artifact,
+ * decisions); a broken file becomes a ReportInputError naming the file and the field.
  */
 
 /** A problem with the report's input files: names the file and what is wrong with it. */
@@ -35,25 +27,8 @@ export { runManifestSchema as manifestSchema } from '../contracts/run-manifest.t
 export type ManifestInput = z.infer<typeof runManifestSchema>;
 export type PartitionInput = ManifestInput['partitions'][number];
 
-const values = z.array(maybeNumber);
-
-export const artifactSchema = z.object({
-  schemaVersion: z.literal(1),
-  name: z.string(),
-  partition: z.record(z.string(), z.string()),
-  chosen: candidateKind,
-  baseline: candidateKind,
-  frequency: z.enum(FREQUENCIES),
-  window: z.object({ start: z.string(), end: z.string(), observations: z.number() }),
-  holdout: z.object({
-    start: z.string(),
-    end: z.string(),
-    actual: values,
-    candidates: perCandidate(z.object({ forecast: values, metrics: metricValues })),
-  }),
-  intervals: intervalsSchema.optional(),
-});
-export type ArtifactInput = z.infer<typeof artifactSchema>;
+export { modelArtifactSchema as artifactSchema } from '../contracts/artifact.ts';
+export type ArtifactInput = z.infer<typeof modelArtifactSchema>;
 
 export type {
   DecisionRecord as DecisionInput,

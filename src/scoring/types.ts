@@ -1,29 +1,12 @@
-/**
- * The predictions table contract (Parquet in `predictions/`, a DuckDB table locally, a Synapse serverless view
- * on Azure). One row per partition and forecast period; a partition without a usable prod model gets one row
- * with a null forecast and its status, never a silent gap.
- */
-export const PREDICTION_STATUS = ['ok', 'no-model', 'failed'] as const;
-export type PredictionStatus = (typeof PREDICTION_STATUS)[number];
+import type { PredictionStatus } from '../contracts/predictions.ts';
 
-/** Fixed columns that follow the dataset's partition columns and its time column. */
-export const PREDICTION_COLUMNS = [
-  'forecast',
-  'status',
-  'model_name',
-  'model_version',
-  'model_kind',
-  'used_fallback',
-  'fallback_periods',
-  'lower_80',
-  'upper_80',
-  'lower_95',
-  'upper_95',
-  'run_id',
-  'scored_at',
-  'message',
-] as const;
+export {
+  PREDICTION_COLUMNS,
+  PREDICTION_STATUS,
+  type PredictionStatus,
+} from '../contracts/predictions.ts';
 
+/** One row of the predictions table (`src/contracts/predictions.ts`) before the writer adds the run's columns. */
 export interface PredictionRow {
   key: string[];
   /** Epoch day of the forecast period; null on a status-only row. */

@@ -1,9 +1,45 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  PREDICTION_COLUMN_TYPES,
+  PREDICTION_COLUMNS,
+  type PredictionColumn,
+  RUN_COLUMNS,
+} from '../contracts/predictions.ts';
 import { assertRunId } from '../core/run-id.ts';
 import { ident as quoteIdent, literal as quoteString } from '../data/sql.ts';
 import type { PredictionRow } from './types.ts';
+
+type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
+type StagedColumn = Exclude<PredictionColumn, (typeof RUN_COLUMNS)[number]>;
+
+const isRunColumn = (c: PredictionColumn): c is (typeof RUN_COLUMNS)[number] =>
+  (RUN_COLUMNS as readonly string[]).includes(c);
+/** The contract's columns a row carries, in table order. */
+const STAGED = PREDICTION_COLUMNS.filter((c): c is StagedColumn => !isRunColumn(c));
+
+const appendDouble = (a: Appender, v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? a.appendNull() : a.appendDouble(v);
+const appendInteger = (a: Appender, v: number | null) => (v === null ? a.appendNull() : a.appendInteger(v));
+const appendText = (a: Appender, v: string | null | undefined) =>
+  v === null || v === undefined ? a.appendNull() : a.appendVarchar(v);
+
+/** How each column of a row reaches the staging table; the contract's list decides which and in what order. */
+const APPEND: Record<StagedColumn, (a: Appender, row: PredictionRow) => void> = {
+  forecast: (a, r) => appendDouble(a, r.forecast),
+  status: (a, r) => a.appendVarchar(r.status),
+  model_name: (a, r) => a.appendVarchar(r.modelName),
+  model_version: (a, r) => appendInteger(a, r.modelVersion),
+  model_kind: (a, r) => appendText(a, r.modelKind),
+  used_fallback: (a, r) => a.appendBoolean(r.usedFallback),
+  fallback_periods: (a, r) => appendInteger(a, r.fallbackPeriods),
+  lower_80: (a, r) => appendDouble(a, r.interval?.lower80),
+  upper_80: (a, r) => appendDouble(a, r.interval?.upper80),
+  lower_95: (a, r) => appendDouble(a, r.interval?.lower95),
+  upper_95: (a, r) => appendDouble(a, r.interval?.upper95),
+  message: (a, r) => appendText(a, r.message),
+};
 
 export interface WritePredictionsOptions {
   rows: readonly PredictionRow[];
@@ -37,46 +73,27 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
   const connection = await memory.connect();
   try {
     const keyCols = options.partitionBy.map((_, i) => `k${i} VARCHAR`).join(', ');
-    await connection.run(
-      `CREATE TABLE staging (${keyCols}, day INTEGER, forecast DOUBLE, status VARCHAR, model_name VARCHAR,
-        model_version INTEGER, model_kind VARCHAR, used_fallback BOOLEAN, fallback_periods INTEGER,
-        lower_80 DOUBLE, upper_80 DOUBLE, lower_95 DOUBLE, upper_95 DOUBLE, message VARCHAR)`,
-    );
+    const staged = STAGED.map((c) => `${c} ${PREDICTION_COLUMN_TYPES[c].parquetType}`).join(', ');
+    await connection.run(`CREATE TABLE staging (${keyCols}, day INTEGER, ${staged})`);
     const appender = await connection.createAppender('staging');
     for (const row of options.rows) {
       for (const k of row.key) appender.appendVarchar(k);
       if (row.time === null) appender.appendNull();
       else appender.appendInteger(row.time);
-      if (row.forecast === null || !Number.isFinite(row.forecast)) appender.appendNull();
-      else appender.appendDouble(row.forecast);
-      appender.appendVarchar(row.status);
-      appender.appendVarchar(row.modelName);
-      if (row.modelVersion === null) appender.appendNull();
-      else appender.appendInteger(row.modelVersion);
-      if (row.modelKind === null) appender.appendNull();
-      else appender.appendVarchar(row.modelKind);
-      appender.appendBoolean(row.usedFallback);
-      if (row.fallbackPeriods === null) appender.appendNull();
-      else appender.appendInteger(row.fallbackPeriods);
-      const { interval } = row;
-      for (const v of interval
-        ? [interval.lower80, interval.upper80, interval.lower95, interval.upper95]
-        : [0, 0, 0, 0]) {
-        if (interval && Number.isFinite(v)) appender.appendDouble(v);
-        else appender.appendNull();
-      }
-      if (row.message === undefined) appender.appendNull();
-      else appender.appendVarchar(row.message);
+      for (const column of STAGED) APPEND[column](appender, row);
       appender.endRow();
     }
     appender.closeSync();
     const keys = options.partitionBy.map((c, i) => `k${i} AS ${quoteIdent(c)}`).join(', ');
     const scoredAt = new Date().toISOString();
+    const run: Record<(typeof RUN_COLUMNS)[number], string> = {
+      run_id: quoteString(options.runId),
+      scored_at: `CAST(${quoteString(scoredAt)} AS TIMESTAMP)`,
+    };
+    const fixed = PREDICTION_COLUMNS.map((c) => (isRunColumn(c) ? `${run[c]} AS ${c}` : c)).join(', ');
     await connection.run(
       `COPY (
-        SELECT ${keys}, (DATE '1970-01-01' + day) AS ${quoteIdent(options.timeColumn)}, forecast, status, model_name,
-          model_version, model_kind, used_fallback, fallback_periods, lower_80, upper_80, lower_95, upper_95, ${quoteString(options.runId)} AS run_id,
-          CAST(${quoteString(scoredAt)} AS TIMESTAMP) AS scored_at, message
+        SELECT ${keys}, (DATE '1970-01-01' + day) AS ${quoteIdent(options.timeColumn)}, ${fixed}
         FROM staging ORDER BY model_name, day
       ) TO ${quoteString(tmpPath)} (FORMAT parquet, COMPRESSION zstd)`,
     );
