@@ -6,13 +6,20 @@ mini_batch_size "1", so a mini-batch is one bucket file (hundreds of partitions)
 one JSON line per partition (append_row_to collects them into the run's manifest rows); a failed partition is a row
 with its error. A request the engine could not run raises, so Azure ML retries the mini-batch and counts it towards
 the error thresholds. An engine that died is restarted for the next mini-batch.
+
+The engine never works inside the output mount: a blob FUSE mount has no atomic rename and no locks, and it
+rewrites the whole blob on every append. Each mini-batch runs in a folder on the node's local disk, and only once
+the engine has answered are its finished files copied to the output, each written once, whole; a mini-batch that
+fails leaves nothing there, and its retry starts clean.
 """
 
 import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 
 _BUCKET = re.compile(r"bucket=(\d+)[/\\][^/\\]+\.parquet$")
 _args = None
@@ -94,18 +101,75 @@ def run(mini_batch):
     if not buckets:
         return rows
     _asked += 1
-    request = {"id": str(_asked), "op": _args.op, "config": _args.config, "env": _args.env, "runId": _args.run_id,
-               "preparedDir": _args.prepared, "buckets": buckets, "outDir": _args.out}
-    for key, value in (("modelsDir", _args.models), ("futurePath", _args.future), ("workers", _args.workers)):
-        if value is not None:
-            request[key] = value
-    answer = _ask(request)
-    if not answer.get("ok"):
-        error = answer.get("error", {})
-        raise RuntimeError(f"buckets {buckets}: {error.get('class')}: {error.get('message')}")
+    staging = tempfile.mkdtemp(prefix="mm-batch-")
+    try:
+        local_out = os.path.join(staging, os.path.basename(os.path.normpath(_args.out)))
+        seeded = _seed(_args.out, local_out, buckets)
+        request = {"id": str(_asked), "op": _args.op, "config": _args.config, "env": _args.env,
+                   "runId": _args.run_id, "preparedDir": _args.prepared, "buckets": buckets, "outDir": local_out}
+        for key, value in (("modelsDir", _args.models), ("futurePath", _args.future), ("workers", _args.workers)):
+            if value is not None:
+                request[key] = value
+        answer = _ask(request)
+        if not answer.get("ok"):
+            error = answer.get("error", {})
+            raise RuntimeError(f"buckets {buckets}: {error.get('class')}: {error.get('message')}")
+        _publish(local_out, _args.out, seeded)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     rows.extend(json.dumps(row) for row in answer["rows"])
     # A bucket always holds at least one partition; should one answer be empty, say so rather than under-count.
     return rows if len(rows) >= len(mini_batch) else rows + [json.dumps({"empty": buckets})]
+
+
+def _label(buckets):
+    # The engine's name for one set of buckets' journal, lake pin and manifest (shardLabel in src/engine/run.ts).
+    return ".buckets-" + "-".join(f"{b:03d}" for b in sorted(buckets))
+
+
+def _seed(out, local_out, buckets):
+    """Starts from what an earlier job of this run published for these buckets (its journal), so a resubmitted run
+    retrains nothing it already has. Returns the seeded files with their stamps, to publish only what changed."""
+    os.makedirs(local_out, exist_ok=True)
+    seeded = {}
+    if not os.path.isdir(out):
+        return seeded
+    label = _label(buckets) + "."
+    names = [n for n in os.listdir(out) if label in n and os.path.isfile(os.path.join(out, n))]
+    # The engine resumes a partition only where its model is still there: bring the packs the journal names too.
+    for journal in (n for n in names if n.startswith("journal")):
+        with open(os.path.join(out, journal)) as lines:
+            for line in lines:
+                try:
+                    artifact = json.loads(line).get("artifact")
+                except ValueError:  # a torn last line: the engine ignores it too
+                    continue
+                if artifact and artifact.split("#")[0] not in names:
+                    names.append(artifact.split("#")[0])
+    for name in names:
+        source, target = os.path.join(out, name), os.path.join(local_out, name)
+        if os.path.isfile(source):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(source, target)
+            seeded[target] = _stamp(target)
+    return seeded
+
+
+def _stamp(path):
+    info = os.stat(path)
+    return (info.st_size, info.st_mtime_ns)
+
+
+def _publish(local_out, out, seeded):
+    """Copies a finished mini-batch's files to the output, keeping their paths; each is written once, whole."""
+    for folder, _dirs, files in os.walk(local_out):
+        for name in files:
+            source = os.path.join(folder, name)
+            if seeded.get(source) == _stamp(source):
+                continue
+            target = os.path.join(out, os.path.relpath(source, local_out))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def _close(host):

@@ -53,6 +53,22 @@ class EntryScriptTest(unittest.TestCase):
                 # "packs/<id>.jsonl#<offset>+<length>": the model sits in a pack file of the run folder.
                 self.assertTrue(os.path.exists(os.path.join(self.out, row["artifact"].split("#")[0])))
 
+    def test_given_a_mini_batch_then_the_engine_works_on_local_disk_and_the_output_gets_whole_files_once(self):
+        mm_entry.init()
+        asked = []
+        ask = mm_entry._ask
+        mm_entry._ask = lambda request: asked.append(request["outDir"]) or ask(request)
+        try:
+            rows = [json.loads(r) for r in mm_entry.run([self.bucket_files()[0]])]
+        finally:
+            mm_entry._ask = ask
+        # The engine's folder was never the output mount, and it is gone once the files are published.
+        self.assertFalse(os.path.abspath(asked[0]).startswith(os.path.abspath(self.out)))
+        self.assertFalse(os.path.exists(asked[0]))
+        for row in rows:
+            if row.get("status") == "ok":
+                self.assertTrue(os.path.exists(os.path.join(self.out, row["artifact"].split("#")[0])))
+
     def test_given_other_files_in_the_folder_when_run_then_each_counts_as_handled(self):
         mm_entry.init()
         result = mm_entry.run([os.path.join(self.prepared, "meta.json"), os.path.join(self.prepared, "catalog.parquet")])
@@ -73,6 +89,8 @@ class EntryScriptTest(unittest.TestCase):
         mm_entry.init()
         with self.assertRaisesRegex(RuntimeError, r"exited \(code 3\)"):
             mm_entry.run([self.bucket_files()[0]])
+        # The failed mini-batch left nothing in the output for its retry to trip over.
+        self.assertEqual(glob.glob(os.path.join(self.out, "**", "*"), recursive=True), [])
         os.environ.pop("MM_ENGINE_HOST")
         result = mm_entry.run([self.bucket_files()[0]])
         self.assertTrue(all("name" in json.loads(r) for r in result))
