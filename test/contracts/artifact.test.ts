@@ -40,7 +40,8 @@ describe('the artifact contract', () => {
     const prod = new LocalModelRegistry({ root, stage: 'prod' });
     await evaluateAndPromote({ runDir, prod, rules: promotionSchema.parse({}), dryRun: false });
     const loaded = await prod.load(name);
-    expect((loaded?.artifact as unknown as Record<string, unknown>).calibration).toEqual({
+    if (!loaded) throw new Error('the model was not promoted');
+    expect((loaded.artifact as unknown as Record<string, unknown>).calibration).toEqual({
       method: 'newer',
       width: 2,
     });
