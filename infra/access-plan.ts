@@ -93,6 +93,22 @@ export const STAGE_IDENTITIES: readonly StageIdentity[] = [
   },
   {
     pipeline: 'ml',
+    stage: 'Image',
+    stack: 'dev',
+    identity: 'training',
+    serviceConnection: 'mm-ml-dev',
+    does: 'builds this commit’s runtime image in the dev registry (ACR Tasks), registers its dev environment',
+  },
+  {
+    pipeline: 'ml',
+    stage: 'ImageProd',
+    stack: 'prod',
+    identity: 'build',
+    serviceConnection: 'mm-image-push',
+    does: 'builds this commit’s runtime image in the prod registry (ACR Tasks) for the prod jobs',
+  },
+  {
+    pipeline: 'ml',
     stage: 'Train',
     stack: 'dev',
     identity: 'training',
@@ -121,7 +137,7 @@ export const STAGE_IDENTITIES: readonly StageIdentity[] = [
     stack: 'prod',
     identity: 'scoring',
     serviceConnection: 'mm-ml-prod',
-    does: 'reads prod models, writes predictions/ and refreshes the Synapse view',
+    does: 'submits the prod scoring job (no model writes), writes predictions/, refreshes the Synapse view',
   },
   {
     pipeline: 'images',
@@ -227,9 +243,24 @@ export function accessPlan(refs: AccessRefs): Grant[] {
       ws.registryId,
       'cluster jobs pull the runtime image',
     );
+    // The Image stage: `az acr build` queues an ACR Tasks run (Tasks Contributor, which grants no push) and the
+    // run pushes as the caller (AcrPush) (https://learn.microsoft.com/azure/container-registry/container-registry-tutorial-quick-task).
+    grant('training', training, 'acrTasksContributor', 'registry').scope(
+      ws.registryId,
+      'the Image stage builds the runtime image with ACR Tasks',
+    );
+    grant('training', training, 'acrPush', 'registry').scope(
+      ws.registryId,
+      'the Image stage pushes the runtime image',
+    );
   } else {
     const scoring = id('scoring');
-    grant('scoring', scoring, 'reader', 'workspace').scope(ws.id, 'lists prod model versions, read only');
+    // Score submits its job on the prod cluster: a custom role that can submit jobs and read everything but
+    // cannot write a model (roles.ts), so prod models stay writable by promotion alone.
+    grant('scoring', scoring, 'mlJobSubmitter', 'workspace').scope(
+      ws.id,
+      'submits the prod scoring job and reads prod models; writes no model',
+    );
     // Contributor reads the whole container; its condition narrows only the writes.
     grant('scoring', scoring, WRITE, 'lake').scope(
       lake.engine,
@@ -259,6 +290,10 @@ export function accessPlan(refs: AccessRefs): Grant[] {
 
     const build = id('build');
     grant('build', build, 'acrPush', 'registry').scope(ws.registryId, 'the image pipeline pushes the images');
+    grant('build', build, 'acrTasksContributor', 'registry').scope(
+      ws.registryId,
+      'ImageProd builds the runtime image for prod jobs with ACR Tasks',
+    );
     if (refs.dev?.registryId !== undefined) {
       grant('build', build, 'acrPush', 'dev-registry').scope(
         refs.dev.registryId,

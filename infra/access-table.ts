@@ -32,6 +32,9 @@ const ROLE_LABEL: Record<Grant['role'], string> = {
   azureMlDataScientist: 'AzureML Data Scientist',
   acrPull: 'AcrPull',
   acrPush: 'AcrPush',
+  acrTasksContributor: 'Container Registry Tasks Contributor',
+  mlJobSubmitter:
+    'many-models ML job submitter (custom: jobs, environments, code, components; no model writes)',
   aksRbacClusterAdmin: 'Azure Kubernetes Service RBAC Cluster Admin',
 };
 

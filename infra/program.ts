@@ -104,6 +104,8 @@ export function buildStack(config: InfraConfig): BuiltStack {
     : undefined;
   const access = new Access('access', {
     subscriptionId: client.subscriptionId,
+    customRoleScope: group.id,
+    customRoleSuffix: names.resourceGroup,
     grants: accessPlan({
       environment: env,
       identities: identities.byRole,

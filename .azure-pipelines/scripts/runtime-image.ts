@@ -31,6 +31,8 @@ export interface RuntimeImageOptions extends AmlClientOptions {
   /** Repository root: the build context and where environments/ is read. */
   projectRoot?: string;
   codeVersion?: string;
+  /** Build the image only; its environment version is registered by whoever submits (ImageProd in ml.yml). */
+  imageOnly?: boolean;
   az?: Az;
   log?: (line: string) => void;
 }
@@ -39,7 +41,7 @@ export interface RuntimeImageResult {
   image: string;
   built: boolean;
   /** ARM id of the pinned environment version the cluster jobs use. */
-  environmentId: string;
+  environmentId?: string;
 }
 
 const ACR = /^([a-z0-9]{5,50})\.azurecr\.io\/([a-z0-9._/-]+):([\w.-]+)$/;
@@ -108,6 +110,7 @@ export async function publishRuntimeImage(options: RuntimeImageOptions): Promise
   } else {
     log(`runtime image: ${image} is already in ${registry}; not rebuilt`);
   }
+  if (options.imageOnly) return { image, built };
   const environmentId = await ensureEnvironment({
     ...options,
     workspace: workspaceFor(config.registry, 'dev'),
@@ -122,12 +125,14 @@ if (import.meta.main) {
     options: {
       env: { type: 'string', default: 'dev' },
       config: { type: 'string', default: 'configs/demo.yaml' },
+      'image-only': { type: 'boolean', default: false },
     },
   });
   try {
     await publishRuntimeImage({
       env: values.env,
       configPath: values.config,
+      imageOnly: values['image-only'],
       log: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (error) {

@@ -1,17 +1,25 @@
 import * as authorization from '@pulumi/azure-native/authorization/index.js';
 import * as pulumi from '@pulumi/pulumi';
 import type { Grant } from '../access-plan.ts';
-import { roleDefinitionId } from '../roles.ts';
+import { CUSTOM_ROLES, type CustomRoleName, isCustomRole, roleDefinitionId } from '../roles.ts';
 import { COMPONENT } from './common.ts';
 
 export interface AccessArgs {
   subscriptionId: pulumi.Input<string>;
   grants: readonly Grant[];
+  /** Where the stack's custom roles are defined and assignable (its resource group). */
+  customRoleScope: pulumi.Input<string>;
+  /** Custom role names are unique in a tenant: each stack's carry its resource group's name. */
+  customRoleSuffix: string;
 }
 
-/** The role assignments of a stack, one per grant of the access plan (see access-plan.ts). */
+/**
+ * The role assignments of a stack, one per grant of the access plan (see access-plan.ts), and the definitions
+ * of the custom roles among them.
+ */
 export class Access extends pulumi.ComponentResource {
   readonly assignmentCount: number;
+  readonly customRoleIds: Partial<Record<CustomRoleName, pulumi.Output<string>>> = {};
 
   constructor(name: string, args: AccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT.access, name, {}, opts);
@@ -19,6 +27,10 @@ export class Access extends pulumi.ComponentResource {
     for (const grant of args.grants) {
       if (seen.has(grant.key)) throw new Error(`access plan grants '${grant.key}' twice`);
       seen.add(grant.key);
+      const role = grant.role;
+      const definitionId = isCustomRole(role)
+        ? this.customRole(name, role, args)
+        : pulumi.output(args.subscriptionId).apply((sub) => roleDefinitionId(sub, role));
       new authorization.RoleAssignment(
         `${name}-${grant.key}`,
         {
@@ -26,9 +38,7 @@ export class Access extends pulumi.ComponentResource {
           // Managed identities are service principals; saying so skips the directory lookup that fails while
           // a just-created identity replicates.
           principalType: grant.principalType,
-          roleDefinitionId: pulumi
-            .output(args.subscriptionId)
-            .apply((sub) => roleDefinitionId(sub, grant.role)),
+          roleDefinitionId: definitionId,
           scope: grant.scope,
           description: `${grant.principal}: ${grant.reason}`,
           ...(grant.condition === undefined
@@ -40,5 +50,31 @@ export class Access extends pulumi.ComponentResource {
     }
     this.assignmentCount = args.grants.length;
     this.registerOutputs({});
+  }
+
+  private customRole(name: string, role: CustomRoleName, args: AccessArgs): pulumi.Output<string> {
+    const existing = this.customRoleIds[role];
+    if (existing) return existing;
+    const spec = CUSTOM_ROLES[role];
+    const definition = new authorization.RoleDefinition(
+      `${name}-role-${role}`,
+      {
+        scope: args.customRoleScope,
+        assignableScopes: [args.customRoleScope],
+        roleName: `${spec.roleName} (${args.customRoleSuffix})`,
+        description: spec.description,
+        roleType: 'CustomRole',
+        permissions: [
+          {
+            actions: [...spec.permissions.actions],
+            notActions: [...spec.permissions.notActions],
+            dataActions: [...spec.permissions.dataActions],
+          },
+        ],
+      },
+      { parent: this },
+    );
+    this.customRoleIds[role] = definition.id;
+    return definition.id;
   }
 }

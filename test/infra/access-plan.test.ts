@@ -10,7 +10,7 @@ import {
 } from '../../infra/access-plan.ts';
 import { writablePrefixes } from '../../infra/blob-conditions.ts';
 import { IDENTITY_ROLES } from '../../infra/naming.ts';
-import { WRITE_ROLES } from '../../infra/roles.ts';
+import { rolePermits } from '../../twin/rbac/roles.ts';
 
 const sub = '/subscriptions/s/resourceGroups';
 const refs = (environment: 'dev' | 'prod'): AccessRefs => ({
@@ -39,9 +39,16 @@ const fullProd = (): AccessRefs => ({
 });
 
 const table = (grants: Grant[]) => grants.map((g) => `${g.principal} ${g.role} ${g.on}`);
-/** Whether a grant lets its holder write prod models: the workspace registry, or registry/ in the lake. */
+const MLW = 'Microsoft.MachineLearningServices/workspaces';
+/**
+ * Whether a grant lets its holder write prod models: a role that permits a model write on the workspace (the
+ * role's permissions as Azure defines them, custom roles as the stack defines them), or registry/ in the lake.
+ */
 const writesProdModels = (g: Grant) =>
-  (g.on === 'workspace' && WRITE_ROLES.has(g.role)) ||
+  (g.on === 'workspace' &&
+    ['models/write', 'models/versions/write', 'models/versions/delete'].some((a) =>
+      rolePermits(g.role, { action: `${MLW}/${a}` }),
+    )) ||
   (g.on === 'lake' &&
     g.role === 'storageBlobDataContributor' &&
     (g.condition === undefined ||
@@ -59,6 +66,8 @@ describe('access plan', () => {
       'training storageBlobDataContributor lake',
       'training azureMlDataScientist workspace',
       'training acrPull registry',
+      'training acrTasksContributor registry',
+      'training acrPush registry',
     ]);
     const prep = plan.find((g) => g.key === 'dataprep-storageBlobDataContributor-lake')!;
     expect(writablePrefixes(prep.condition!)).toEqual(['prepared/']);
@@ -86,7 +95,7 @@ describe('access plan', () => {
   it('prod: scoring writes only predictions/, runs/ and reports/; the auditor holds read roles only', () => {
     const plan = accessPlan(fullProd());
     expect(table(plan.filter((g) => g.principal === 'scoring'))).toEqual([
-      'scoring reader workspace',
+      'scoring mlJobSubmitter workspace',
       'scoring storageBlobDataContributor lake',
       'scoring acrPull registry',
     ]);
@@ -107,10 +116,38 @@ describe('access plan', () => {
     ]);
   });
 
-  // Item 3: the image pipeline pushes with its own identity; nothing else can push.
-  it('gives AcrPush to the build identity only, on the prod and dev registries', () => {
+  // Item 3: the image pipeline pushes with its own identity; in prod nothing else can push.
+  it('gives AcrPush in prod to the build identity only, on the prod and dev registries', () => {
     const push = accessPlan(fullProd()).filter((g) => g.role === 'acrPush');
     expect(push.map((g) => `${g.principal} ${g.on}`)).toEqual(['build registry', 'build dev-registry']);
+  });
+
+  // Whoever runs `az acr build` needs Container Registry Tasks Contributor (queue the run) and AcrPush (the run
+  // pushes as the caller): the dev Image stage (training) and ImageProd (build), each on its own registry only.
+  it('lets the stages that run az acr build queue ACR Tasks runs and push, on their own registry', () => {
+    const builders = [...accessPlan(refs('dev')), ...accessPlan(fullProd())].filter(
+      (g) => g.role === 'acrTasksContributor',
+    );
+    expect(builders.map((g) => `${g.principal} ${g.on}`)).toEqual(['training registry', 'build registry']);
+    expect(
+      accessPlan(refs('dev')).some(
+        (g) => g.principal === 'training' && g.role === 'acrPush' && g.on === 'registry',
+      ),
+    ).toBe(true);
+  });
+
+  it('prod: the scoring identity can submit its job but write no model (custom role, not Data Scientist)', () => {
+    const scoring = accessPlan(fullProd()).find((g) => g.principal === 'scoring' && g.on === 'workspace')!;
+    for (const action of ['jobs/write', 'jobs/read', 'environments/versions/write', 'models/versions/read'])
+      expect(rolePermits(scoring.role, { action: `${MLW}/${action}` }), action).toBe(true);
+    for (const action of [
+      'models/write',
+      'models/versions/write',
+      'models/versions/delete',
+      'write',
+      'delete',
+    ])
+      expect(rolePermits(scoring.role, { action: `${MLW}/${action}` }), action).toBe(false);
   });
 
   it('never grants anything on a whole storage account, a resource group or the subscription', () => {

@@ -139,6 +139,7 @@ const AZURE: Record<string, Classification> = {
   },
   'azure-native:managedidentity:FederatedIdentityCredential': { none: 'a property of the identity' },
   'azure-native:authorization:RoleAssignment': { none: 'changes are in the subscription activity log' },
+  'azure-native:authorization:RoleDefinition': { none: 'changes are in the subscription activity log' },
   'azure-native:resources:ResourceGroup': { none: 'changes are in the subscription activity log' },
   'azure-native:synapse:WorkspaceAadAdmin': { none: 'a workspace setting (SynapseRbacOperations logs it)' },
   'azure-native:synapse:IpFirewallRule': { none: 'a workspace setting' },

@@ -104,6 +104,9 @@ export function armId(type: string, inputs: Inputs, logical: string): string {
   if (type === 'azure-native:monitor:DiagnosticSetting') {
     return `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`;
   }
+  if (type === 'azure-native:authorization:RoleDefinition') {
+    return `${inputs.scope}/providers/Microsoft.Authorization/roleDefinitions/${fakeGuid(logical)}`;
+  }
   if (type === 'azure-native:authorization:RoleAssignment') {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${fakeGuid(logical)}`;
   }

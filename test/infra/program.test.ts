@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InfraConfig } from '../../infra/config.ts';
 import { buildStack } from '../../infra/program.ts';
-import { BUILT_IN_ROLES } from '../../infra/roles.ts';
+import { BUILT_IN_ROLES, type BuiltInRoleName, type RolePermissions } from '../../infra/roles.ts';
+import { operationMatches, ROLE_PERMISSIONS } from '../../twin/rbac/roles.ts';
 import { installMocks, type Recorder, resolve, SUBSCRIPTION, settle, stackConfig } from './harness.ts';
 
 const DEV_WS = `/subscriptions/${SUBSCRIPTION}/resourceGroups/mm-dev-rg/providers/Microsoft.MachineLearningServices/workspaces/mm-dev-mlw`;
@@ -123,10 +124,38 @@ describe('the infrastructure program', () => {
       (d) => d.inputs.resourceName === 'mm-prod-id-promotion',
     );
     expect(writers.map((a) => a.inputs.principalId)).toEqual([promotion.state.principalId]);
+    // What each assignment on the prod workspace permits, from the definition it points at: a built-in role as
+    // Azure defines it (twin/rbac/roles.ts), a custom role as this stack deploys it (its RoleDefinition).
+    const permissionsOf = (definitionId: string): RolePermissions => {
+      const custom = rec.byId(definitionId);
+      if (custom) return (custom.inputs.permissions as RolePermissions[])[0] as RolePermissions;
+      const name = Object.entries(BUILT_IN_ROLES).find(([, id]) => definitionId.endsWith(id))?.[0];
+      return ROLE_PERMISSIONS[name as BuiltInRoleName];
+    };
+    const allows = (p: RolePermissions, action: string) =>
+      p.actions.some((a) => operationMatches(a, action)) &&
+      !p.notActions.some((a) => operationMatches(a, action));
+    const principal = (id: unknown) =>
+      rec.one('azure-native:managedidentity:UserAssignedIdentity', (d) => d.state.principalId === id).inputs
+        .resourceName;
+    const MLW = 'Microsoft.MachineLearningServices/workspaces';
     const onWorkspace = assignments(rec).filter((a) => a.inputs.scope === ws.id);
-    expect(onWorkspace.map((a) => String(a.inputs.roleDefinitionId).split('/').pop()).sort()).toEqual(
-      [BUILT_IN_ROLES.azureMlDataScientist, BUILT_IN_ROLES.reader, BUILT_IN_ROLES.reader].sort(),
-    );
+    const who = (action: string) =>
+      onWorkspace
+        .filter((a) => allows(permissionsOf(String(a.inputs.roleDefinitionId)), `${MLW}/${action}`))
+        .map((a) => principal(a.inputs.principalId))
+        .sort();
+    expect(who('models/versions/write')).toEqual(['mm-prod-id-promotion']);
+    expect(who('models/write')).toEqual(['mm-prod-id-promotion']);
+    // Score submits its job on the prod cluster (its environment version, then the job): the scoring identity
+    // can, without any model write (the known gap of the last session: it had Reader only).
+    expect(who('jobs/write')).toEqual(['mm-prod-id-promotion', 'mm-prod-id-scoring']);
+    expect(who('environments/versions/write')).toEqual(['mm-prod-id-promotion', 'mm-prod-id-scoring']);
+    expect(who('models/versions/read')).toEqual([
+      'mm-prod-id-auditor',
+      'mm-prod-id-promotion',
+      'mm-prod-id-scoring',
+    ]);
   });
 
   // Issue 18 item 14: a job on a cluster can act as any identity assigned to it, so each cluster gets one.

@@ -30,6 +30,7 @@ describe('ml.yml', () => {
     expect(ml.stages.map((s) => s.stage)).toEqual([
       'Prepare',
       'Image',
+      'ImageProd',
       'Train',
       'EvaluateAndPromote',
       'VerifyProd',
@@ -38,14 +39,16 @@ describe('ml.yml', () => {
     expect(Object.fromEntries(ml.stages.map((s) => [s.stage, s.dependsOn ?? null]))).toEqual({
       Prepare: null,
       Image: [],
+      ImageProd: [],
       Train: ['Prepare', 'Image'],
       EvaluateAndPromote: 'Train',
       VerifyProd: 'EvaluateAndPromote',
-      Score: 'VerifyProd',
+      Score: ['VerifyProd', 'ImageProd'],
     });
     expect(executedStages(ml, scheduled).map((s) => s.stage)).toEqual([
       'Prepare',
       'Image',
+      'ImageProd',
       'Train',
       'EvaluateAndPromote',
       'VerifyProd',
@@ -60,6 +63,11 @@ describe('ml.yml', () => {
         stage: 'Image',
         command:
           'node .azure-pipelines/scripts/runtime-image.ts --config $(datasetConfig) --env $(environment)',
+      },
+      {
+        stage: 'ImageProd',
+        command:
+          'node .azure-pipelines/scripts/runtime-image.ts --config $(datasetConfig) --env prod --image-only',
       },
       {
         stage: 'Train',
@@ -184,6 +192,7 @@ describe('ml.yml', () => {
     ];
     expect(identities('Prepare')).toEqual([ml.variables.serviceConnectionDataprep]);
     expect(identities('Image')).toEqual([ml.variables.serviceConnectionMlDev]);
+    expect(identities('ImageProd')).toEqual([ml.variables.serviceConnectionImagePush]);
     expect(identities('Train')).toEqual([ml.variables.serviceConnectionMlDev]);
     expect(identities('EvaluateAndPromote')).toEqual([ml.variables.serviceConnectionPromotion]);
     expect(identities('VerifyProd')).toEqual([ml.variables.serviceConnectionAudit]);

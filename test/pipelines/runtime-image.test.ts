@@ -107,10 +107,27 @@ describe('the Image stage: runtime image of this commit, and its pinned environm
     expect(build).toContain('CODE_VERSION=3f6052c1a2b4');
     expect(build.at(-1)).toBe(project); // the context: the repository root, filtered by .dockerignore
     // The environment version is pinned to exactly that image.
-    const version = /\/environments\/mm-runtime\/versions\/([\w.-]+)$/.exec(result.environmentId)?.[1];
+    const version = /\/environments\/mm-runtime\/versions\/([\w.-]+)$/.exec(result.environmentId ?? '')?.[1];
     expect(state.environments.get(`${DEV_WS}/mm-runtime:${version}`)).toMatchObject({
       image: 'mmdevacr.azurecr.io/mm-runtime:3f6052c1a2b4',
     });
+  });
+
+  it('with imageOnly (ImageProd, as the build identity), builds the image and registers no environment', async () => {
+    environmentFile('mmdevacr.azurecr.io/mm-runtime');
+    const before = state.environments.size;
+    const { az, calls } = fakeAz(new Set());
+    const result = await publishRuntimeImage({
+      env: 'dev',
+      configPath: path.join(project, 'configs/demo.yaml'),
+      projectRoot: project,
+      codeVersion: '9a9a9a9a9a9a',
+      imageOnly: true,
+      az,
+    });
+    expect(result).toEqual({ image: 'mmdevacr.azurecr.io/mm-runtime:9a9a9a9a9a9a', built: true });
+    expect(calls.map((c) => c[1])).toEqual(['repository', 'build']);
+    expect(state.environments.size).toBe(before);
   });
 
   it('a rerun for the same commit builds nothing and registers the same version', async () => {

@@ -1,4 +1,4 @@
-import type { RoleName } from '../../infra/roles.ts';
+import { CUSTOM_ROLES, type RoleName, type RolePermissions } from '../../infra/roles.ts';
 
 /**
  * What each built-in role the access plan assigns permits, as Azure defines it in "Azure built-in roles"
@@ -9,11 +9,7 @@ import type { RoleName } from '../../infra/roles.ts';
  * ("Azure role definitions", https://learn.microsoft.com/en-us/azure/role-based-access-control/role-definitions,
  * section DataActions).
  */
-export interface RolePermissions {
-  actions: string[];
-  notActions: string[];
-  dataActions: string[];
-}
+export type { RolePermissions };
 
 const BLOB = 'Microsoft.Storage/storageAccounts/blobServices/containers';
 const MLW = 'Microsoft.MachineLearningServices/workspaces';
@@ -69,6 +65,21 @@ export const ROLE_PERMISSIONS: Record<RoleName, RolePermissions> = {
     notActions: [],
     dataActions: [],
   },
+  // Containers: Container Registry Tasks Contributor (ACR Tasks runs; no push or pull by itself).
+  acrTasksContributor: {
+    actions: [
+      'Microsoft.ContainerRegistry/registries/read',
+      'Microsoft.ContainerRegistry/registries/scheduleRun/action',
+      'Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action',
+      'Microsoft.ContainerRegistry/registries/runs/*',
+      'Microsoft.ContainerRegistry/registries/tasks/*',
+      'Microsoft.ContainerRegistry/registries/taskruns/*',
+    ],
+    notActions: [],
+    dataActions: [],
+  },
+  // The stack's own custom roles, as infra/roles.ts defines them (and components/access.ts deploys them).
+  mlJobSubmitter: structuredClone(CUSTOM_ROLES.mlJobSubmitter.permissions) as RolePermissions,
   aksRbacClusterAdmin: {
     actions: [
       'Microsoft.Authorization/*/read',

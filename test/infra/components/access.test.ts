@@ -5,6 +5,11 @@ import { installMocks, type Recorder, SUBSCRIPTION, settle } from '../harness.ts
 
 const scope = `/subscriptions/${SUBSCRIPTION}/resourceGroups/mm-dev-rg/providers/Microsoft.Storage/storageAccounts/mmdevlake/blobServices/default/containers/raw`;
 
+const ROLE_HOME = {
+  customRoleScope: `/subscriptions/${SUBSCRIPTION}/resourceGroups/mm-prod-rg`,
+  customRoleSuffix: 'mm-prod-rg',
+};
+
 describe('Access', () => {
   let rec: Recorder;
 
@@ -12,6 +17,7 @@ describe('Access', () => {
     rec = await installMocks({ stack: 'dev' });
     new Access('access', {
       subscriptionId: SUBSCRIPTION,
+      ...ROLE_HOME,
       grants: [
         {
           key: 'dataprep-read-raw',
@@ -56,6 +62,7 @@ describe('Access', () => {
     const condition = "((!(ActionMatches{'x'})) OR (y))";
     new Access('narrow', {
       subscriptionId: SUBSCRIPTION,
+      ...ROLE_HOME,
       grants: [
         {
           key: 'scoring-write',
@@ -87,8 +94,42 @@ describe('Access', () => {
       reason: 'why',
       principalType: 'ServicePrincipal' as const,
     };
-    expect(() => new Access('dupe', { subscriptionId: SUBSCRIPTION, grants: [grant, grant] })).toThrow(
-      "access plan grants 'same' twice",
+    expect(
+      () => new Access('dupe', { subscriptionId: SUBSCRIPTION, ...ROLE_HOME, grants: [grant, grant] }),
+    ).toThrow("access plan grants 'same' twice");
+  });
+
+  it('defines a custom role once, in the stack resource group, and assigns it by that definition', async () => {
+    const rec2 = await installMocks({ stack: 'prod' });
+    const grant = (principal: 'scoring' | 'auditor', key: string) => ({
+      key,
+      principal,
+      principalId: `p-${principal}`,
+      role: 'mlJobSubmitter' as const,
+      on: 'workspace' as const,
+      scope: 'ws',
+      reason: 'submits jobs',
+      principalType: 'ServicePrincipal' as const,
+    });
+    new Access('custom', {
+      subscriptionId: SUBSCRIPTION,
+      ...ROLE_HOME,
+      grants: [grant('scoring', 'a'), grant('auditor', 'b')],
+    });
+    await settle();
+    const definition = rec2.one('azure-native:authorization:RoleDefinition');
+    expect(definition.inputs).toMatchObject({
+      scope: ROLE_HOME.customRoleScope,
+      assignableScopes: [ROLE_HOME.customRoleScope],
+      roleName: 'many-models ML job submitter (mm-prod-rg)',
+      roleType: 'CustomRole',
+    });
+    const [permissions] = definition.inputs.permissions as { actions: string[]; notActions: string[] }[];
+    expect(permissions?.actions).toContain('Microsoft.MachineLearningServices/workspaces/jobs/write');
+    expect(permissions?.notActions).toContain(
+      'Microsoft.MachineLearningServices/workspaces/models/versions/write',
     );
+    for (const a of rec2.of('azure-native:authorization:RoleAssignment'))
+      expect(a.inputs.roleDefinitionId).toBe(definition.id);
   });
 });
