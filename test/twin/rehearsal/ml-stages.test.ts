@@ -18,6 +18,7 @@ describe('the rehearsal’s steps, read from ml.yml', () => {
     expect([...new Set(steps.map((s) => s.stage))]).toEqual([
       'Prepare',
       'Image',
+      'ImageProd',
       'Train',
       'EvaluateAndPromote',
       'VerifyProd',
