@@ -18,7 +18,9 @@ describe('the identities-and-roles table (generated from the access plan)', () =
     for (const s of STAGE_IDENTITIES) {
       // e.g. `training` (Image, Train; `mm-ml-dev`): the stages an identity serves, then its connection.
       if (s.pipeline === 'ml')
-        expect(table).toMatch(new RegExp(`\\((?:[\\w, ]+, )?${s.stage}(?:, [\\w, ]+)?; \`${s.serviceConnection}\`\\)`));
+        expect(table).toMatch(
+          new RegExp(`\\((?:[\\w, ]+, )?${s.stage}(?:, [\\w, ]+)?; \`${s.serviceConnection}\`\\)`),
+        );
     }
   });
 

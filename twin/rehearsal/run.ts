@@ -17,7 +17,8 @@ const repo = path.resolve(import.meta.dirname, '../..');
 /** Steps the twin cannot stand in for, and why (said in the table, never silently dropped). */
 const NOT_REHEARSED: Record<string, string> = {
   Image: 'the twin has no container registry for `az acr build` (test:images builds the image with buildah)',
-  ImageProd: 'the twin has no container registry for `az acr build` (test:images builds the image with buildah)',
+  ImageProd:
+    'the twin has no container registry for `az acr build` (test:images builds the image with buildah)',
 };
 
 /** A small dataset of what `mm generate` writes, in the shape of configs/demo.yaml. */
