@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError, describeZodIssues } from './errors.ts';
+import { datasetNameFromFile, namespacedStorage } from './namespace.ts';
 import { type Config, configSchema } from './schema.ts';
 
 export interface LoadConfigOptions {
@@ -64,14 +65,35 @@ export function parseConfig(raw: unknown, source: string): Config {
   return result.data;
 }
 
+/**
+ * The environment file decides where storage is; a dataset config may name its own root instead, but not a
+ * different kind of storage than the environment's (a local root under `--env prod` would silently skip the lake).
+ */
+function assertStorageAgrees(own: unknown, environment: unknown, configPath: string, envFile: string): void {
+  if (own === undefined || environment === undefined) return;
+  const kindOf = (value: unknown) => (isPlain(value) ? value.kind : undefined);
+  if (kindOf(own) !== kindOf(environment)) {
+    throw new ConfigError(configPath, [
+      `storage: this dataset config sets storage of kind '${String(kindOf(own))}' but ${envFile} sets kind ` +
+        `'${String(kindOf(environment))}'; remove storage from the dataset config (each dataset already gets its ` +
+        "own folder datasets/<dataset.name>/ under the environment's storage root)",
+    ]);
+  }
+}
+
 export function loadConfig(options: LoadConfigOptions): Config {
   const projectRoot = options.projectRoot ?? process.cwd();
   let raw = readYamlFile(options.configPath);
   const sources = [options.configPath];
+  // A storage block in the dataset config is that dataset's own storage: honoured, not namespaced.
+  const ownStorage = raw.storage;
   if (options.env) {
     const envFile = environmentFile(options.env, projectRoot);
     if (existsSync(envFile)) {
-      raw = deepMerge(raw, readYamlFile(envFile));
+      const environment = readYamlFile(envFile);
+      assertStorageAgrees(ownStorage, environment.storage, options.configPath, envFile);
+      raw = deepMerge(raw, environment);
+      if (ownStorage !== undefined) raw.storage = ownStorage;
       sources.push(envFile);
     } else if (options.env !== 'local') {
       throw new ConfigError(envFile, [`environment '${options.env}' has no file; create ${envFile}`]);
@@ -81,6 +103,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
   if (options.overrides) raw = deepMerge(raw, options.overrides);
   const config = parseConfig(raw, sources.join(' + '));
   const dataset = config.dataset;
+  dataset.name ??= datasetNameFromFile(options.configPath);
+  if (ownStorage === undefined) config.storage = namespacedStorage(config.storage, dataset.name);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.path) && !path.isAbsolute(dataset.path)) {
     dataset.path = path.resolve(path.dirname(options.configPath), dataset.path);
   }

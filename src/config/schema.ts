@@ -2,10 +2,19 @@ import { z } from 'zod';
 import { databricksSettingsSchema, synapseSparkSettingsSchema } from '../compute/spark-settings.ts';
 import { CANDIDATES, DEFAULT_SEASON_LENGTH, FREQUENCIES } from '../core/vocabulary.ts';
 import { horizonError } from './horizon.ts';
+import { DATASET_NAME } from './namespace.ts';
 
 const columnName = z.string().min(1, 'a column name cannot be empty');
 
 export const datasetSchema = z.strictObject({
+  /**
+   * The dataset's namespace: its own folder `datasets/<name>/` under the environment's storage root (prepared lake,
+   * runs, registries, predictions, reports). Defaults to the config file's base name (configs/demo.yaml -> demo).
+   */
+  name: z
+    .string()
+    .regex(DATASET_NAME, 'a dataset name is 1-64 of a-z, 0-9, - and _, starting with a letter or digit')
+    .optional(),
   /** CSV or Parquet file (or glob); relative paths resolve against the config file's folder. */
   path: z.string().min(1),
   format: z.enum(['csv', 'parquet']).optional(),

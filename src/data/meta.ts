@@ -66,7 +66,7 @@ export function assertMetaMatches(meta: PreparedMeta, dataset: DatasetShape, pre
   if (differences.length > 0) {
     throw new ValidationError(
       `the prepared lake in ${preparedDir} was prepared from another dataset than this config describes; ` +
-        "run 'mm prepare' with this config, or give each dataset its own storage.root",
+        "run 'mm prepare' with this config, or give each dataset its own dataset.name",
       differences,
     );
   }

@@ -45,7 +45,53 @@ describe('loadConfig', () => {
     expect(config.forecast.candidates).toEqual(['naive', 'seasonal_naive', 'mean', 'ridge', 'ets', 'combo']);
     expect(config.forecast).toMatchObject({ backtestWindows: 1, combineTop: 3, intervals: [0.8, 0.95] });
     expect(config.promotion).toMatchObject({ maxMetric: null, mustBeatBaseline: true });
-    expect(config.storage).toEqual({ kind: 'local', root: '.mm/local' });
+    expect(config.dataset.name).toBe('a');
+    expect(config.storage).toEqual({ kind: 'local', root: path.join('.mm/local', 'datasets', 'a') });
+  });
+
+  it("gives each dataset its own folder under the environment's storage root, named by dataset.name", () => {
+    const root = project({
+      'configs/demo.yaml': VALID,
+      'configs/My Sales.yaml': VALID,
+      'configs/other.yaml': VALID.replace('dataset:', 'dataset:\n  name: shop_2'),
+      'environments/local.yaml': 'storage: { kind: local, root: lake }\n',
+      'environments/dev.yaml': 'storage: { kind: azure, accountUrl: "https://a.blob.core.windows.net" }\n',
+    });
+    const load = (file: string, env = 'local') =>
+      loadConfig({ configPath: path.join(root, 'configs', file), env, projectRoot: root });
+    expect(load('demo.yaml').storage).toEqual({ kind: 'local', root: path.join('lake', 'datasets', 'demo') });
+    expect(load('My Sales.yaml').storage).toEqual({
+      kind: 'local',
+      root: path.join('lake', 'datasets', 'my-sales'),
+    });
+    expect(load('other.yaml').storage).toEqual({
+      kind: 'local',
+      root: path.join('lake', 'datasets', 'shop_2'),
+    });
+    expect(load('demo.yaml', 'dev').storage).toMatchObject({
+      cacheRoot: path.join('.mm/cache', 'datasets', 'demo'),
+    });
+  });
+
+  it('honours storage.root in the dataset config as that dataset own root, and refuses another kind than the environment', () => {
+    const own = VALID.replace('forecast:', 'storage: { kind: local, root: elsewhere }\nforecast:');
+    const root = project({
+      'a.yaml': own,
+      'environments/local.yaml': 'storage: { kind: local, root: lake }\n',
+      'environments/dev.yaml': 'storage: { kind: azure, accountUrl: "https://a.blob.core.windows.net" }\n',
+    });
+    const load = (env: string) =>
+      loadConfig({ configPath: path.join(root, 'a.yaml'), env, projectRoot: root });
+    expect(load('local').storage).toEqual({ kind: 'local', root: 'elsewhere' });
+    const error = errorOf(() => load('dev'));
+    expect(error.issues[0]).toContain("this dataset config sets storage of kind 'local' but");
+    expect(error.issues[0]).toContain("environments/dev.yaml sets kind 'azure'");
+  });
+
+  it('refuses a dataset.name that is not a plain folder name', () => {
+    const root = project({ 'a.yaml': VALID.replace('dataset:', 'dataset:\n  name: ../up') });
+    const error = errorOf(() => loadConfig({ configPath: path.join(root, 'a.yaml'), projectRoot: root }));
+    expect(error.issues.some((i) => i.startsWith('dataset.name:'))).toBe(true);
   });
 
   it('lays the environment file over the config, objects merged and scalars replaced', () => {

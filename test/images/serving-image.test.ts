@@ -1,6 +1,6 @@
 // The serving image, built from Dockerfile.serve and asked for a forecast: the service starts inside the image
 // (chroot isolation shares the host's network namespace, so its loopback port is the host's), a prod model is
-// mounted read-only where environments/local.yaml puts the lake, and one request is answered over loopback.
+// mounted read-only where environments/local.yaml puts the demo dataset's lake, and one request is answered over loopback.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,7 +67,7 @@ describe.skipIf(skip)('Dockerfile.serve, built and run', () => {
         '--auth',
         'anonymous', // loopback only; Entra tokens are the serving suite's subject, not the image's
       ],
-      mounts: [{ source: lake, target: '/app/.mm/local', readOnly: true }],
+      mounts: [{ source: lake, target: '/app/.mm/local/datasets/demo', readOnly: true }],
     });
     try {
       const [, url] = await firstMatch(server.process.stderr!, /listening on (http:\/\/127\.0\.0\.1:\d+)/);

@@ -27,7 +27,7 @@ const PARTITIONS = 12;
 const HORIZON = 4;
 
 let project: string;
-const lake = () => path.join(project, 'lake');
+const lake = () => path.join(project, 'lake', 'datasets', 'dry-run');
 
 /** The pipeline's variables as a local run sets them. */
 const macros = (): Record<string, string> => ({

@@ -28,8 +28,8 @@ beforeAll(() => {
     'dataset:\n  path: ../raw/demo.parquet\n  partitionBy: [Store, Brand]\n  time: WeekStarting\n  target: Quantity\n' +
       '  frequency: W\nforecast:\n  horizon: 8\n  holdout: 8\n',
   );
-  mkdirSync(path.join(project, 'lake', 'runs', RUN), { recursive: true });
-  writeFileSync(path.join(project, 'lake', 'runs', RUN, 'decisions.json'), written);
+  mkdirSync(path.join(project, 'lake', 'datasets', 'demo', 'runs', RUN), { recursive: true });
+  writeFileSync(path.join(project, 'lake', 'datasets', 'demo', 'runs', RUN, 'decisions.json'), written);
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
@@ -81,7 +81,7 @@ describe('publish-decisions', () => {
     const result = await publish(args('ado-9999', 'none'));
     expect(result.code).toBe(2);
     expect(result.err).toBe(
-      `publish-decisions: no decisions for run 'ado-9999' at ${path.join(project, 'lake/runs/ado-9999/decisions.json')}: ` +
+      `publish-decisions: no decisions for run 'ado-9999' at ${path.join(project, 'lake/datasets/demo/runs/ado-9999/decisions.json')}: ` +
         'evaluate-and-promote writes them there (a --dry-run writes none)',
     );
   });
@@ -107,8 +107,8 @@ describe('publish-decisions', () => {
 
   it('leaves nothing behind when the decisions file is broken', async () => {
     const broken = 'ado-broken';
-    mkdirSync(path.join(project, 'lake', 'runs', broken));
-    writeFileSync(path.join(project, 'lake', 'runs', broken, 'decisions.json'), '{"schemaVersion": 1');
+    mkdirSync(path.join(project, 'lake', 'datasets', 'demo', 'runs', broken));
+    writeFileSync(path.join(project, 'lake', 'datasets', 'demo', 'runs', broken, 'decisions.json'), '{"schemaVersion": 1');
     const result = await publish(args(broken, 'broken-out'));
     expect(result.code).toBe(2);
     expect(result.err).toContain('is not valid JSON');

@@ -14,8 +14,8 @@ export type MmRun = ResultPromise<{ reject: false; all: true }>;
 
 export interface MmProject {
   dir: string;
-  /** The lake of environments/local.yaml. */
-  lake(): LakeLayout;
+  /** The lake of a dataset (default `sales`, as `weeklySalesConfig` names it) under environments/local.yaml's root. */
+  lake(dataset?: string): LakeLayout;
   /** Writes a file below the project (folders created). */
   write(file: string, text: string): void;
   /** Starts `mm ...args` (CI mode: JSON-lines progress) and returns the running process. */
@@ -38,7 +38,7 @@ export function createMmProject(prefix: string): MmProject {
     execa(process.execPath, [main, ...args], { cwd: dir, reject: false, all: true, env: { CI: 'true' } });
   return {
     dir,
-    lake: () => lakeLayout(path.join(dir, 'lake')),
+    lake: (dataset = 'sales') => lakeLayout(path.join(dir, 'lake', 'datasets', dataset)),
     write,
     mm,
     async mmOk(...args) {
@@ -50,6 +50,8 @@ export function createMmProject(prefix: string): MmProject {
 }
 
 export interface WeeklySalesConfig {
+  /** `dataset.name`, the dataset's folder under the storage root; configs of one dataset share it. Default `sales`. */
+  name?: string;
   /** The raw file, relative to the config's folder. */
   path: string;
   horizon: number;
@@ -63,6 +65,7 @@ export interface WeeklySalesConfig {
 export function weeklySalesConfig(options: WeeklySalesConfig): string {
   return [
     'dataset:',
+    `  name: ${options.name ?? 'sales'}`,
     `  path: ${options.path}`,
     '  partitionBy: [Store, Brand]',
     '  time: WeekStarting',

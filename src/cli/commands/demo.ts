@@ -2,6 +2,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { EXIT, StageError } from '../../core/errors.ts';
 import { positiveInt, wholeNumber } from '../options.ts';
+import { configFrom } from '../../config/command-options.ts';
+import { workingRoot } from '../../storage/layout.ts';
 import { runCli } from '../run.ts';
 
 interface DemoOptions {
@@ -27,9 +29,8 @@ export function demoCommand(): Command {
     .addOption(new Option('--seed <n>', 'random seed').default(42).argParser(wholeNumber))
     .option('-c, --config <file>', 'dataset config of the demo data', 'configs/demo.yaml')
     .action(async (options: DemoOptions) => {
-      const root = '.mm/local';
-      const raw = path.join(root, 'raw', 'demo.parquet');
-      const future = path.join(root, 'raw', 'demo.future.parquet');
+      const raw = path.join('.mm/local', 'raw', 'demo.parquet');
+      const future = path.join('.mm/local', 'raw', 'demo.future.parquet');
       const common = ['--config', options.config, '--env', 'local'];
       const stages: string[][] = [
         [
@@ -59,9 +60,10 @@ export function demoCommand(): Command {
         const code = await runCli(argv);
         if (code !== EXIT.ok) throw new StageError(`demo stopped: 'mm ${argv[0]}' exited with ${code}`, code);
       }
+      const root = workingRoot(configFrom({ config: options.config, env: 'local' }));
       console.log(
         `\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Outputs under ${root}/:\n` +
-          `  raw data + ground truth   ${root}/raw/\n` +
+          `  raw data + ground truth   .mm/local/raw/\n` +
           `  prepared lake             ${root}/prepared/\n` +
           `  runs (manifests, models)  ${root}/runs/\n` +
           `  registries dev / prod     ${root}/registry/\n` +
