@@ -13,11 +13,17 @@ export class ValidationError extends Error {
   readonly problems: readonly string[];
   /** The machine-readable report, when validation got far enough to build one. */
   readonly report: unknown;
+  /** Where that report was written, named in the message. */
+  readonly reportPath: string | undefined;
 
-  constructor(what: string, problems: readonly string[], report?: unknown) {
-    super(`${what}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(what: string, problems: readonly string[], report?: unknown, reportPath?: string) {
+    super(
+      `${what}:\n${problems.map((p) => `  - ${p}`).join('\n')}` +
+        (reportPath ? `\nvalidation report: ${reportPath}` : ''),
+    );
     this.what = what;
     this.problems = problems;
     this.report = report;
+    this.reportPath = reportPath;
   }
 }

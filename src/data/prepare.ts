@@ -39,6 +39,8 @@ export interface PrepareOptions {
   /** DuckDB threads (default: all cores) and memory limit (default 1536MB; beyond it DuckDB spills to disk). */
   threads?: number;
   memoryLimit?: string;
+  /** Notes about the lake switch (a crash's leftovers recovered); silent by default. */
+  log?: (line: string) => void;
 }
 
 export interface PrepareResult {
@@ -133,6 +135,7 @@ interface LakeInput {
   /** Set when the report belongs inside the prepared folder. */
   reportInside: string | null;
   progress: ProgressFactory;
+  log?: (line: string) => void;
 }
 
 /** Writes the whole prepared folder in a temporary sibling and swaps it in; returns the meta and when the buckets were done. */
@@ -147,34 +150,38 @@ async function writeLake(input: LakeInput): Promise<{ meta: PreparedMeta; writte
   const progress = input.progress('prepare', okBuckets.length);
   let written = 0;
   try {
-    const meta = await replaceDirAtomically(input.outDir, async (tmp) => {
-      await writeBuckets(connection, dataset, tmp, okBuckets, progress);
-      written = performance.now();
-      await writeCatalog(connection, dataset, tmp);
-      const print = await fingerprint(connection, dataset, tmp, okBuckets);
-      if (print.rows !== expected) {
-        throw new Error(
-          `prepared ${print.rows} rows but planned ${expected}; the prepared data was not replaced`,
-        );
-      }
-      const meta: PreparedMeta = {
-        schemaVersion: 1,
-        partitionBy: dataset.partitionBy,
-        time: dataset.time,
-        target: dataset.target,
-        features: dataset.features,
-        frequency: dataset.frequency,
-        buckets: input.buckets,
-        dataFingerprint: print.fingerprint,
-        source: dataset.path,
-        createdAt: new Date().toISOString(),
-        partitions: report.partitions,
-        rows: { input: report.rows, prepared: print.rows, filled: report.filled.periods },
-      };
-      await writeJsonAtomic(path.join(tmp, META_FILE), meta);
-      if (input.reportInside) await writeJsonAtomic(path.join(tmp, input.reportInside), report);
-      return meta;
-    });
+    const meta = await replaceDirAtomically(
+      input.outDir,
+      async (tmp) => {
+        await writeBuckets(connection, dataset, tmp, okBuckets, progress);
+        written = performance.now();
+        await writeCatalog(connection, dataset, tmp);
+        const print = await fingerprint(connection, dataset, tmp, okBuckets);
+        if (print.rows !== expected) {
+          throw new Error(
+            `prepared ${print.rows} rows but planned ${expected}; the prepared data was not replaced`,
+          );
+        }
+        const meta: PreparedMeta = {
+          schemaVersion: 1,
+          partitionBy: dataset.partitionBy,
+          time: dataset.time,
+          target: dataset.target,
+          features: dataset.features,
+          frequency: dataset.frequency,
+          buckets: input.buckets,
+          dataFingerprint: print.fingerprint,
+          source: dataset.path,
+          createdAt: new Date().toISOString(),
+          partitions: report.partitions,
+          rows: { input: report.rows, prepared: print.rows, filled: report.filled.periods },
+        };
+        await writeJsonAtomic(path.join(tmp, META_FILE), meta);
+        if (input.reportInside) await writeJsonAtomic(path.join(tmp, input.reportInside), report);
+        return meta;
+      },
+      input.log ? { log: input.log } : {},
+    );
     return { meta, written };
   } finally {
     progress.stop();
@@ -195,6 +202,8 @@ export async function prepare(config: Config, options: PrepareOptions): Promise<
   const outDir = path.resolve(options.outDir);
   const reportPath = path.resolve(options.reportPath ?? path.join(outDir, REPORT_FILE));
   const reportInside = isInside(outDir, reportPath) ? path.relative(outDir, reportPath) : null;
+  // A failed prepare keeps the previous lake, whose own report stays inside it: this run's report goes beside it.
+  const failedReportPath = reportInside ? `${outDir}.failed-${path.basename(reportPath)}` : reportPath;
   const report = emptyReport(dataset.path, config.engine.maxFailedShare);
   const tempDirectory = path.join(os.tmpdir(), `mm-duckdb-${process.pid}-${randomBytes(4).toString('hex')}`);
   const duck = await openDuck({ threads: options.threads, memoryLimit: options.memoryLimit, tempDirectory });
@@ -209,7 +218,7 @@ export async function prepare(config: Config, options: PrepareOptions): Promise<
         report.failure = `${report.partitions.excluded} of ${report.partitions.total} partitions (${share(report.partitions.excluded, report.partitions.total)}) failed validation, above engine.maxFailedShare ${share(config.engine.maxFailedShare, 1)}`;
         throw new ValidationError(
           `dataset ${dataset.path} failed validation: ${report.failure}`,
-          excludedLines(report, 20),
+          excludedLines(report, 20, failedReportPath),
         );
       }
     } catch (error) {
@@ -217,8 +226,8 @@ export async function prepare(config: Config, options: PrepareOptions): Promise<
       const detail = error.report as { datasetProblems?: DatasetProblem[] } | undefined;
       report.datasetProblems = detail?.datasetProblems ?? report.datasetProblems;
       report.failure ??= error.what;
-      if (!reportInside) await writeJsonAtomic(reportPath, report);
-      throw new ValidationError(error.what, error.problems, report);
+      await writeJsonAtomic(failedReportPath, report);
+      throw new ValidationError(error.what, error.problems, report, failedReportPath);
     }
     const validated = performance.now();
     report.passed = true;
@@ -231,8 +240,10 @@ export async function prepare(config: Config, options: PrepareOptions): Promise<
       outDir,
       reportInside,
       progress: options.progress ?? silentProgress,
+      ...(options.log ? { log: options.log } : {}),
     });
     if (!reportInside) await writeJsonAtomic(reportPath, report);
+    else await rm(failedReportPath, { force: true });
     const finished = performance.now();
     return {
       outDir,

@@ -56,12 +56,14 @@ export function describeKey(key: Record<string, string>): string {
 }
 
 /** One line per excluded partition: where (key) and what (each problem). */
-export function excludedLines(report: ValidationReport, limit: number): string[] {
+export function excludedLines(report: ValidationReport, limit: number, reportFile?: string): string[] {
   const lines = report.excluded
     .slice(0, limit)
     .map((p) => `partition ${describeKey(p.key)}: ${p.problems.map((q) => q.message).join('; ')}`);
   if (report.excluded.length > limit)
-    lines.push(`... and ${report.excluded.length - limit} more (see the report file)`);
+    lines.push(
+      `... and ${report.excluded.length - limit} more (see ${reportFile ?? 'the validation report'})`,
+    );
   return lines;
 }
 

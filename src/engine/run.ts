@@ -11,6 +11,7 @@ import { runManifestSchema } from '../contracts/run-manifest.ts';
 import { EXIT, type ExitCode } from '../core/errors.ts';
 import { modelName } from '../core/model-name.ts';
 import { assertRunId } from '../core/run-id.ts';
+import { pinDir } from '../data/atomic-dir.ts';
 import { transferablesOf } from '../data/batch.ts';
 import { listPartitions, readMeta, streamPartitions } from '../data/index.ts';
 import { assertMetaMatches } from '../data/meta.ts';
@@ -127,7 +128,20 @@ async function pinLake(
   await writeJsonAtomic(file, { dataFingerprint: fingerprint });
 }
 
+/**
+ * Trains on the prepared lake's version current when the run starts: a `mm prepare` that switches the lake
+ * meanwhile neither changes nor removes what this run reads, so one run never mixes two datasets.
+ */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  const pinned = await pinDir(options.preparedDir);
+  try {
+    return await trainPinned({ ...options, preparedDir: pinned.dir });
+  } finally {
+    await pinned.release();
+  }
+}
+
+async function trainPinned(options: TrainRunOptions): Promise<TrainRunResult> {
   const { config, shard } = options;
   if ((options.resume || options.onlyFailed) && !options.runId) {
     throw new RunError('--resume and --only-failed need the run id (--run <id>) of the run to continue');

@@ -17,6 +17,7 @@ export async function prepareStage(context: StageContext, options: PrepareStageO
     outDir,
     reportPath: options.reportPath,
     progress: context.progress,
+    log: context.log,
   });
   const { meta } = result;
   context.output(formatReport(result.report));

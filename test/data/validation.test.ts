@@ -13,7 +13,7 @@ import { configFor, HEADER, listing, seriesRows, useTempDir, weeks, writeCsv } f
 
 const tempDir = useTempDir();
 
-/** Runs prepare expecting a ValidationError; checks that nothing at all appeared in the folder. */
+/** Runs prepare expecting a ValidationError; checks that nothing but its failure report appeared in the folder. */
 async function rejects(dir: string, config: Config): Promise<ValidationError> {
   const before = listing(dir);
   const out = path.join(dir, 'lake', 'prepared');
@@ -23,7 +23,9 @@ async function rejects(dir: string, config: Config): Promise<ValidationError> {
   );
   expect(error).toBeInstanceOf(ValidationError);
   expect((error as Error).name).toBe('ValidationError');
-  expect(listing(dir)).toEqual(before);
+  const report = path.join('lake', 'prepared.failed-validation.json');
+  expect(listing(dir)).toEqual([...before, 'lake', report].sort());
+  expect((error as Error).message).toContain(`\nvalidation report: ${path.join(dir, report)}`);
   return error as ValidationError;
 }
 
@@ -265,7 +267,10 @@ describe('partition-level problems exclude the partition and the others go on', 
       'partition Store="3", Brand="c": 20 negative target value(s) (smallest -1, first on 2024-01-01); set validation.allowNegativeTarget if they are real',
     ]);
     expect((error.report as ValidationReport).excludedShare).toBeCloseTo(2 / 3);
-    expect(listing(dir)).toEqual([...before, 'bad.csv'].sort());
+    // The previous lake is kept (its own report inside it); this run's report is beside it, named in the message.
+    const failed = path.join('lake', 'prepared.failed-validation.json');
+    expect(listing(dir)).toEqual([...before, 'bad.csv', failed].sort());
+    expect(error.message).toContain(`validation report: ${path.join(dir, failed)}`);
     expect(await readMeta(out)).toEqual(previous);
   });
 });

@@ -108,7 +108,10 @@ describe('publish-decisions', () => {
   it('leaves nothing behind when the decisions file is broken', async () => {
     const broken = 'ado-broken';
     mkdirSync(path.join(project, 'lake', 'datasets', 'demo', 'runs', broken));
-    writeFileSync(path.join(project, 'lake', 'datasets', 'demo', 'runs', broken, 'decisions.json'), '{"schemaVersion": 1');
+    writeFileSync(
+      path.join(project, 'lake', 'datasets', 'demo', 'runs', broken, 'decisions.json'),
+      '{"schemaVersion": 1',
+    );
     const result = await publish(args(broken, 'broken-out'));
     expect(result.code).toBe(2);
     expect(result.err).toContain('is not valid JSON');

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { datasetNameFromFile } from '../../config/namespace.ts';
 import { EXIT, StageError } from '../../core/errors.ts';
 import { positiveInt, wholeNumber } from '../options.ts';
-import { configFrom } from '../../config/command-options.ts';
-import { workingRoot } from '../../storage/layout.ts';
 import { runCli } from '../run.ts';
 
 interface DemoOptions {
@@ -60,7 +59,8 @@ export function demoCommand(): Command {
         const code = await runCli(argv);
         if (code !== EXIT.ok) throw new StageError(`demo stopped: 'mm ${argv[0]}' exited with ${code}`, code);
       }
-      const root = workingRoot(configFrom({ config: options.config, env: 'local' }));
+      // The local environment's storage root, and the dataset's own folder in it (src/config/namespace.ts).
+      const root = `.mm/local/datasets/${datasetNameFromFile(options.config)}`;
       console.log(
         `\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Outputs under ${root}/:\n` +
           `  raw data + ground truth   .mm/local/raw/\n` +

@@ -94,6 +94,29 @@ describe('mm prepare', () => {
     expect(listing(dir)).toEqual(['config.yaml', 'data.csv', 'report.json']);
   });
 
+  it('on bad data after a good prepare, writes the failure report beside the kept lake and names it', async () => {
+    const dir = await project(seriesRows('1', 'a', 20));
+    expect(await runCli(['prepare', '--config', 'config.yaml'])).toBe(0);
+    const rows = seriesRows('1', 'a', 20);
+    rows[3] = rows[3]!.replace(/,\d+,(\d),/, ',lots,$1,');
+    await writeCsv(path.join(dir, 'data.csv'), HEADER, rows);
+    err = '';
+
+    expect(await runCli(['prepare', '--config', 'config.yaml'])).toBe(2);
+    const failed = path.join(dir, 'lake', 'prepared.failed-validation.json');
+    expect(err).toContain(`validation report: ${failed}`);
+    const report = JSON.parse(await readFile(failed, 'utf8')) as ValidationReport;
+    expect(report.passed).toBe(false);
+    expect(report.failure).toContain('failed validation');
+    expect(JSON.stringify(report.datasetProblems)).toContain("column 'Quantity' has 1 non-numeric value(s)");
+    const kept = JSON.parse(await readFile(path.join(dir, 'lake', 'prepared', 'validation.json'), 'utf8'));
+    expect(kept.passed).toBe(true);
+
+    await writeCsv(path.join(dir, 'data.csv'), HEADER, seriesRows('1', 'a', 20));
+    expect(await runCli(['prepare', '--config', 'config.yaml'])).toBe(0);
+    expect(listing(path.join(dir, 'lake')).filter((e) => e.includes('failed'))).toEqual([]);
+  });
+
   it('runs as a pipeline step with the same exit codes', async () => {
     const dir = await project(seriesRows('1', 'a', 20));
     await writeFile(path.join(dir, 'config.yaml'), 'dataset: { path: missing.csv }\n');
