@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/schema.ts';
+import { EXIT, StageError } from '../core/errors.ts';
 import { assertRunId } from '../core/run-id.ts';
 import { listPartitions, readMeta } from '../data/index.ts';
 import { assertMetaMatches } from '../data/meta.ts';
@@ -114,19 +115,31 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
   }
 
   const rows = results.flat();
+  const byStatus: Record<PredictionStatus, number> = { ok: 0, 'no-model': 0, failed: 0 };
+  const seen = new Map<string, PredictionStatus>();
+  for (const r of rows) seen.set(r.modelName, r.status);
+  for (const status of seen.values()) byStatus[status]++;
+  // A whole run that failed is not published: its rows go to predictions.failed/ to read the messages, never to
+  // predictions/ or the warehouse. A part of a run (buckets) is judged when the parts are merged.
+  const runFailed =
+    !options.buckets && byStatus.failed / Math.max(1, partitions.length) > config.engine.maxFailedShare;
   const written = await writePredictions({
     rows,
     partitionBy: meta.partitionBy,
     timeColumn: meta.time,
     runId,
-    predictionsDir: options.predictionsDir,
-    ...(options.warehousePath ? { warehousePath: options.warehousePath } : {}),
+    predictionsDir: runFailed ? `${options.predictionsDir}.failed` : options.predictionsDir,
+    ...(options.warehousePath && !runFailed ? { warehousePath: options.warehousePath } : {}),
     ...(options.buckets ? { label: shardLabel(undefined, options.buckets) } : {}),
   });
-  const byStatus: Record<PredictionStatus, number> = { ok: 0, 'no-model': 0, failed: 0 };
-  const seen = new Map<string, PredictionStatus>();
-  for (const r of rows) seen.set(r.modelName, r.status);
-  for (const status of seen.values()) byStatus[status]++;
+  if (runFailed) {
+    throw new StageError(
+      `${byStatus.failed} of ${partitions.length} partitions failed to score, above engine.maxFailedShare ` +
+        `${config.engine.maxFailedShare}; nothing was published to ${options.predictionsDir}. ` +
+        `The rows, with a message for each failure, are in ${written.parquetPath}`,
+      EXIT.runFailed,
+    );
+  }
   return {
     runId,
     parquetPath: written.parquetPath,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -9,6 +10,7 @@ import {
 } from '../contracts/predictions.ts';
 import { assertRunId } from '../core/run-id.ts';
 import { ident as quoteIdent, literal as quoteString } from '../data/sql.ts';
+import { withFileLock } from '../util/file-lock.ts';
 import type { PredictionRow } from './types.ts';
 
 type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
@@ -60,14 +62,20 @@ export interface WrittenPredictions {
 }
 
 /**
- * Writes one scoring run's predictions as Parquet (atomically: temp file then rename) and loads it into the
- * warehouse table, replacing any earlier load of the same run so a re-run never duplicates rows.
+ * Writes one scoring run's predictions as Parquet and publishes it: the file is built outside `predictions/` (in
+ * `predictions.staging/`), loaded into the warehouse table (replacing an earlier load of the same run, so a re-run
+ * never duplicates rows), and only then renamed into `predictions/run_id=<id>/`, once. Whatever fails on the way,
+ * readers of `predictions/` (the Synapse view on Azure) never see a file of a run that did not complete.
  */
 export async function writePredictions(options: WritePredictionsOptions): Promise<WrittenPredictions> {
   const runFolder = path.join(options.predictionsDir, `run_id=${assertRunId(options.runId)}`);
   const parquetPath = path.join(runFolder, `predictions${options.label ?? ''}.parquet`);
-  const tmpPath = path.join(runFolder, `.predictions${options.label ?? ''}.${process.pid}.tmp.parquet`);
-  await mkdir(runFolder, { recursive: true });
+  const staging = `${options.predictionsDir}.staging`;
+  const tmpPath = path.join(
+    staging,
+    `run_id=${options.runId}.predictions${options.label ?? ''}.${process.pid}-${randomBytes(4).toString('hex')}.parquet`,
+  );
+  await mkdir(staging, { recursive: true });
 
   const memory = await DuckDBInstance.create(':memory:');
   const connection = await memory.connect();
@@ -97,7 +105,6 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
         FROM staging ORDER BY model_name, day
       ) TO ${quoteString(tmpPath)} (FORMAT parquet, COMPRESSION zstd)`,
     );
-    await rename(tmpPath, parquetPath);
   } catch (error) {
     await rm(tmpPath, { force: true });
     throw error;
@@ -106,7 +113,14 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
     memory.closeSync();
   }
 
-  if (options.warehousePath) await loadWarehouse(options.warehousePath, parquetPath, options.runId);
+  try {
+    if (options.warehousePath) await loadWarehouse(options.warehousePath, tmpPath, options.runId);
+    await mkdir(runFolder, { recursive: true });
+    await rename(tmpPath, parquetPath);
+  } catch (error) {
+    await rm(tmpPath, { force: true });
+    throw error;
+  }
   return { parquetPath, rows: options.rows.length };
 }
 
@@ -120,6 +134,13 @@ export async function loadWarehouse(
   runId: string,
 ): Promise<void> {
   await mkdir(path.dirname(warehousePath), { recursive: true });
+  // DuckDB lets one process at a time open the file: concurrent scoring runs take turns instead of failing.
+  await withFileLock(warehousePath, { what: 'the warehouse' }, () =>
+    loadLocked(warehousePath, parquetPath, runId),
+  );
+}
+
+async function loadLocked(warehousePath: string, parquetPath: string, runId: string): Promise<void> {
   const warehouse = await DuckDBInstance.create(warehousePath);
   const connection = await warehouse.connect();
   const file = quoteString(parquetPath);
