@@ -1,7 +1,15 @@
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJournal } from '../contracts/journal.ts';
+import { EXIT } from '../core/errors.ts';
+import { describeEnvironmentError } from './environment-error.ts';
 import type { PartitionRecord } from './manifest.ts';
+
+/** The journal could not be written: the run stops (exit 3), naming the file. */
+export class JournalError extends Error {
+  override readonly name = 'JournalError';
+  readonly exitCode = EXIT.internal;
+}
 
 /**
  * The run journal (`src/contracts/journal.ts`): one JSON line per finished partition, appended and fsynced after
@@ -10,6 +18,7 @@ import type { PartitionRecord } from './manifest.ts';
  */
 export class RunJournal {
   readonly file: string;
+  #checked = false;
 
   constructor(runDir: string, shardLabel: string) {
     this.file = path.join(runDir, `journal${shardLabel}.jsonl`);
@@ -17,14 +26,50 @@ export class RunJournal {
 
   async append(records: readonly PartitionRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await mkdir(path.dirname(this.file), { recursive: true });
-    await appendFile(this.file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    const handle = await open(this.file, 'r+');
     try {
-      await handle.sync();
+      await mkdir(path.dirname(this.file), { recursive: true });
+      await this.#endTornLine();
+      await appendFile(this.file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      const handle = await open(this.file, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      const described = describeEnvironmentError(error, 'the run journal', this.file);
+      throw described
+        ? new JournalError(`${described}; free the space or fix the device, then --resume`)
+        : error;
+    }
+  }
+
+  /**
+   * A killed process can leave a last line without its newline; appending straight after it would glue the next
+   * record onto the torn one and lose it too. Ends such a line first (it is then skipped as corrupt).
+   */
+  async #endTornLine(): Promise<void> {
+    if (this.#checked) return;
+    this.#checked = true;
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(this.file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    let torn = false;
+    try {
+      const { size } = await handle.stat();
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        torn = last[0] !== 0x0a;
+      }
     } finally {
       await handle.close();
     }
+    if (torn) await appendFile(this.file, '\n');
   }
 
   /** The latest record of each partition, by name; torn or corrupt lines are skipped (see the contract). */

@@ -20,6 +20,7 @@ import { writeJsonAtomic } from '../util/atomic.ts';
 import { codeVersion } from '../util/code-version.ts';
 import { shareCompileCache } from '../util/compile-cache.ts';
 import { type ProgressFactory, silentProgress } from '../util/progress.ts';
+import { describeEnvironmentError } from './environment-error.ts';
 import { RunJournal } from './journal.ts';
 import type { PartitionRecord, RunManifest } from './manifest.ts';
 import { writeManifestFile } from './manifest-file.ts';
@@ -235,8 +236,14 @@ async function trainPinned(options: TrainRunOptions): Promise<TrainRunResult> {
         const keys = batch.keys;
         const job = pool
           .run(task, { transferList: transferablesOf(batch) })
-          // A worker that dies (out of memory, a native crash) fails its batch's partitions, not the run.
-          .catch((error: unknown) => workerFailure(keys, error))
+          // A worker that dies (out of memory, a native crash) fails its batch's partitions, not the run; a full
+          // disk or a failing device fails the run, so --resume trains those partitions once it is fixed.
+          .catch((error: unknown) => {
+            const described = describeEnvironmentError(error, 'the run', runDir);
+            if (described)
+              throw new RunError(`${described}; free the space or fix the device, then --resume`);
+            return workerFailure(keys, error);
+          })
           .then(async (records) => {
             await journal.append(records);
             for (const r of records) {

@@ -4,6 +4,7 @@ import { modelName } from '../core/model-name.ts';
 import { type PartitionBatch, seriesOf } from '../data/batch.ts';
 import type { Lineage } from '../models/artifact.ts';
 import type { SeriesContext } from '../models/types.ts';
+import { describeEnvironmentError } from './environment-error.ts';
 import type { PartitionRecord } from './manifest.ts';
 import { trainPartition } from './train-partition.ts';
 
@@ -74,7 +75,11 @@ export default async function trainBatch(task: TrainTask): Promise<PartitionReco
     }
   }
   const writing = performance.now();
-  const refs = await writePack(task.runDir, documents);
+  const refs = await writePack(task.runDir, documents).catch((error: unknown) => {
+    // Only the message crosses back to the main thread: it carries the code and the folder.
+    const described = describeEnvironmentError(error, "the batch's model pack", `${task.runDir}/packs`);
+    throw described ? new Error(described) : error;
+  });
   const share = documents.length > 0 ? (performance.now() - writing) / documents.length : 0;
   refs.forEach((ref, i) => {
     const record = records[packed[i]!]!;
