@@ -53,6 +53,8 @@ function numberExpr(column: string, type: string): string | undefined {
 }
 
 function dateExpr(column: string, type: string): string | undefined {
+  // An instant is dated in UTC, explicitly: never by the host's time zone.
+  if (type === 'TIMESTAMP WITH TIME ZONE') return `CAST(timezone('UTC', ${ident(column)}) AS DATE)`;
   if (DATE_LIKE.test(type)) return `CAST(${ident(column)} AS DATE)`;
   if (TEXT.test(type)) {
     const c = ident(column);

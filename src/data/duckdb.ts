@@ -25,6 +25,8 @@ export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
   const connection = await instance.connect();
   // Progress bars would write to the terminal behind our back.
   await connection.run('SET enable_progress_bar = false');
+  // DuckDB's default is the host's zone: a laptop and a UTC cluster would read one instant as different dates.
+  await connection.run("SET TimeZone = 'UTC'");
   return {
     connection,
     close() {

@@ -24,6 +24,8 @@ export async function readFutureCovariates(
 ): Promise<FutureCovariateTable> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
+  // Dates of instants (TIMESTAMPTZ) in UTC, as prepare dates them, whatever the host's zone.
+  await connection.run("SET TimeZone = 'UTC'");
   try {
     const source = sourceRelation({ path: file, format: formatOf({ path: file }), files: [file] });
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
