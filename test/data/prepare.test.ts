@@ -12,14 +12,14 @@ import {
   streamPartitions,
   type ValidationReport,
 } from '../../src/data/index.ts';
+import { sharedFixture } from '../support/shared-fixture.ts';
 import { configFor, HEADER, listing, seriesRows, useTempDir, writeCsv } from './fixtures.ts';
 
 const tempDir = useTempDir();
 const OJ = path.resolve('configs/oj-sales.yaml');
 // The sample ships in ../shared beside the repository (present in CI); a fork without it skips, saying so.
-const SAMPLE = path.resolve('../shared/data/oj-sales-simulated-99.csv');
-const hasSample = existsSync(SAMPLE);
-if (!hasSample) console.warn(`skipping the accelerator-sample tests: ${SAMPLE} is absent`);
+const SAMPLE = sharedFixture('data/oj-sales-simulated-99.csv', 'the accelerator-sample tests') ?? '';
+const hasSample = SAMPLE !== '';
 
 describe.skipIf(!hasSample)('prepare on the accelerator sample', () => {
   it('validates oj-sales-simulated-99.csv cleanly and prepares 99 partitions', async () => {

@@ -1,19 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { sharedFixture } from '../support/shared-fixture.ts';
 import { pipelinesDir, repoRoot } from './expand.ts';
 
 // The official Azure Pipelines schema (microsoft/azure-pipelines-vscode) ships beside the repository in CI, not
-// in a fork: without it these tests skip and say why.
-const schemaPath = path.resolve(repoRoot, '../shared/schemas/azure-pipelines/service-schema.json');
-const hasSchema = existsSync(schemaPath);
-if (!hasSchema) {
-  console.warn(
-    `pipelines schema tests skipped: ${schemaPath} not found (it sits beside the repository in CI)`,
-  );
-}
+// in a fork: without it these tests skip and say why (and fail under CI).
+const schemaPath =
+  sharedFixture('schemas/azure-pipelines/service-schema.json', 'the Azure Pipelines schema tests') ?? '';
+const hasSchema = schemaPath !== '';
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -1,6 +1,6 @@
 // Issue: on the accelerator's sample (uniform noise, no signal) the engine must not claim accuracy the data does
 // not have. Trains the real sample end to end and reads the verdict the report gives a user.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,12 +11,11 @@ import { evaluateAndPromote } from '../../src/promotion/evaluate.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
 import { writeReport } from '../../src/report/write.ts';
 import { lakeLayout } from '../../src/storage/layout.ts';
+import { sharedFixture } from '../support/shared-fixture.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const sample = path.resolve(repo, '../shared/data/oj-sales-simulated-99.csv');
-const present = existsSync(sample);
-if (!present)
-  console.warn(`skipping the accelerator-sample test: ${sample} is absent (it ships in ../shared)`);
+const sample = sharedFixture('data/oj-sales-simulated-99.csv', 'the accelerator-sample test') ?? '';
+const present = sample !== '';
 
 describe.skipIf(!present)("the accelerator's noise-only sample", () => {
   it('reads as no better than the baseline, and the gate promotes no chance winner', async () => {
