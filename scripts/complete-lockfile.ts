@@ -1,12 +1,21 @@
-// Adds the other platforms' native packages (biome's CLI, DuckDB's bindings, ...) to package-lock.json.
-//   node scripts/complete-lockfile.ts        after any `npm install` on a machine whose registry mirror lacks them
-// npm records an optional platform package only if the registry serves it; `npm ci` then rejects the lock as out
-// of sync wherever it is missing. Each entry gets the version its parent pins and the os/cpu/libc its name says,
-// so npm skips it on other platforms and installs it (resolving it by name) on its own.
+// Completes package-lock.json after any `npm install` (docs/development.md "The lock file"):
+//   node scripts/complete-lockfile.ts
+// 1. Adds the other platforms' native packages (biome's CLI, DuckDB's bindings, ...). npm records an optional
+//    platform package only if it resolved it on this machine; `npm ci` then rejects the lock as out of sync wherever
+//    it is missing. Each entry gets the version its parent pins and the os/cpu/libc its name says.
+// 2. Gives every registry package its `resolved` URL and its `integrity`: a user npm config with
+//    omit-lockfile-registry-resolved (the repository's .npmrc turns it off) drops the URLs, and the entries added in
+//    step 1 have no integrity until it is read from the registry (`npm view <name>@<version> dist.integrity`), so a
+//    tampered tarball of another platform's native binding would otherwise install unchecked.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 interface LockPackage {
+  name?: string;
   version?: string;
+  resolved?: string;
+  integrity?: string;
+  link?: boolean;
   dev?: boolean;
   optional?: boolean;
   optionalDependencies?: Record<string, string>;
@@ -38,12 +47,35 @@ for (const [location, pkg] of Object.entries(lock.packages)) {
   }
 }
 
+const REGISTRY = 'https://registry.npmjs.org';
+const completed: string[] = [];
+for (const [location, pkg] of Object.entries(lock.packages)) {
+  // Workspace folders and links are not from the registry.
+  if (!location.includes('node_modules/') || pkg.link || !pkg.version) continue;
+  const name = pkg.name ?? location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length);
+  if (!pkg.resolved) pkg.resolved = `${REGISTRY}/${name}/-/${name.split('/').at(-1)}-${pkg.version}.tgz`;
+  if (!pkg.integrity) {
+    pkg.integrity = execFileSync('npm', ['view', `${name}@${pkg.version}`, 'dist.integrity'], {
+      encoding: 'utf8',
+    }).trim();
+    if (!/^sha512-[A-Za-z0-9+/]+=*$/.test(pkg.integrity)) {
+      throw new Error(`the registry gave no sha512 integrity for ${name}@${pkg.version}: '${pkg.integrity}'`);
+    }
+    completed.push(`${name}@${pkg.version}`);
+  }
+}
+
 const sorted = Object.fromEntries(
   Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)),
 );
 writeFileSync(file, `${JSON.stringify({ ...lock, packages: sorted }, null, 2)}\n`);
 console.log(
-  added.length
-    ? `added ${added.length} platform package(s):\n  ${added.join('\n  ')}`
+  added.length || completed.length
+    ? [
+        `added ${added.length} platform package(s):`,
+        ...added,
+        `read the integrity of ${completed.length} package(s) from the registry:`,
+        ...completed,
+      ].join('\n  ')
     : 'lock file already complete',
 );
