@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { EXIT_CODES_HELP } from '../core/errors.ts';
 import { serveCommand } from '../serving/command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { evaluateAndPromoteCommand } from './commands/evaluate-and-promote.ts';
@@ -24,9 +26,18 @@ export function buildProgram(): Command {
     .description(
       'many-models: one forecasting model per partition, trained in parallel, promoted by rules, scored and served.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version of many-models')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .showHelpAfterError()
     .exitOverride();
   // addCommand does not pass exitOverride on: each stage needs it so a bad option exits 2, not 1.
   for (const stage of STAGES) program.addCommand(stage().exitOverride());
   return program;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }

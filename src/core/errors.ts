@@ -9,6 +9,15 @@ export const EXIT = {
   internal: 3,
 } as const;
 
+/** The exit codes as `mm --help` states them: the one place a user reads them. */
+export const EXIT_CODES_HELP = [
+  'Exit codes (every command):',
+  `  ${EXIT.ok}  done`,
+  `  ${EXIT.runFailed}  the run failed its own bar (e.g. more failed partitions than engine.maxFailedShare)`,
+  `  ${EXIT.badInput}  bad arguments, configuration or input data (nothing was written)`,
+  `  ${EXIT.internal}  anything else (I/O, a full disk, Azure, a bug)`,
+].join('\n');
+
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 const CODES = new Set<number>(Object.values(EXIT));

@@ -46,7 +46,7 @@ function positive(value: string): number {
 
 export function serveCommand(): Command {
   const command = new Command('serve').description(
-    'the real-time scoring service: POST /v1/forecast answers from prod models loaded on demand into an LRU cache',
+    'Run the real-time scoring service: POST /v1/forecast answers from prod models loaded on demand into an LRU cache.',
   );
   return withAuthOptions(withConfigOptions(command))
     .addOption(

@@ -34,7 +34,7 @@ export function generateCommand(): Command {
   return (
     new Command('generate')
       .description(
-        'write a synthetic retail dataset: store x brand sales with planted trend, seasonality, price elasticity, promotion lift and holidays, plus its ground truth',
+        'Write a synthetic retail dataset (store x brand sales with planted trend, seasonality, price elasticity, promotion lift and holidays) and its ground truth.',
       )
       // Bad flags become a CommanderError (exit code 2 in runCli) instead of a process.exit from commander.
       .exitOverride()

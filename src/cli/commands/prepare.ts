@@ -12,7 +12,7 @@ export function prepareCommand(): Command {
   return withConfigOptions(
     new Command('prepare')
       .description(
-        'validate the dataset and write the prepared Parquet lake (hash buckets, catalog, meta, validation report)',
+        'Validate the dataset and write the prepared Parquet lake (hash buckets, catalog, meta, validation report).',
       )
       // Bad flags become a CommanderError (exit code 2 in runCli) instead of a process.exit from commander.
       .exitOverride(),

@@ -22,7 +22,7 @@ function count(name: string) {
 
 export function reportCommand(): Command {
   const command = new Command('report').description(
-    'write a self-contained HTML report of a run (summary, accuracy vs baseline, promotion, forecast charts); prints its path',
+    'Write a self-contained HTML report of a run (summary, accuracy vs baseline, promotion, forecast charts) and print its path.',
   );
   withConfigOptions(command)
     .addOption(new Option('-r, --run <runId>', 'run to report on (default: the newest run with a manifest)'))
