@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { InfraConfigError, parseInfraConfig, rawConfigFrom } from './config.ts';
+import { placeholderIds } from './placeholders.ts';
 import { buildStack } from './program.ts';
 
 /**
@@ -11,6 +12,8 @@ export default function program() {
   let config: ReturnType<typeof parseInfraConfig>;
   try {
     config = parseInfraConfig(rawConfigFrom(pulumi.runtime.allConfig()), source);
+    const placeholders = placeholderIds(config);
+    if (placeholders.length > 0) throw new InfraConfigError(source, placeholders);
   } catch (error) {
     // A RunError is shown without a stack trace: the message already names every key to fix.
     if (error instanceof InfraConfigError) throw new pulumi.RunError(error.message);

@@ -80,4 +80,43 @@ describe('the program entry point (infra/index.ts)', () => {
     });
     expect(stdout.trim()).toBe('function');
   });
+
+  it('refuses the committed prod file until its placeholder object ids are replaced, saying what to set', async () => {
+    const rec = await installMocks({ stack: 'prod' });
+    const file = parse(readFileSync(path.join(INFRA_DIR, 'Pulumi.prod.yaml'), 'utf8')) as {
+      config: Record<string, unknown>;
+    };
+    const asPulumiGivesIt = (config: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+      );
+    pulumi.runtime.setAllConfig(asPulumiGivesIt(file.config));
+    expect(() => program()).toThrow(
+      new RegExp(
+        [
+          'invalid stack configuration in Pulumi.prod.yaml:',
+          "  - many-models:synapse.adminObjectId: '00000000-0000-0000-0000-00000000a001' is the template's placeholder; set it to the object id of your Synapse SQL admin group",
+          "  - many-models:aks.deployer.objectId: '00000000-0000-0000-0000-00000000a002' is the template's placeholder; set it to the object id of the service principal that runs `pulumi up`",
+        ]
+          .join('\n')
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      ),
+    );
+    await settle();
+    expect(rec.declared).toEqual([]);
+    // With real ids (a fork's), the same file runs.
+    const real = structuredClone(file.config) as Record<string, Record<string, unknown>>;
+    (real['many-models:synapse'] as Record<string, unknown>).adminObjectId =
+      '3f1b2c4d-1111-4222-8333-944455556666';
+    (real['many-models:aks']?.deployer as Record<string, unknown>).objectId =
+      '3f1b2c4d-1111-4222-8333-944455557777';
+    await installMocks({
+      stack: 'prod',
+      stackOutputs: { workspaceId: 'w', lakeContainerId: 'l', containerRegistryId: 'r' },
+    });
+    pulumi.runtime.setAllConfig(asPulumiGivesIt(real));
+    const outputs = await resolve(program());
+    await settle();
+    expect(outputs).toMatchObject({ environment: 'prod' });
+  });
 });
