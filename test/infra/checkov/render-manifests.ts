@@ -24,7 +24,13 @@ export async function renderManifests(outDir: string): Promise<string[]> {
   });
   const rec = await installMocks({
     stack: 'prod',
-    stackOutputs: { workspaceId: 'dev-ws', lakeContainerId: 'dev-lake', containerRegistryId: 'dev-acr' },
+    stackOutputs: {
+      workspaceId: 'dev-ws',
+      lakeContainerId: 'dev-lake',
+      containerRegistryId: 'dev-acr',
+      lakeBlobEndpoint: 'https://mmdevlake.blob.core.windows.net/',
+      lakeContainer: 'lake',
+    },
   });
   const stack = buildStack(config);
   await resolve(stack.outputs);

@@ -39,7 +39,13 @@ describe('write-environment', () => {
     async (stack) => {
       await installMocks({
         stack,
-        stackOutputs: { workspaceId: 'dev-ws', lakeContainerId: 'dev-lake', containerRegistryId: 'dev-acr' },
+        stackOutputs: {
+          workspaceId: 'dev-ws',
+          lakeContainerId: 'dev-lake',
+          containerRegistryId: 'dev-acr',
+          lakeBlobEndpoint: 'https://mmdevlake.blob.core.windows.net/',
+          lakeContainer: 'lake',
+        },
       });
       const outputs = await resolve(buildStack(stackConfig(stack)).outputs);
       await settle();
