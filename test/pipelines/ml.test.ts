@@ -58,7 +58,10 @@ describe('ml.yml', () => {
 
   it('calls one step script per stage, with the dataset config, the environment and the run id', () => {
     expect(stepCommands()).toEqual([
-      { stage: 'Prepare', command: 'node steps/prepare.ts --config $(datasetConfig) --env $(devEnvironment)' },
+      {
+        stage: 'Prepare',
+        command: 'node steps/prepare.ts --config $(datasetConfig) --env $(devEnvironment)',
+      },
       {
         stage: 'Image',
         command:
@@ -102,10 +105,8 @@ describe('ml.yml', () => {
     ]);
   });
 
-  it('takes the dataset config and dry run as run parameters (each stage's environment follows its identity)', () => {
-    expect(ml.parameters).toEqual(
-      datasetConfig: 'configs/demo.yaml',
-      dryRun: false,);
+  it('takes the dataset config and dry run as run parameters (each stage’s environment follows its identity)', () => {
+    expect(ml.parameters).toEqual({ datasetConfig: 'configs/demo.yaml', dryRun: false });
     const picked = expandPipeline(file, {
       datasetConfig: 'configs/oj-sales.yaml',
       dryRun: true,
