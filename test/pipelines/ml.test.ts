@@ -70,7 +70,7 @@ describe('ml.yml', () => {
       {
         stage: 'ImageProd',
         command:
-          'node .azure-pipelines/scripts/runtime-image.ts --config $(datasetConfig) --env prod --image-only',
+          'node .azure-pipelines/scripts/runtime-image.ts --config $(datasetConfig) --env $(prodEnvironment) --image-only',
       },
       {
         stage: 'Train',
