@@ -130,30 +130,18 @@ function where(examples: { row: number; value: string | null }[], csv: boolean):
   return parts.length > 0 ? `, e.g. ${parts.join('; ')}` : '';
 }
 
-/**
- * Dataset-level validation: columns present, numbers numeric, dates parseable, keys non-empty.
- * Throws a ValidationError listing every problem found (not just the first), or returns the typed columns.
- */
-export async function checkDataset(
-  connection: DuckDBConnection,
-  dataset: DatasetConfig,
-  source: Source,
-): Promise<TypedColumns> {
-  const described = await queryRows(connection, 'DESCRIBE raw');
-  const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
-  const fail = (problems: DatasetProblem[]): never => {
-    throw new ValidationError(
-      `dataset ${source.path} failed validation`,
-      problems.map((p) => p.message),
-      { datasetProblems: problems },
-    );
-  };
-  const missing = missingColumnProblems(dataset, [...types.keys()]);
-  if (missing.length > 0) fail(missing);
+/** What the column types alone say: wrong types, and the per-row checks and typed expressions they call for. */
+interface TypePlan {
+  problems: DatasetProblem[];
+  checks: BadValueCheck[];
+  /** The target's then each feature's number expression ('NULL' where the type cannot hold numbers). */
+  numbers: string[];
+  time: string | undefined;
+}
 
+function planByType(dataset: DatasetConfig, typeOf: (column: string) => string): TypePlan {
   const problems: DatasetProblem[] = [];
   const checks: BadValueCheck[] = [];
-  const typeOf = (c: string) => types.get(c) ?? 'UNKNOWN';
   if (typeOf(dataset.target) === 'BOOLEAN') {
     problems.push({
       code: 'wrong_type',
@@ -211,20 +199,55 @@ export async function checkDataset(
       describe: (n) => `partition column '${column}' is empty in ${n} row(s)`,
     });
   }
+  return { problems, checks, numbers, time };
+}
 
+/** One scan: row count, date range, approximate partition count and how many rows fail each check. */
+async function scanRaw(connection: DuckDBConnection, dataset: DatasetConfig, plan: TypePlan) {
   const keyHash = `hash(${dataset.partitionBy.map(ident).join(', ')})`;
-  const day = time ? `CAST(${time} - DATE '1970-01-01' AS INTEGER)` : 'NULL';
+  const day = plan.time ? `CAST(${plan.time} - DATE '1970-01-01' AS INTEGER)` : 'NULL';
   const counts = await queryRows(
     connection,
     `SELECT count(*) AS total, min(${day}) AS min_day, max(${day}) AS max_day,
             approx_count_distinct(${keyHash}) AS groups
-            ${checks.map((c, i) => `, count(*) FILTER (WHERE ${c.bad}) AS c${i}`).join('')} FROM raw`,
+            ${plan.checks.map((c, i) => `, count(*) FILTER (WHERE ${c.bad}) AS c${i}`).join('')} FROM raw`,
   );
   const row = counts[0] ?? {};
-  const total = num(row.total);
-  if (total === 0) problems.push({ code: 'no_rows', message: 'the dataset has no rows' });
-  for (const [i, check] of checks.entries()) {
-    const n = num(row[`c${i}`]);
+  return {
+    total: num(row.total),
+    days: { min: num(row.min_day), max: num(row.max_day) },
+    groups: num(row.groups),
+    failing: plan.checks.map((_, i) => num(row[`c${i}`])),
+  };
+}
+
+/**
+ * Dataset-level validation: columns present, numbers numeric, dates parseable, keys non-empty.
+ * Throws a ValidationError listing every problem found (not just the first), or returns the typed columns.
+ */
+export async function checkDataset(
+  connection: DuckDBConnection,
+  dataset: DatasetConfig,
+  source: Source,
+): Promise<TypedColumns> {
+  const described = await queryRows(connection, 'DESCRIBE raw');
+  const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
+  const fail = (problems: DatasetProblem[]): never => {
+    throw new ValidationError(
+      `dataset ${source.path} failed validation`,
+      problems.map((p) => p.message),
+      { datasetProblems: problems },
+    );
+  };
+  const missing = missingColumnProblems(dataset, [...types.keys()]);
+  if (missing.length > 0) fail(missing);
+
+  const plan = planByType(dataset, (c) => types.get(c) ?? 'UNKNOWN');
+  const problems = plan.problems;
+  const scan = await scanRaw(connection, dataset, plan);
+  if (scan.total === 0) problems.push({ code: 'no_rows', message: 'the dataset has no rows' });
+  for (const [i, check] of plan.checks.entries()) {
+    const n = scan.failing[i]!;
     if (n === 0) continue;
     const examples = await examplesOf(connection, check);
     problems.push({
@@ -238,11 +261,11 @@ export async function checkDataset(
   if (problems.length > 0) fail(problems);
   return {
     keys: dataset.partitionBy.map(ident),
-    time: time ?? 'NULL',
-    target: numbers[0] ?? 'NULL',
-    features: numbers.slice(1),
-    rows: total,
-    days: { min: num(row.min_day), max: num(row.max_day) },
-    approxPartitions: num(row.groups),
+    time: plan.time ?? 'NULL',
+    target: plan.numbers[0] ?? 'NULL',
+    features: plan.numbers.slice(1),
+    rows: scan.total,
+    days: scan.days,
+    approxPartitions: scan.groups,
   };
 }

@@ -1,0 +1,97 @@
+import { Piscina } from 'piscina';
+import { type Config, seasonLengthOf } from '../config/schema.ts';
+import { modelName } from '../core/model-name.ts';
+import { transferablesOf } from '../data/batch.ts';
+import { type PreparedMeta, streamPartitions } from '../data/index.ts';
+import type { Lineage } from '../models/artifact.ts';
+import { shareCompileCache } from '../util/compile-cache.ts';
+import type { Progress } from '../util/progress.ts';
+import { describeEnvironmentError } from './environment-error.ts';
+import type { RunJournal } from './journal.ts';
+import type { PartitionRecord } from './manifest.ts';
+import { RunError } from './run-error.ts';
+import type { TrainTask } from './worker.ts';
+
+export interface TrainPoolOptions {
+  config: Config;
+  meta: PreparedMeta;
+  preparedDir: string;
+  /** Model names to train; the rest of the lake is streamed past. */
+  todo: ReadonlySet<string>;
+  lineage: Lineage;
+  runDir: string;
+  journal: RunJournal;
+  threads: number;
+  progress: Progress;
+}
+
+/**
+ * Streams the partitions to train from the prepared lake in batches of typed arrays into a worker-thread pool and
+ * journals every finished batch. Returns this invocation's records by name.
+ */
+export async function trainInPool(options: TrainPoolOptions): Promise<Map<string, PartitionRecord>> {
+  const { config, meta, journal, threads, progress } = options;
+  const fresh = new Map<string, PartitionRecord>();
+  let failed = 0;
+  shareCompileCache();
+  const pool = new Piscina<TrainTask, PartitionRecord[]>({
+    filename: new URL('./worker.ts', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+  });
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for await (const batch of streamPartitions(options.preparedDir, {
+      batchSize: config.engine.batchSize,
+      filter: (name) => options.todo.has(name),
+    })) {
+      const task: TrainTask = {
+        batch,
+        context: { frequency: meta.frequency, seasonLength: seasonLengthOf(config), features: meta.features },
+        forecast: config.forecast,
+        partitionBy: meta.partitionBy,
+        lineage: options.lineage,
+        runDir: options.runDir,
+      };
+      const keys = batch.keys;
+      const job = pool
+        .run(task, { transferList: transferablesOf(batch) })
+        // A worker that dies (out of memory, a native crash) fails its batch's partitions, not the run; a full
+        // disk or a failing device fails the run, so --resume trains those partitions once it is fixed.
+        .catch((error: unknown) => {
+          const described = describeEnvironmentError(error, 'the run', options.runDir);
+          if (described) throw new RunError(`${described}; free the space or fix the device, then --resume`);
+          return workerFailure(keys, error);
+        })
+        .then(async (records) => {
+          await journal.append(records);
+          for (const r of records) {
+            fresh.set(r.name, r);
+            if (r.status === 'failed') failed++;
+          }
+          progress.tick(fresh.size, failed);
+        })
+        .finally(() => inFlight.delete(job));
+      inFlight.add(job);
+      // Backpressure: DuckDB must not read the lake faster than the workers train it.
+      if (inFlight.size >= threads * 2) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    progress.stop();
+    await pool.destroy();
+  }
+  return fresh;
+}
+
+function workerFailure(keys: string[][], error: unknown): PartitionRecord[] {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return keys.map((key) => ({
+    name: modelName(key),
+    key,
+    status: 'failed',
+    error: { class: 'WorkerError', message: `the worker training this batch died: ${e.message}` },
+    observations: 0,
+    durationMs: 0,
+  }));
+}
