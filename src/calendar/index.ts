@@ -63,13 +63,20 @@ export function dayOfWeek(day: number): number {
   return (((day + 4) % 7) + 7) % 7;
 }
 
-/** The date of the period `steps` after `day` at a frequency (months step by calendar month). */
+/**
+ * The date of the period `steps` after `day` at a frequency: the one calendar stepping rule of the project (the
+ * generator, scoring's horizon dates and the report all step through it). Months keep the day of the month,
+ * clamped to the target month's length, as DuckDB's `date + INTERVAL n MONTH` does in the lake writer: Jan 31 + 1
+ * month is Feb 28 (Feb 29 in a leap year), + 2 months Mar 31. Steps count from `day` itself, never from a clamped
+ * date, so a month-end series stays on month ends.
+ */
 export function addPeriods(day: number, steps: number, frequency: Frequency): number {
   if (frequency === 'M') {
     const date = dateOfEpochDay(day);
-    return epochDayOf(
-      new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + steps, date.getUTCDate())),
-    );
+    const year = date.getUTCFullYear();
+    const month = date.getUTCMonth() + steps;
+    const monthLength = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    return epochDayOf(new Date(Date.UTC(year, month, Math.min(date.getUTCDate(), monthLength))));
   }
   return day + steps * PERIOD_DAYS[frequency];
 }

@@ -1,4 +1,6 @@
+import { addPeriods } from '../calendar/index.ts';
 import type { Frequency } from '../core/vocabulary.ts';
+import { dateOfEpochDay, epochDayOf } from '../data/batch.ts';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 
@@ -13,25 +15,10 @@ export function parseIsoDate(value: string): Date {
 
 const iso = (date: Date) => date.toISOString().slice(0, 10);
 
-/**
- * The dates of `count` consecutive periods starting at `start`. Months keep the day of the month, clamped to
- * the month's length, so a month-end series stays on month ends.
- */
+/** The dates of `count` consecutive periods starting at `start`, stepped by the calendar's one rule (`addPeriods`). */
 export function periodDates(start: string, count: number, frequency: Frequency): string[] {
-  const first = parseIsoDate(start);
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    if (frequency === 'M') {
-      const y = first.getUTCFullYear();
-      const m = first.getUTCMonth() + i;
-      const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-      out.push(iso(new Date(Date.UTC(y, m, Math.min(first.getUTCDate(), lastDay)))));
-    } else {
-      const days = frequency === 'W' ? 7 : 1;
-      out.push(iso(new Date(first.getTime() + i * days * 86_400_000)));
-    }
-  }
-  return out;
+  const first = epochDayOf(parseIsoDate(start));
+  return Array.from({ length: count }, (_, i) => iso(dateOfEpochDay(addPeriods(first, i, frequency))));
 }
 
 export function formatDuration(ms: number): string {
