@@ -135,6 +135,14 @@ export const STAGE_IDENTITIES: readonly StageIdentity[] = [
   },
   {
     pipeline: 'ml',
+    stage: 'ArchiveRejected',
+    stack: 'prod',
+    identity: 'promotion',
+    serviceConnection: 'mm-ml-promotion',
+    does: 'only when VerifyProd failed: re-verifies and archives the rejected prod versions, then fails the run',
+  },
+  {
+    pipeline: 'ml',
     stage: 'Score',
     stack: 'prod',
     identity: 'scoring',

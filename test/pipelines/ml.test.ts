@@ -34,6 +34,7 @@ describe('ml.yml', () => {
       'Train',
       'EvaluateAndPromote',
       'VerifyProd',
+      'ArchiveRejected',
       'Score',
     ]);
     expect(Object.fromEntries(ml.stages.map((s) => [s.stage, s.dependsOn ?? null]))).toEqual({
@@ -43,6 +44,7 @@ describe('ml.yml', () => {
       Train: ['Prepare', 'Image'],
       EvaluateAndPromote: 'Train',
       VerifyProd: 'EvaluateAndPromote',
+      ArchiveRejected: 'VerifyProd',
       Score: ['VerifyProd', 'ImageProd'],
     });
     expect(executedStages(ml, scheduled).map((s) => s.stage)).toEqual([

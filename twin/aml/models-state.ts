@@ -150,10 +150,13 @@ export function simulateModels(
           ),
         };
       }
+      // The mutable properties of a version: tags, description and AssetBase.isArchived (mfe.json,
+      // api-version 2022-10-01, definitions AssetBase and ResourceBase); the model itself (modelUri) is not.
       existing.properties = {
         ...existing.properties,
         tags: properties.tags,
         description: properties.description,
+        ...(properties.isArchived === undefined ? {} : { isArchived: properties.isArchived }),
       };
       return { status: 200, body: versionResource(ws, params.name!, params.version!, existing) };
     }

@@ -45,7 +45,7 @@ describe('verify-prod (the VerifyProd stage)', () => {
   it('given the run registered only honest versions, when verified, then all pass', async () => {
     await register('1', 'run-7', honest);
     await register('2', 'run-7', honest);
-    expect(await verifyProdModels(prod, rules, 'run-7')).toEqual({ checked: 2, rejected: [] });
+    expect(await verifyProdModels(prod, rules, 'run-7')).toEqual({ checked: 2, rejected: [], offenders: [] });
   });
 
   it('given a version whose tags claim a better metric than its evidence, when verified, then it is named', async () => {
@@ -59,7 +59,7 @@ describe('verify-prod (the VerifyProd stage)', () => {
   it('checks only the versions this run registered', async () => {
     await register('1', 'run-6', { ...honest, [TAG.candidateMetric]: '0.001' });
     await register('2', 'run-7', honest);
-    expect(await verifyProdModels(prod, rules, 'run-7')).toEqual({ checked: 1, rejected: [] });
+    expect(await verifyProdModels(prod, rules, 'run-7')).toEqual({ checked: 1, rejected: [], offenders: [] });
   });
 
   it('refuses to verify anything but the prod registry', async () => {
