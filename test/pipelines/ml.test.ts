@@ -3,7 +3,17 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STAGE_IDENTITIES } from '../../infra/access-plan.ts';
 import { executedStages, executedSteps } from './execution.ts';
-import { expandPipeline, type Job, pipelinesDir, readYaml, repoRoot, type Stage, stepsOf } from './expand.ts';
+import {
+  commandLines,
+  expandPipeline,
+  type Job,
+  pipelinesDir,
+  readYaml,
+  repoRoot,
+  type Stage,
+  scriptOf,
+  stepsOf,
+} from './expand.ts';
 
 const file = path.join(pipelinesDir, 'ml.yml');
 const ml = expandPipeline(file);
@@ -19,6 +29,14 @@ const stepCommands = (pipeline = ml, variables: Record<string, string> = schedul
   executedSteps(pipeline, variables).flatMap((s) =>
     s.commands.filter((c) => c.startsWith('node ')).map((command) => ({ stage: s.stage, command })),
   );
+const allCommandsOf = (name: string) =>
+  stage(name)
+    .jobs.flatMap(stepsOf)
+    .flatMap((step) => {
+      const script = scriptOf(step);
+      return script ? commandLines(script) : [];
+    })
+    .filter((c) => c.startsWith('node '));
 const environmentOf = (job: Job) =>
   typeof job.environment === 'string' ? job.environment : (job.environment as { name?: string })?.name;
 
@@ -212,14 +230,31 @@ describe('ml.yml', () => {
       expect(macro, command).toBeDefined();
       return ml.variables[macro!];
     };
+    // ArchiveRejected runs only when VerifyProd failed, which no scenario here assumes: read its steps directly.
     for (const planned of STAGE_IDENTITIES.filter((x) => x.pipeline === 'ml')) {
-      const commands = executedSteps(ml, scheduled)
-        .filter((s) => s.stage === planned.stage)
-        .flatMap((s) => s.commands.filter((c) => c.startsWith('node ')));
+      const commands = (
+        planned.stage === 'ArchiveRejected'
+          ? allCommandsOf(planned.stage)
+          : executedSteps(ml, scheduled)
+              .filter((s) => s.stage === planned.stage)
+              .flatMap((s) => s.commands)
+      ).filter((c) => c.startsWith('node '));
       expect(commands.length, planned.stage).toBeGreaterThan(0);
       for (const command of commands) expect(envOf(command), command).toBe(planned.stack);
     }
     expect(ml.parameters).not.toHaveProperty('environment');
+  });
+
+  // Issue 18 item 9: a mismatch found by the read-only auditor is archived by the only prod writer, and the run
+  // stays failed: the archive stage never unblocks Score.
+  it('archives rejected prod versions only after VerifyProd failed, as the promotion identity, never before Score', () => {
+    const archive = stage('ArchiveRejected');
+    expect(archive.dependsOn).toBe('VerifyProd');
+    expect(archive.condition).toBe('failed()');
+    expect(allCommandsOf('ArchiveRejected')).toEqual([
+      'node .azure-pipelines/scripts/archive-rejected.ts --config $(datasetConfig) --env $(prodEnvironment) --run $(runId)',
+    ]);
+    expect([stage('Score').dependsOn].flat()).not.toContain('ArchiveRejected');
   });
 
   it('runs daily on main and otherwise only when queued by hand', () => {

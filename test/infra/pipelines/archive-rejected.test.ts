@@ -72,7 +72,7 @@ describe('archive-rejected (the ArchiveRejected stage, after VerifyProd failed)'
       .models(`${PROD.resourceGroup}/${PROD.workspace}`)
       .get(bad.name)
       ?.versions.get(String(bad.version));
-    expect((kept?.properties.tags as Record<string, string>)[TAG.candidateMetric]).toBe('0.001');
+    expect(kept?.properties.tags).toMatchObject({ [TAG.candidateMetric]: '0.001' });
   });
 
   it('archives nothing when every version of the run passes', async () => {
