@@ -40,6 +40,7 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
     maxThreads: threads,
   });
   const inFlight = new Set<Promise<void>>();
+  let stopped = false;
   try {
     for await (const batch of streamPartitions(options.preparedDir, {
       batchSize: config.engine.batchSize,
@@ -64,6 +65,8 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
           return workerFailure(keys, error);
         })
         .then(async (records) => {
+          // After the run failed, batches still finishing are not journaled: --resume trains them again.
+          if (stopped) return;
           await journal.append(records);
           for (const r of records) {
             fresh.set(r.name, r);
@@ -72,12 +75,20 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
           progress.tick(fresh.size, failed);
         })
         .finally(() => inFlight.delete(job));
+      // Observed here so a failure between two awaits is not an unhandled rejection; the loop rethrows it.
+      job.catch(() => {});
       inFlight.add(job);
       // Backpressure: DuckDB must not read the lake faster than the workers train it.
       if (inFlight.size >= threads * 2) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+  } catch (error) {
+    stopped = true;
+    throw error;
   } finally {
+    // Never destroy the pool under a running batch: terminating a worker thread mid-task (inside native code, or
+    // with file writes in flight) can abort the whole process. The batches still running finish first.
+    await Promise.allSettled(inFlight);
     progress.stop();
     await pool.destroy();
   }

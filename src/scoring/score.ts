@@ -81,8 +81,8 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
   const results: PredictionRow[][] = [];
   let done = 0;
   let failed = 0;
+  const jobs: Promise<void>[] = [];
   try {
-    const jobs: Promise<void>[] = [];
     for (let start = 0; start < partitions.length; start += batchSize) {
       const batch = partitions.slice(start, start + batchSize);
       const task: ScoreTask = {
@@ -110,6 +110,8 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
     }
     await Promise.all(jobs);
   } finally {
+    // Never destroy the pool under a running batch (see trainRun): the others finish first.
+    await Promise.allSettled(jobs);
     progress.stop();
     await pool.destroy();
   }

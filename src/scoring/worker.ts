@@ -4,7 +4,7 @@ import { registryFor } from '../registry/for-config.ts';
 import { LocalModelRegistry } from '../registry/local.ts';
 import type { ModelRegistry } from '../registry/types.ts';
 import { forecastArtifact, lastObservedDay } from './forecast-artifact.ts';
-import { type FutureCovariateTable, futureFor } from './future.ts';
+import { type FutureCovariateTable, futureFor } from './future-plan.ts';
 import type { PredictionRow } from './types.ts';
 
 export interface ScoreTask {
