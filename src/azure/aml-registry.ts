@@ -143,6 +143,16 @@ export class AzureMlModelRegistry implements ModelRegistry {
       this.#options.concurrency ?? 8,
       async ([name, indexes]) => {
         try {
+          if (options.keepUnchanged && indexes.length === 1) {
+            // A retrain's unchanged model is found in the lake's index, without two ARM reads (dev registrations
+            // have no compare-and-swap to honour; promotion never sets keepUnchanged).
+            const indexed = await this.#readIndex(name);
+            const kept = indexed && versionOfEntry(indexed);
+            if (kept && alreadyRegistered(kept, requests[indexes[0]!]!, options)) {
+              results[indexes[0]!] = kept;
+              return;
+            }
+          }
           const resource = await this.#latestResource(name, options.signal);
           let current = resource ? toModelVersion(name, resource) : undefined;
           for (const index of indexes) {

@@ -1,0 +1,136 @@
+/**
+ * Registering N model versions in an Azure ML workspace at ARM's documented throttling rates, against the twin:
+ * the real @azure/arm-machinelearning client, paced by `ArmBudget`, talking to the spec-derived ARM server behind
+ * the twin's gate (role check, token buckets per principal at 250 reads + 25/s, 200 writes + 10/s, 429 with
+ * Retry-After). How long does a first registration take, a retrain that changed nothing, and scoring's reads?
+ *
+ * Hours of Azure time cannot be waited out here, so both clocks (the twin's buckets and the client's budget) run
+ * `scale` times faster than the wall clock, and the bench reports the Azure time that passed on them: what the
+ * same requests take at the real rates, as long as the client keeps up (the "client models/s" column says it did
+ * when it is well above the paced rate times the scale).
+ * Run: node bench/registry-twin.ts [models=10000] [scale=20]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AzureMlModelRegistry } from '../src/azure/aml-registry.ts';
+import { ArmBudget } from '../src/azure/arm-budget.ts';
+import { artifactContentHash, CONTENT_TAG } from '../src/registry/content.ts';
+import { FsBlobStore } from '../src/storage/fs-blob-store.ts';
+import { sleep } from '../src/util/sleep.ts';
+import { makeArtifact } from '../test/promotion/fixtures.ts';
+import { ArmGate, TokenBuckets } from '../twin/aml/arm-gate.ts';
+import { simulateModels } from '../twin/aml/models-state.ts';
+import { SpecServer } from '../twin/aml/spec-server.ts';
+import { TokenIssuer } from '../twin/identity/tokens.ts';
+import { TwinEstate } from '../twin/rbac/estate.ts';
+import { twinCredential } from '../twin/storage/lakes.ts';
+
+const models = Number(process.argv[2] ?? 10_000);
+const scale = Number(process.argv[3] ?? 20);
+/** The Train stage's timeout in .azure-pipelines/ml.yml (360 minutes), which the merge-and-register step runs in. */
+const STAGE_TIMEOUT_S = 6 * 3600;
+
+const started = Date.now();
+const azureNow = () => started + (Date.now() - started) * scale;
+const estate = new TwinEstate({ subscriptionId: '00000000-0000-0000-0000-000000000000' });
+const issuer = new TokenIssuer(estate.tenantId);
+const ws = `${estate.names.dev.resourceGroup}/${estate.names.dev.workspace}`;
+const server = await new SpecServer({
+  workspaces: [ws],
+  gate: new ArmGate({ estate, issuer, throttle: new TokenBuckets({ now: azureNow }) }),
+}).start();
+simulateModels(server, {
+  subscriptionId: estate.subscriptionId,
+  pageSize: 100,
+  datastores: {
+    mm_lake: { type: 'AzureDataLakeGen2', accountName: estate.names.dev.lake, container: 'lake' },
+  },
+});
+const dir = mkdtempSync(path.join(tmpdir(), 'mm-registry-twin-'));
+
+let budget: ArmBudget;
+function registry(readsFromIndex = false) {
+  budget = new ArmBudget({ now: azureNow, sleep: (ms, signal) => sleep(ms / scale, signal) });
+  return new AzureMlModelRegistry({
+    endpoint: server.endpoint,
+    ca: server.ca,
+    credential: twinCredential(issuer, estate.principal('dev/training')),
+    workspace: {
+      subscriptionId: estate.subscriptionId,
+      resourceGroup: estate.names.dev.resourceGroup,
+      workspace: estate.names.dev.workspace,
+    },
+    stage: 'dev',
+    artifactStore: () => new FsBlobStore(dir),
+    budget,
+    concurrency: 16,
+    readsFromIndex,
+  });
+}
+
+const requests = (runId: string) =>
+  Array.from({ length: models }, (_, i) => {
+    const artifact = makeArtifact({ key: ['store', String(i)] }, { runId, partitions: [] });
+    return { artifact, tags: { 'mm.run.id': runId, [CONTENT_TAG]: artifactContentHash(artifact) } };
+  });
+
+const rows: string[][] = [];
+async function measure(label: string, work: () => Promise<unknown>) {
+  const calls = server.log.length;
+  const azureFrom = azureNow();
+  const wallFrom = performance.now();
+  const cpuFrom = process.cpuUsage();
+  await work();
+  // The budget's waits are on the fast clock: in real milliseconds they are waitedMs / scale.
+  const waited = (budget.waitedMs.reads + budget.waitedMs.writes) / scale / 1000;
+  const wall = (performance.now() - wallFrom) / 1000;
+  const cpu = process.cpuUsage(cpuFrom);
+  const azure = (azureNow() - azureFrom) / 1000;
+  const made = server.log.slice(calls);
+  const count = (method: string) => made.filter((l) => l.method === method).length;
+  rows.push([
+    label,
+    `${count('GET')} / ${count('PUT')}`,
+    String(made.filter((l) => l.status === 429).length),
+    (wall > 0 ? models / wall : 0).toFixed(0),
+    ((cpu.user + cpu.system) / 1e6).toFixed(1),
+    `${Math.min(100, (100 * waited) / Math.max(wall, 1e-9)).toFixed(0)} %`,
+    `${(azure / 60).toFixed(1)} min`,
+    azure <= STAGE_TIMEOUT_S ? 'yes' : 'NO',
+  ]);
+}
+
+try {
+  await measure('first registration', () =>
+    registry().registerMany(requests('run-1'), { idempotencyTag: 'mm.run.id' }),
+  );
+  await measure('retrain, nothing changed', () =>
+    registry().registerMany(requests('run-2'), { idempotencyTag: 'mm.run.id', keepUnchanged: true }),
+  );
+  const reader = registry(true);
+  await measure('scoring reads, model index', async () => {
+    for (let i = 0; i < models; i += 64) {
+      await Promise.all(
+        Array.from({ length: Math.min(64, models - i) }, (_, j) =>
+          reader.load(makeArtifact({ key: ['store', String(i + j)] }, { runId: 'x', partitions: [] }).name),
+        ),
+      );
+    }
+  });
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(
+  `\n${models} models, clocks ${scale}x (Azure time = what the calls take at ARM's documented rates)\n`,
+);
+// "paced": the share of the wall time the client waited for ARM tokens. Near 100 %, the rates set the time and the
+// Azure time is what Azure would take; lower, this machine's CPU set part of it, and the Azure time is an upper bound.
+console.log(
+  '| work | ARM GET / PUT | 429s | client models/s | CPU s | paced | Azure time | fits the 6 h Train stage |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
