@@ -1,5 +1,7 @@
 // Accuracy on real data, next to R's forecast package and a scikit-learn log-log regression.
-//   node bench/accuracy.ts [cheese|tuna|all] [--no-peers]
+//   node bench/accuracy.ts [cheese|tuna|all] [--no-peers] [--work DIR] [--reuse-peers] [--windows N] [--candidates a,b]
+// --work keeps the split data and the peers' forecasts in DIR/<dataset>; --reuse-peers then reads the peers'
+// forecasts from there instead of running R and Python again (they do not change when our models do).
 // For each dataset in ../shared/data, the last 12 weeks of every series are held out (their covariates are known,
 // as a retailer's price and promotion plan is). Our pipeline runs end to end through the real `mm` stages (prepare,
 // train, evaluate-and-promote, score --future); R (Debian r-cran-forecast: naive, ets, auto.arima, auto.arima with
@@ -48,8 +50,17 @@ interface SystemResult {
 }
 
 const args = process.argv.slice(2);
-const which = args.find((a) => !a.startsWith('--')) ?? 'all';
+const option = (name: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const optionValues = new Set(['--work', '--windows', '--candidates'].map(option).filter(Boolean));
+const candidates = option('--candidates');
+const which = args.find((a) => !a.startsWith('--') && !optionValues.has(a)) ?? 'all';
 const peers = !args.includes('--no-peers');
+const work = option('--work');
+const reusePeers = args.includes('--reuse-peers');
+const windows = Number(option('--windows') ?? 3);
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
   const db = await DuckDBInstance.create(':memory:');
@@ -146,7 +157,8 @@ async function ours(ds: Dataset, dir: string, series: number): Promise<SystemRes
       'forecast:',
       `  horizon: ${HELD_OUT}`,
       `  holdout: ${HELD_OUT}`,
-      '  backtestWindows: 3',
+      `  backtestWindows: ${windows}`,
+      ...(candidates ? [`  candidates: [${candidates}]`] : []),
       'validation:',
       '  maxGapShare: 0.5',
       'engine:',
@@ -161,13 +173,16 @@ async function ours(ds: Dataset, dir: string, series: number): Promise<SystemRes
     ['score', '--run', 'scored', '--future', 'mm-future.csv'],
   ];
   const started = performance.now();
+  const stageSeconds: string[] = [];
   for (const stage of stages) {
+    const t0 = performance.now();
     const result = await execa(
       process.execPath,
       [path.join(repo, 'src/cli/main.ts'), ...stage, '--config', 'config.yaml'],
       { cwd: dir, reject: false, all: true, env: { CI: 'true' } },
     );
     if (result.exitCode !== 0) throw new Error(`mm ${stage[0]} exited ${result.exitCode}:\n${result.all}`);
+    stageSeconds.push(`${stage[0]} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const seconds = (performance.now() - started) / 1000;
   const file = path.join(dir, 'lake/predictions/run_id=scored/predictions.parquet');
@@ -185,14 +200,51 @@ async function ours(ds: Dataset, dir: string, series: number): Promise<SystemRes
       hi95: Number(r.upper_95 ?? Number.NaN),
     });
   }
-  return { name: 'many-models (mm, end to end)', forecasts, secondsPerSeries: seconds / series };
+  return {
+    name: `many-models (mm, end to end, ${windows} backtest window${windows === 1 ? '' : 's'})`,
+    forecasts,
+    secondsPerSeries: seconds / series,
+    note: `mm wall time per stage for ${series} series: ${stageSeconds.join(', ')} (each stage is a fresh Node process)`,
+  };
 }
 
-function readPeer(file: string): SystemResult[] {
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+/**
+ * R in two processes (the series split between them; at most one extra process on a shared machine) and Python,
+ * or, with --reuse-peers, their forecasts from an earlier run in the same work folder.
+ */
+async function peerSystems(dir: string): Promise<SystemResult[]> {
+  const h = path.join(dir, 'history.csv');
+  const f = path.join(dir, 'future.csv');
+  const rParts = [0, 1].map((part) => path.join(dir, `r-${part}.csv`));
+  const py = path.join(dir, 'py.csv');
+  if (!(reusePeers && [...rParts, py].every((file) => existsSync(file)))) {
+    const script = path.join(repo, 'bench/peer/forecast_r.R');
+    await Promise.all(
+      rParts.map((out, part) => execa('Rscript', [script, h, f, out, String(part), String(rParts.length)])),
+    );
+    await execa('/usr/bin/python3', [path.join(repo, 'bench/peer/sklearn_loglog.py'), h, f, py]);
+  }
+  const r = readPeer(rParts);
+  return [...r, ...readPeer([py])];
+}
+
+function readPeer(files: readonly string[]): SystemResult[] {
+  const systems = new Map<string, { forecasts: Map<string, Forecast>; seconds: Map<string, number> }>();
+  for (const file of files) readPeerFile(file, systems);
+  return [...systems].map(([name, s]) => ({
+    name,
+    forecasts: s.forecasts,
+    secondsPerSeries: [...s.seconds.values()].reduce((a, b) => a + b, 0) / s.seconds.size,
+  }));
+}
+
+function readPeerFile(
+  file: string,
+  systems: Map<string, { forecasts: Map<string, Forecast>; seconds: Map<string, number> }>,
+): void {
+  const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
   const cols = header!.split(',').map((c) => c.replaceAll('"', ''));
   const at = (name: string) => cols.indexOf(name);
-  const systems = new Map<string, { forecasts: Map<string, Forecast>; seconds: Map<string, number> }>();
   for (const line of lines) {
     // Keys may hold commas inside quotes.
     const cells = line
@@ -211,11 +263,6 @@ function readPeer(file: string): SystemResult[] {
     });
     s.seconds.set(key, Number(cells[at('seconds')]));
   }
-  return [...systems].map(([name, s]) => ({
-    name,
-    forecasts: s.forecasts,
-    secondsPerSeries: [...s.seconds.values()].reduce((a, b) => a + b, 0) / s.seconds.size,
-  }));
 }
 
 function score(system: SystemResult, points: Point[], scales: Map<string, number>) {
@@ -266,23 +313,15 @@ for (const [name, ds] of Object.entries(DATASETS)) {
     console.log(`${name}: ${path.join(DATA, ds.file)} is absent; skipped`);
     continue;
   }
-  const dir = mkdtempSync(path.join(tmpdir(), `mm-accuracy-${name}-`));
+  const dir = work ? path.resolve(work, name) : mkdtempSync(path.join(tmpdir(), `mm-accuracy-${name}-`));
+  if (work) {
+    rmSync(path.join(dir, 'lake'), { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
   try {
     const { points, scales, series } = await split(ds, dir);
     const systems: SystemResult[] = [await ours(ds, dir, series)];
-    if (peers) {
-      const h = path.join(dir, 'history.csv');
-      const f = path.join(dir, 'future.csv');
-      await execa('Rscript', [path.join(repo, 'bench/peer/forecast_r.R'), h, f, path.join(dir, 'r.csv')]);
-      systems.push(...readPeer(path.join(dir, 'r.csv')));
-      await execa('/usr/bin/python3', [
-        path.join(repo, 'bench/peer/sklearn_loglog.py'),
-        h,
-        f,
-        path.join(dir, 'py.csv'),
-      ]);
-      systems.push(...readPeer(path.join(dir, 'py.csv')));
-    }
+    if (peers) systems.push(...(await peerSystems(dir)));
     console.log(
       `\n### ${name}: ${series} series, last ${HELD_OUT} weeks held out (${points.length} observed points)\n`,
     );
@@ -300,8 +339,9 @@ for (const [name, ds] of Object.entries(DATASETS)) {
         `| ${system.name} | ${fmt(s.wape)} | ${fmt(s.meanMase)} | ${fmt(s.medianMase)} | ${pct(s.cover80)} | ${pct(s.cover95)} | ${time} |${s.missing ? ` (${s.missing} points without a forecast)` : ''}`,
       );
     }
+    for (const system of systems) if (system.note) console.log(`\n${system.note}`);
   } finally {
-    if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+    if (!work && !args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
     else console.log(`kept ${dir}`);
   }
 }

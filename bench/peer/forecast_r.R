@@ -1,11 +1,17 @@
 # R's forecast package as the accuracy peer (Debian r-cran-forecast): per series naive, ets, auto.arima, and
 # auto.arima on log(target) with log(price) and the promotion covariate as xreg (regression with ARIMA errors).
-# Usage: Rscript forecast_r.R history.csv future.csv out.csv
+# Usage: Rscript forecast_r.R history.csv future.csv out.csv [part parts]
+# With part/parts, only every parts-th series from the part-th (0-based) is fitted, so two processes share a dataset.
+# auto.arima runs with its defaults (stepwise = TRUE, approximation = TRUE for long or high-frequency series).
 # history.csv: key, t (1..n, regular weeks), y (NA for a missing week), x1, x2 ; future.csv: key, h, x1, x2.
 suppressPackageStartupMessages(library(forecast))
 args <- commandArgs(trailingOnly = TRUE)
 hist <- read.csv(args[1], stringsAsFactors = FALSE)
 fut <- read.csv(args[2], stringsAsFactors = FALSE)
+part <- if (length(args) >= 5) as.integer(args[4]) else 0L
+parts <- if (length(args) >= 5) as.integer(args[5]) else 1L
+keys <- unique(hist$key)
+keys <- keys[(seq_along(keys) - 1L) %% parts == part]
 out <- list()
 one <- function(key, model, h, fc, secs) {
   data.frame(key = key, model = model, h = seq_len(h), mean = as.numeric(fc$mean),
@@ -13,7 +19,7 @@ one <- function(key, model, h, fc, secs) {
              lo95 = as.numeric(fc$lower[, 2]), hi95 = as.numeric(fc$upper[, 2]), seconds = secs)
 }
 timed <- function(expr) { t0 <- proc.time()[["elapsed"]]; v <- force(expr); list(v = v, s = proc.time()[["elapsed"]] - t0) }
-for (key in unique(hist$key)) {
+for (key in keys) {
   d <- hist[hist$key == key, ]
   f <- fut[fut$key == key, ]
   h <- nrow(f)

@@ -8,7 +8,16 @@ export const FREQUENCIES = ['D', 'W', 'M'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
 export const DEFAULT_SEASON_LENGTH: Record<Frequency, number> = { D: 7, W: 52, M: 12 };
 
-export const CANDIDATES = ['naive', 'seasonal_naive', 'mean', 'ridge', 'ets', 'combo'] as const;
+export const CANDIDATES = [
+  'naive',
+  'seasonal_naive',
+  'mean',
+  'ridge',
+  'ets',
+  'arx',
+  'intermittent',
+  'combo',
+] as const;
 export type CandidateKind = (typeof CANDIDATES)[number];
 
 export const METRICS = ['wape', 'mase', 'smape', 'rmse', 'bias'] as const;

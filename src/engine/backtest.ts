@@ -54,10 +54,12 @@ function fitAndForecast(
     { time: time.subarray(0, cut), y: y.subarray(0, cut), x: x.map((f) => f.subarray(0, cut)) },
     context,
   );
+  // Lenient as batch scoring is: a covariate the window never saw at 0 (a display share) may be 0 after it.
   const values = model.forecast({
     horizon: holdout,
     times: time.subarray(cut, end),
     future: x.map((f) => f.subarray(cut, end)),
+    lenient: true,
   }).values;
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i]!)) throw new ModelError(`${kind} produced a non-finite forecast`);

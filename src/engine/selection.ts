@@ -5,10 +5,26 @@ export const SIMPLICITY: readonly CandidateKind[] = [
   'naive',
   'seasonal_naive',
   'mean',
+  'intermittent',
   'ets',
   'ridge',
+  'arx',
   'combo',
 ];
+
+/**
+ * Share of zero periods from which a series counts as intermittent: the intermittent-demand candidate is tried
+ * there only (elsewhere it is a level model that ignores the plan and would only add a chance to pick noise).
+ */
+export const INTERMITTENT_ZERO_SHARE = 0.3;
+
+/** The configured candidates that apply to a series: `intermittent` only on series with many zeros. */
+export function applicableCandidates(
+  candidates: readonly CandidateKind[],
+  zeroShareOfHistory: number,
+): CandidateKind[] {
+  return candidates.filter((k) => k !== 'intermittent' || zeroShareOfHistory >= INTERMITTENT_ZERO_SHARE);
+}
 
 /** The naive benchmark: seasonal naive once there are two seasons before the holdout, else naive. */
 export function baselineKind(length: number, seasonLength: number, holdout: number): CandidateKind {

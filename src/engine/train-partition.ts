@@ -6,6 +6,7 @@ import { allMetrics, maseScale } from '../metrics/index.ts';
 import type { Lineage, Metrics, ModelArtifact } from '../models/artifact.ts';
 import { combine } from '../models/combo.ts';
 import { MODEL_FACTORIES } from '../models/index.ts';
+import { zeroShare } from '../models/intermittent.ts';
 import { coverage, fitIntervals, type Intervals, residualsOf } from '../models/intervals.ts';
 import type { FittedModel, SeriesContext } from '../models/types.ts';
 import {
@@ -16,7 +17,7 @@ import {
   type KindBacktest,
   pooledMetrics,
 } from './backtest.ts';
-import { baselineKind, rankCandidates } from './selection.ts';
+import { applicableCandidates, baselineKind, rankCandidates } from './selection.ts';
 
 export { baselineKind, rankCandidates, SIMPLICITY } from './selection.ts';
 
@@ -210,13 +211,15 @@ function intervalsFor(
 }
 
 function train(series: Series, options: TrainPartitionOptions, observations: number): PartitionOutcome {
-  const { context, forecast, partitionBy, lineage } = options;
+  const { context, partitionBy, lineage } = options;
   const { time, y } = series;
   const n = y.length;
-  const { holdout } = forecast;
+  const { holdout } = options.forecast;
+  const cut = n - holdout;
+  const applicable = applicableCandidates(options.forecast.candidates, zeroShare(y.subarray(0, cut)));
+  const forecast = applicable.length > 0 ? { ...options.forecast, candidates: applicable } : options.forecast;
   const m = context.seasonLength;
   const origins = backtestOrigins(y, holdout, forecast.backtestWindows, forecast.minTrainPoints);
-  const cut = n - holdout;
   const scale = maseScale(y.subarray(0, cut), m);
 
   // The baseline every model must beat is the better, on the holdout, of the naive benchmark and the historical

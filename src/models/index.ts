@@ -1,6 +1,8 @@
 import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
+import { ARX_VERSION, arxFactory, loadArx } from './arx.ts';
 import { COMBO_VERSION, comboFactory, loadCombo } from './combo.ts';
 import { ETS_VERSION, etsFactory, loadEts } from './ets.ts';
+import { INTERMITTENT_VERSION, intermittentFactory, loadIntermittent } from './intermittent.ts';
 import { loadMean, MEAN_VERSION, meanFactory } from './mean.ts';
 import {
   loadNaive,
@@ -30,6 +32,8 @@ export const MODEL_FACTORIES: Record<CandidateKind, ModelFactory> = {
   mean: meanFactory,
   ridge: ridgeFactory,
   ets: etsFactory,
+  arx: arxFactory,
+  intermittent: intermittentFactory,
   combo: comboFactory,
 };
 
@@ -40,6 +44,8 @@ export const MODEL_VERSIONS: Record<CandidateKind, number> = {
   mean: MEAN_VERSION,
   ridge: RIDGE_VERSION,
   ets: ETS_VERSION,
+  arx: ARX_VERSION,
+  intermittent: INTERMITTENT_VERSION,
   combo: COMBO_VERSION,
 };
 
@@ -49,6 +55,8 @@ const LOADERS: Record<CandidateKind, (params: unknown) => FittedModel> = {
   mean: loadMean,
   ridge: loadRidge,
   ets: loadEts,
+  arx: loadArx,
+  intermittent: loadIntermittent,
   combo: (params) => loadCombo(params, loadModel),
 };
 

@@ -111,20 +111,19 @@ class Ridge implements FittedModel {
       if (!this.#usesFeature[j]) return out;
       const future = request.future?.[j];
       for (let h = 0; h < horizon; h++) {
-        let x = future?.[h];
-        if (x === undefined || !Number.isFinite(x)) {
-          fellBack[h] = 1;
-          x = feature.last;
+        const planned = future?.[h];
+        // A missing planned value falls back for that step only, and the step is reported; so does one that
+        // cannot enter on the log scale (a display share of 0 after a history without one) when lenient.
+        const usable =
+          planned !== undefined && Number.isFinite(planned) && (feature.transform !== 'log' || planned > 0);
+        if (!usable && request.lenient !== true && planned !== undefined && Number.isFinite(planned)) {
+          throw new ModelError(
+            `feature "${feature.name}" enters the model as log(${feature.name}) and must be > 0; got ${planned} at horizon step ${h + 1}`,
+          );
         }
-        if (feature.transform === 'log') {
-          if (!(x > 0)) {
-            throw new ModelError(
-              `feature "${feature.name}" enters the model as log(${feature.name}) and must be > 0; got ${x} at horizon step ${h + 1}`,
-            );
-          }
-          x = Math.log(x);
-        }
-        out[h] = x;
+        if (!usable) fellBack[h] = 1;
+        const x = usable ? planned : feature.last;
+        out[h] = feature.transform === 'log' ? Math.log(x) : x;
       }
       return out;
     });
@@ -181,13 +180,51 @@ interface ScaledFeature {
   varies: boolean;
 }
 
-/** A covariate enters as log(x) on a log target scale when it is always positive (an elasticity), else linearly. */
-function scaleFeatures(names: readonly string[], x: readonly Float64Array[], transform: TargetTransform) {
+/** |Pearson correlation| of the target with f(x) over the periods where both are observed; 0 when undefined. */
+function absCorrelation(z: Float64Array, x: Float64Array, f: (v: number) => number): number {
+  let n = 0;
+  let sz = 0;
+  let sx = 0;
+  let szz = 0;
+  let sxx = 0;
+  let szx = 0;
+  for (let t = 0; t < z.length; t++) {
+    const a = z[t]!;
+    const b = x[t]!;
+    if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+    const v = f(b);
+    n++;
+    sz += a;
+    sx += v;
+    szz += a * a;
+    sxx += v * v;
+    szx += a * v;
+  }
+  const cov = szx - (sz * sx) / n;
+  const denom = Math.sqrt((szz - (sz * sz) / n) * (sxx - (sx * sx) / n));
+  return n > 2 && denom > 0 ? Math.abs(cov / denom) : 0;
+}
+
+/**
+ * A covariate enters as log(x) on a log target scale when it is always positive and its log tracks the target at
+ * least as well as its level does (a price: the coefficient is an elasticity); else linearly (a display share
+ * that happens to be positive in history: its log would blow small shares up and break on a later 0).
+ */
+function scaleFeatures(
+  names: readonly string[],
+  x: readonly Float64Array[],
+  transform: TargetTransform,
+  z: Float64Array,
+) {
   const features: ScaledFeature[] = names.map((name, j) => {
     const s = summarise(x[j]!);
+    const logFits =
+      transform !== 'none' &&
+      s.min > 0 &&
+      absCorrelation(z, x[j]!, Math.log) >= absCorrelation(z, x[j]!, (v) => v);
     return {
       name,
-      transform: transform !== 'none' && s.min > 0 ? 'log' : 'linear',
+      transform: logFits ? 'log' : 'linear',
       last: s.count > 0 ? s.last : 0,
       varies: s.count >= 2 && s.max > s.min,
     };
@@ -196,62 +233,98 @@ function scaleFeatures(names: readonly string[], x: readonly Float64Array[], tra
   return { features, xs };
 }
 
+export interface RidgeFitOptions {
+  /** Lag columns (the default); off for a regression whose errors another model carries (see `arx.ts`). */
+  lags?: boolean;
+  /** Compute the in-sample residuals (a pass over the design the plain fit does not need). */
+  residuals?: boolean;
+}
+
+export interface RidgeFit {
+  model: FittedModel;
+  params: RidgeParams;
+  /**
+   * In-sample residuals on the fitted scale, one per period; NaN where the period was not a complete row. Empty
+   * unless asked for.
+   */
+  residuals: Float64Array;
+}
+
+/** The ridge fit behind `ridgeFactory`, with its in-sample residuals. */
+export function fitRidge(
+  series: Parameters<ModelFactory['fit']>[0],
+  context: Parameters<ModelFactory['fit']>[1],
+  options: RidgeFitOptions = {},
+): RidgeFit {
+  const { y, time, x } = series;
+  const n = y.length;
+  if (x.length !== context.features.length) {
+    throw new ModelError(`ridge: ${context.features.length} features configured but ${x.length} given`);
+  }
+  const target = summarise(y);
+  if (target.count < 2) throw new ModelError(`ridge needs at least 2 observed values, got ${target.count}`);
+  const transform: TargetTransform = chooseTransform(target, true);
+  const z = transformAll(transform, y);
+  const filled = fillGaps(z);
+  const { features, xs } = scaleFeatures(context.features, x, transform, z);
+
+  const chosen = chooseColumns({
+    frequency: context.frequency,
+    seasonLength: context.seasonLength,
+    length: n,
+    observed: target.count,
+    spanDays: n > 0 ? time[n - 1]! - time[0]! : 0,
+    holidayCount: countHolidays(time, context.frequency),
+    covariates: features.flatMap((f, j) => (f.varies ? [j] : [])),
+  });
+  const names = options.lags === false ? chosen.filter((c) => !c.startsWith('lag:')) : chosen;
+  const columns = compileColumns(names) as CompiledColumns;
+  const rowIndex = completeRows(z, xs, columns);
+  if (rowIndex.length < 2) {
+    throw new ModelError(
+      `ridge needs at least 2 complete rows (target, lags, covariates), got ${rowIndex.length}`,
+    );
+  }
+  const design = buildDesign({
+    names,
+    columns,
+    rowIndex,
+    filled,
+    z,
+    xs,
+    time,
+    frequency: context.frequency,
+  });
+  // ridgeGcv centres and scales the design in place; the residuals need it in the columns' own units.
+  const raw = options.residuals ? design.matrix.slice() : design.matrix;
+  const fit = ridgeGcv(design.matrix, design.kept.length, design.rows, design.response);
+
+  const residuals = new Float64Array(options.residuals ? n : 0).fill(Number.NaN);
+  for (let i = 0; options.residuals && i < design.rows; i++) {
+    let v = design.response[i]! - fit.intercept;
+    for (let c = 0; c < design.kept.length; c++) v -= fit.coef[c]! * raw[c * design.rows + i]!;
+    residuals[rowIndex[i]!] = v;
+  }
+  const maxLag = (compileColumns(design.kept) as CompiledColumns).maxLag;
+  const params: RidgeParams = {
+    transform,
+    nonNegative: target.min >= 0,
+    frequency: context.frequency,
+    length: n,
+    features: features.map(({ name, transform: t, last }) => ({ name, transform: t, last })),
+    columns: design.kept,
+    coef: Array.from(fit.coef),
+    intercept: fit.intercept,
+    tail: Array.from(filled.subarray(n - maxLag)),
+    band: guardBand(summarise(z)),
+    lambda: fit.lambda,
+  };
+  return { model: build(params), params, residuals };
+}
+
 export const ridgeFactory: ModelFactory = {
   kind: 'ridge',
   fit(series, context) {
-    const { y, time, x } = series;
-    const n = y.length;
-    if (x.length !== context.features.length) {
-      throw new ModelError(`ridge: ${context.features.length} features configured but ${x.length} given`);
-    }
-    const target = summarise(y);
-    if (target.count < 2) throw new ModelError(`ridge needs at least 2 observed values, got ${target.count}`);
-    const transform: TargetTransform = chooseTransform(target, true);
-    const z = transformAll(transform, y);
-    const filled = fillGaps(z);
-    const { features, xs } = scaleFeatures(context.features, x, transform);
-
-    const names = chooseColumns({
-      frequency: context.frequency,
-      seasonLength: context.seasonLength,
-      length: n,
-      observed: target.count,
-      spanDays: n > 0 ? time[n - 1]! - time[0]! : 0,
-      holidayCount: countHolidays(time, context.frequency),
-      covariates: features.flatMap((f, j) => (f.varies ? [j] : [])),
-    });
-    const columns = compileColumns(names) as CompiledColumns;
-    const rowIndex = completeRows(z, xs, columns);
-    if (rowIndex.length < 2) {
-      throw new ModelError(
-        `ridge needs at least 2 complete rows (target, lags, covariates), got ${rowIndex.length}`,
-      );
-    }
-    const design = buildDesign({
-      names,
-      columns,
-      rowIndex,
-      filled,
-      z,
-      xs,
-      time,
-      frequency: context.frequency,
-    });
-    const fit = ridgeGcv(design.matrix, design.kept.length, design.rows, design.response);
-
-    const maxLag = (compileColumns(design.kept) as CompiledColumns).maxLag;
-    return build({
-      transform,
-      nonNegative: target.min >= 0,
-      frequency: context.frequency,
-      length: n,
-      features: features.map(({ name, transform: t, last }) => ({ name, transform: t, last })),
-      columns: design.kept,
-      coef: Array.from(fit.coef),
-      intercept: fit.intercept,
-      tail: Array.from(filled.subarray(n - maxLag)),
-      band: guardBand(summarise(z)),
-      lambda: fit.lambda,
-    });
+    return fitRidge(series, context).model;
   },
 };

@@ -28,6 +28,12 @@ export interface ForecastRequest {
   times: Int32Array;
   /** Planned covariates for the horizon; absent -> the model's documented fallback (see `usedFallback`). */
   future?: FutureCovariates;
+  /**
+   * A planned value the model cannot use (NaN, or not > 0 for a covariate it takes the log of) falls back to the
+   * last known value for that step alone, reported in `fallbackSteps`, instead of being refused. Batch scoring
+   * sets it (a plan with a display share of 0 must not lose the partition); the HTTP API refuses such a value.
+   */
+  lenient?: boolean;
 }
 
 export interface Forecast {

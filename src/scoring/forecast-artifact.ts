@@ -112,7 +112,8 @@ export function forecastWithModel(
   }
   const future = futureCovariates(artifact.features, horizon, request.future, request.partialPlan);
   const times = futureTimes(lastObservedDay(artifact), horizon, artifact.frequency);
-  const forecast = model.forecast(future ? { horizon, times, future } : { horizon, times });
+  const lenient = request.partialPlan === true;
+  const forecast = model.forecast(future ? { horizon, times, future, lenient } : { horizon, times, lenient });
   if (forecast.values.length !== horizon) {
     throw new Error(
       `model ${artifact.name} (${model.kind}) returned ${forecast.values.length} values for horizon ${horizon}`,

@@ -61,7 +61,7 @@ describe('rolling-origin backtests', () => {
     const fixture = retailSeries({ seed: 32, truth: { noise: 0.3 } });
     const artifact = artifactOf(fixture, { combineTop: 2 });
     const scores = artifact.backtest!.scores as Record<string, number>;
-    const best = ['naive', 'seasonal_naive', 'mean', 'ridge', 'ets']
+    const best = ['naive', 'seasonal_naive', 'mean', 'ridge', 'ets', 'arx']
       .sort((a, b) => scores[a]! - scores[b]!)
       .slice(0, 2);
     const c = artifact.holdout.candidates;

@@ -38,6 +38,7 @@ describe('trainPartition', () => {
     expect(artifact.baseline).toBe('seasonal_naive');
     expect(artifact.baselineModel.kind).toBe('seasonal_naive');
     expect(Object.keys(artifact.holdout.candidates).sort()).toEqual([
+      'arx',
       'combo',
       'ets',
       'mean',
@@ -89,7 +90,11 @@ describe('trainPartition', () => {
     const { series, context } = retailSeries({ seed: 4 });
     const artifact = ok(trainPartition(series, { context, forecast: forecastOf(), partitionBy, lineage }));
     const { candidates } = artifact.holdout;
-    expect(artifact.chosen).toBe('ridge');
+    // A regression on the covariates wins: ridge with lags, or with AR errors.
+    expect(['ridge', 'arx']).toContain(artifact.chosen);
+    expect(candidates[artifact.chosen]!.metrics.wape).toBeLessThan(
+      0.5 * candidates.seasonal_naive!.metrics.wape,
+    );
     expect(candidates.ridge!.metrics.wape).toBeLessThan(0.5 * candidates.seasonal_naive!.metrics.wape);
     // The saved model forecasts from the end of the series without any history.
     const model = loadModel(JSON.parse(JSON.stringify(artifact.model)));
@@ -141,12 +146,26 @@ describe('trainPartition', () => {
       },
     });
     expect(Object.keys(artifact.holdout.candidates).sort()).toEqual([
+      'arx',
       'combo',
       'ets',
       'mean',
       'naive',
       'ridge',
     ]);
+  });
+
+  it('tries the intermittent-demand candidate only on series with many zeros', () => {
+    const sparse = retailSeries({ seed: 9, zeroShare: 0.6 });
+    const dense = retailSeries({ seed: 9 });
+    const forecast = forecastOf();
+    const kinds = (f: typeof sparse) =>
+      Object.keys(
+        ok(trainPartition(f.series, { context: f.context, forecast, partitionBy, lineage })).holdout
+          .candidates,
+      );
+    expect(kinds(sparse)).toContain('intermittent');
+    expect(kinds(dense)).not.toContain('intermittent');
   });
 
   it('records a candidate that throws unexpectedly without sinking the partition', () => {

@@ -65,7 +65,7 @@ describe('model registry and artifacts', () => {
   it('rejects an unknown kind, naming the known ones', () => {
     expect(() => loadModel({ kind: 'prophet' as never, version: 1, params: {} })).toThrow(ModelError);
     expect(() => loadModel({ kind: 'prophet' as never, version: 1, params: {} })).toThrow(
-      'unknown model kind "prophet"; known kinds: naive, seasonal_naive, mean, ridge, ets, combo',
+      'unknown model kind "prophet"; known kinds: naive, seasonal_naive, mean, ridge, ets, arx, intermittent, combo',
     );
   });
 

@@ -75,11 +75,31 @@ describe('ridge regression', () => {
     const model = ridge.fit(series, context);
     const times = Int32Array.from([series.time.at(-1)! + 7, series.time.at(-1)! + 14]);
     const future = [Float64Array.from([2.5, 0]), new Float64Array(2)];
-    expect(() => model.forecast({ horizon: 2, times, future })).toThrow(ModelError);
     expect(() => model.forecast({ horizon: 2, times, future })).toThrow(
       'feature "Price" enters the model as log(Price) and must be > 0; got 0 at horizon step 2',
     );
-    expect(() => model.forecast({ horizon: 2, times, future: [future[0]!] })).toThrow(
+  });
+
+  it('when lenient (batch scoring), falls back for the one step whose planned value cannot enter on the log scale', () => {
+    const { series, context } = retailSeries({ seed: 4 });
+    const model = ridge.fit(series, context);
+    const last = series.x[0]!.at(-1)!;
+    const times = Int32Array.from([series.time.at(-1)! + 7, series.time.at(-1)! + 14]);
+    const advert = new Float64Array(2);
+    const zero = model.forecast({
+      horizon: 2,
+      times,
+      future: [Float64Array.from([2.5, 0]), advert],
+      lenient: true,
+    });
+    const planned = model.forecast({ horizon: 2, times, future: [Float64Array.from([2.5, last]), advert] });
+    // A price of 0 cannot enter as log(Price): step 2 uses the last observed price, step 1 keeps the plan.
+    expect(zero.fallbackSteps).toEqual([1]);
+    expect(zero.usedFallback).toBe(true);
+    expect(Array.from(zero.values)).toEqual(Array.from(planned.values));
+    expect(planned.usedFallback).toBe(false);
+    expect(() => model.forecast({ horizon: 2, times, future: [advert] })).toThrow(ModelError);
+    expect(() => model.forecast({ horizon: 2, times, future: [advert] })).toThrow(
       /expected 2 feature arrays/,
     );
   });
