@@ -205,9 +205,12 @@ function absCorrelation(z: Float64Array, x: Float64Array, f: (v: number) => numb
   return n > 2 && denom > 0 ? Math.abs(cov / denom) : 0;
 }
 
+/** How much better (in |correlation|) the level must track the target for a positive covariate to leave the log. */
+const LOG_MARGIN = 0.05;
+
 /**
- * A covariate enters as log(x) on a log target scale when it is always positive and its log tracks the target at
- * least as well as its level does (a price: the coefficient is an elasticity); else linearly (a display share
+ * A covariate enters as log(x) on a log target scale when it is always positive and its log tracks the target
+ * about as well as its level does (within LOG_MARGIN; over a narrow range such as a price they are alike) (a price: the coefficient is an elasticity); else linearly (a display share
  * that happens to be positive in history: its log would blow small shares up and break on a later 0).
  */
 function scaleFeatures(
@@ -221,7 +224,7 @@ function scaleFeatures(
     const logFits =
       transform !== 'none' &&
       s.min > 0 &&
-      absCorrelation(z, x[j]!, Math.log) >= absCorrelation(z, x[j]!, (v) => v);
+      absCorrelation(z, x[j]!, Math.log) + LOG_MARGIN >= absCorrelation(z, x[j]!, (v) => v);
     return {
       name,
       transform: logFits ? 'log' : 'linear',

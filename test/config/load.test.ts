@@ -42,7 +42,16 @@ describe('loadConfig', () => {
     const root = project({ 'configs/a.yaml': VALID });
     const config = loadConfig({ configPath: path.join(root, 'configs/a.yaml'), projectRoot: root });
     expect(config.dataset.path).toBe(path.join(root, 'configs/data/sales.csv'));
-    expect(config.forecast.candidates).toEqual(['naive', 'seasonal_naive', 'mean', 'ridge', 'ets', 'combo']);
+    expect(config.forecast.candidates).toEqual([
+      'naive',
+      'seasonal_naive',
+      'mean',
+      'ridge',
+      'ets',
+      'arx',
+      'intermittent',
+      'combo',
+    ]);
     expect(config.forecast).toMatchObject({ backtestWindows: 1, combineTop: 3, intervals: [0.8, 0.95] });
     expect(config.promotion).toMatchObject({ maxMetric: null, mustBeatBaseline: true });
     expect(config.dataset.name).toBe('a');
