@@ -52,6 +52,7 @@ export class LocalCompute implements Compute {
       workers: threads,
       progress: context.progress,
       ...(request.futurePath ? { futurePath: request.futurePath } : {}),
+      ...(context.abortSignal ? { abortSignal: context.abortSignal } : {}),
     });
     return { result, where: `${threads} worker thread(s) on this machine` };
   }

@@ -44,13 +44,21 @@ export async function registerRun(
   manifest: RunManifest,
   runDir: string,
   registry: ModelRegistry,
+  options: { abortSignal?: AbortSignal | undefined } = {},
 ): Promise<ModelVersion[]> {
+  const { abortSignal } = options;
   const store = localArtifactStore(runDir);
   const requests: RegisterRequest[] = [];
   for (const record of manifest.partitions) {
+    abortSignal?.throwIfAborted();
     if (record.status !== 'ok' || !record.artifact) continue;
     const artifact = await readArtifact(store, record.artifact);
     requests.push({ artifact, tags: lineageTags(artifact, registry.stage) });
   }
-  return registry.registerMany(requests, { idempotencyTag: 'mm.run.id', keepUnchanged: true });
+  // The registry stops between versions and rejects with the signal's reason; a re-run is idempotent on the run id.
+  return registry.registerMany(requests, {
+    idempotencyTag: 'mm.run.id',
+    keepUnchanged: true,
+    ...(abortSignal ? { signal: abortSignal } : {}),
+  });
 }

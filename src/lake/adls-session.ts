@@ -30,7 +30,7 @@ export class AdlsLakeSession implements LakeSession {
   async pull(prefixes: readonly string[], options: OperationOptions = {}): Promise<void> {
     for (const prefix of prefixes) {
       options.abortSignal?.throwIfAborted();
-      const count = await this.#store.downloadDir(prefix, path.join(this.root, prefix));
+      const count = await this.#store.downloadDir(prefix, path.join(this.root, prefix), options);
       this.#log(`lake: ${count} file(s) of ${prefix} from ${this.location}`);
     }
   }
@@ -38,7 +38,7 @@ export class AdlsLakeSession implements LakeSession {
   async push(prefixes: readonly string[], options: OperationOptions = {}): Promise<void> {
     for (const prefix of prefixes) {
       options.abortSignal?.throwIfAborted();
-      const count = await this.#store.uploadDir(path.join(this.root, prefix), prefix);
+      const count = await this.#store.uploadDir(path.join(this.root, prefix), prefix, options);
       this.#log(`lake: ${count} file(s) of ${prefix} to ${this.location}`);
     }
   }
@@ -46,7 +46,7 @@ export class AdlsLakeSession implements LakeSession {
   /** A re-prepare with fewer buckets must not leave stale data for readers that glob the prefix. */
   async mirror(prefix: string, options: OperationOptions = {}): Promise<void> {
     options.abortSignal?.throwIfAborted();
-    const stats = await mirrorDir(this.#store, path.join(this.root, prefix), prefix);
+    const stats = await mirrorDir(this.#store, path.join(this.root, prefix), prefix, options);
     this.#log(
       `lake: ${prefix} mirrored to ${this.location} (${stats.uploaded} uploaded, ${stats.deleted} stale removed)`,
     );

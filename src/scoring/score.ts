@@ -30,6 +30,8 @@ export interface ScoreOptions {
   workers?: number;
   /** Reports partitions done; silent by default. */
   progress?: ProgressFactory;
+  /** Stops scoring: queued batches never start, running ones are abandoned, and nothing is written. */
+  abortSignal?: AbortSignal;
 }
 
 export interface ScoreResult {
@@ -57,7 +59,8 @@ export interface ScoredPartition {
 
 /** Batch-scores every partition with its current prod model into the predictions table. */
 export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
-  const { config } = options;
+  const { config, abortSignal } = options;
+  abortSignal?.throwIfAborted();
   const runId = options.runId === undefined ? newRunId() : assertRunId(options.runId);
   const meta = await readMeta(options.preparedDir);
   assertMetaMatches(meta, config.dataset, options.preparedDir);
@@ -100,7 +103,7 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
       const index = results.length;
       results.push([]);
       jobs.push(
-        pool.run(task).then((rows) => {
+        pool.run(task, abortSignal ? { signal: abortSignal } : {}).then((rows) => {
           results[index] = rows;
           done += batch.length;
           failed += rows.filter((r) => r.status === 'failed').length;
@@ -108,7 +111,10 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
         }),
       );
     }
-    await Promise.all(jobs);
+    // Every job settles before the pool goes: an aborted run rejects once, with the signal's reason.
+    const settled = await Promise.allSettled(jobs);
+    abortSignal?.throwIfAborted();
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
   } finally {
     // Never destroy the pool under a running batch (see trainRun): the others finish first.
     await Promise.allSettled(jobs);
@@ -133,6 +139,7 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
     predictionsDir: runFailed ? `${options.predictionsDir}.failed` : options.predictionsDir,
     ...(options.warehousePath && !runFailed ? { warehousePath: options.warehousePath } : {}),
     ...(options.buckets ? { label: shardLabel(undefined, options.buckets) } : {}),
+    ...(abortSignal ? { abortSignal } : {}),
   });
   if (runFailed) {
     throw new StageError(

@@ -54,6 +54,8 @@ export interface WritePredictionsOptions {
   warehousePath?: string;
   /** File name suffix, `predictions<label>.parquet`: callers scoring parts of one run write one file each. */
   label?: string;
+  /** Checked before the file is published: an aborted write leaves no Parquet, not even its temp file. */
+  abortSignal?: AbortSignal;
 }
 
 export interface WrittenPredictions {
@@ -114,6 +116,8 @@ export async function writePredictions(options: WritePredictionsOptions): Promis
   }
 
   try {
+    // The last moment to stop: after it the warehouse and then predictions/ see the run.
+    options.abortSignal?.throwIfAborted();
     if (options.warehousePath) await loadWarehouse(options.warehousePath, tmpPath, options.runId);
     await mkdir(runFolder, { recursive: true });
     await rename(tmpPath, parquetPath);

@@ -73,6 +73,7 @@ export async function trainStage(
       manifest,
       context.lake.layout.run(runId),
       registryFor(context.config, 'dev'),
+      { abortSignal: context.abortSignal },
     );
     registered = versions.length;
     const kept = versions.filter((v) => v.tags['mm.run.id'] !== runId).length;

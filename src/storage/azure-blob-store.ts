@@ -15,7 +15,7 @@ import { uploadFileInBlocks } from './block-upload.ts';
 import { checkKey, checkPrefix, folderPrefix, joinKey } from './keys.ts';
 import { md5Of, md5OfFile, sizeOf, walkFiles } from './local-files.ts';
 import { DEFAULT_SYNC_CONCURRENCY, emptyStats, type SyncStats } from './sync.ts';
-import type { BlobStore } from './types.ts';
+import type { BlobStore, SyncOptions } from './types.ts';
 
 export interface AzureBlobStoreOptions {
   /** Blob endpoint of the account, e.g. https://mmdevlake.blob.core.windows.net (ADLS Gen2 serves the Blob API). */
@@ -205,12 +205,14 @@ export class AzureBlobStore implements BlobStore {
     );
   }
 
-  async uploadDir(localDir: string, prefix: string): Promise<number> {
-    return (await this.syncUp(localDir, prefix)).transferred;
+  async uploadDir(localDir: string, prefix: string, options: SyncOptions = {}): Promise<number> {
+    const transfer = options.abortSignal ? { signal: options.abortSignal } : {};
+    return (await this.syncUp(localDir, prefix, transfer)).transferred;
   }
 
-  async downloadDir(prefix: string, localDir: string): Promise<number> {
-    return (await this.syncDown(prefix, localDir)).transferred;
+  async downloadDir(prefix: string, localDir: string, options: SyncOptions = {}): Promise<number> {
+    const transfer = options.abortSignal ? { signal: options.abortSignal } : {};
+    return (await this.syncDown(prefix, localDir, transfer)).transferred;
   }
 
   /** Uploads a local folder under `prefix`; files whose size and MD5 match the blob are skipped. */

@@ -6,7 +6,7 @@ import { mapLimit } from '../util/map-limit.ts';
 import { checkKey, checkPrefix, folderPrefix, joinKey } from './keys.ts';
 import { md5OfFile, sizeOf, walkFiles } from './local-files.ts';
 import { DEFAULT_SYNC_CONCURRENCY, emptyStats, type SyncStats } from './sync.ts';
-import type { BlobStore } from './types.ts';
+import type { BlobStore, SyncOptions } from './types.ts';
 
 export interface FsBlobStoreOptions {
   concurrency?: number;
@@ -65,41 +65,56 @@ export class FsBlobStore implements BlobStore {
     await rm(this.pathOf(key), { force: true });
   }
 
-  async uploadDir(localDir: string, prefix: string): Promise<number> {
-    return (await this.syncUp(localDir, prefix)).transferred;
+  async uploadDir(localDir: string, prefix: string, options: SyncOptions = {}): Promise<number> {
+    return (await this.syncUp(localDir, prefix, options)).transferred;
   }
 
-  async downloadDir(prefix: string, localDir: string): Promise<number> {
-    return (await this.syncDown(prefix, localDir)).transferred;
+  async downloadDir(prefix: string, localDir: string, options: SyncOptions = {}): Promise<number> {
+    return (await this.syncDown(prefix, localDir, options)).transferred;
   }
 
   /** Copies a local folder under `prefix`, skipping files the store already holds with the same bytes. */
-  async syncUp(localDir: string, prefix: string): Promise<SyncStats> {
-    return this.#copyAll(await walkFiles(localDir), (relative) => this.pathOf(joinKey(prefix, relative)));
+  async syncUp(localDir: string, prefix: string, options: SyncOptions = {}): Promise<SyncStats> {
+    return this.#copyAll(
+      await walkFiles(localDir),
+      (relative) => this.pathOf(joinKey(prefix, relative)),
+      options,
+    );
   }
 
   /** Copies every key below `prefix` into a local folder, skipping files already there with the same bytes. */
-  async syncDown(prefix: string, localDir: string): Promise<SyncStats> {
+  async syncDown(prefix: string, localDir: string, options: SyncOptions = {}): Promise<SyncStats> {
     const folder = folderPrefix(prefix);
     const source = folder ? path.join(this.root, ...folder.slice(0, -1).split('/')) : this.root;
-    return this.#copyAll(await walkFiles(source), (relative) => path.join(localDir, ...relative.split('/')));
+    return this.#copyAll(
+      await walkFiles(source),
+      (relative) => path.join(localDir, ...relative.split('/')),
+      options,
+    );
   }
 
   async #copyAll(
     files: Awaited<ReturnType<typeof walkFiles>>,
     targetOf: (relative: string) => string,
+    options: SyncOptions,
   ): Promise<SyncStats> {
     const stats = emptyStats();
-    await mapLimit(files, this.#concurrency, async (file) => {
-      const target = targetOf(file.relative);
-      if (await sameFile(file.absolute, file.size, target)) {
-        stats.skipped++;
-        return;
-      }
-      await copyAtomic(file.absolute, target);
-      stats.transferred++;
-      stats.bytes += file.size;
-    });
+    const abortSignal = options.abortSignal;
+    await mapLimit(
+      files,
+      this.#concurrency,
+      async (file) => {
+        const target = targetOf(file.relative);
+        if (await sameFile(file.absolute, file.size, target)) {
+          stats.skipped++;
+          return;
+        }
+        await copyAtomic(file.absolute, target);
+        stats.transferred++;
+        stats.bytes += file.size;
+      },
+      { abortSignal },
+    );
     return stats;
   }
 }

@@ -1,3 +1,8 @@
+/** Cancellation of a folder sync, in the shape of the Azure SDK's options bags. */
+export interface SyncOptions {
+  abortSignal?: AbortSignal | undefined;
+}
+
 /**
  * The lake as seen by the steps: a flat namespace of keys ('prepared/Store=1/part.parquet') holding bytes.
  * Two implementations: a local folder and an ADLS Gen2 account through the Blob API.
@@ -12,10 +17,13 @@ export interface BlobStore {
   exists(key: string): Promise<boolean>;
   list(prefix: string): AsyncIterable<string>;
   delete(key: string): Promise<void>;
-  /** Uploads every file below a local folder under `prefix`, skipping ones already there with the same size. */
-  uploadDir(localDir: string, prefix: string): Promise<number>;
-  /** Downloads every key below `prefix` into a local folder. */
-  downloadDir(prefix: string, localDir: string): Promise<number>;
+  /**
+   * Uploads every file below a local folder under `prefix`, skipping ones already there with the same bytes. An
+   * aborted signal starts no new file; each file lands whole or not at all, so a re-run resumes.
+   */
+  uploadDir(localDir: string, prefix: string, options?: SyncOptions): Promise<number>;
+  /** Downloads every key below `prefix` into a local folder; cancellation as `uploadDir`. */
+  downloadDir(prefix: string, localDir: string, options?: SyncOptions): Promise<number>;
   /** Removes directories below `prefix` left empty (only stores whose account has real directories need it). */
   pruneEmptyDirectories?(prefix: string): Promise<number>;
 }
