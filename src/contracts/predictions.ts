@@ -15,10 +15,16 @@ export const INTERVAL_LEVELS = [80, 95] as const;
 /** Each fixed column with its Parquet (DuckDB) type, as `mm score` writes it, and its T-SQL type in the view. */
 export const PREDICTION_COLUMN_TYPES = {
   forecast: { parquetType: 'DOUBLE', sqlType: 'FLOAT' },
+  /** 1 for the first forecast period after the history, up to the horizon; null on a status-only row. */
+  horizon_step: { parquetType: 'INTEGER', sqlType: 'INT' },
   status: { parquetType: 'VARCHAR', sqlType: 'VARCHAR(16)' },
   model_name: { parquetType: 'VARCHAR', sqlType: 'VARCHAR(128)' },
   model_version: { parquetType: 'INTEGER', sqlType: 'INT' },
   model_kind: { parquetType: 'VARCHAR', sqlType: 'VARCHAR(32)' },
+  /** The training run that produced the prod model (its lineage). */
+  training_run_id: { parquetType: 'VARCHAR', sqlType: 'VARCHAR(128)' },
+  /** True when the prod model is the baseline, promoted as a stand-in because no candidate qualified. */
+  baseline_model: { parquetType: 'BOOLEAN', sqlType: 'BIT' },
   used_fallback: { parquetType: 'BOOLEAN', sqlType: 'BIT' },
   fallback_periods: { parquetType: 'INTEGER', sqlType: 'INT' },
   lower_80: { parquetType: 'DOUBLE', sqlType: 'FLOAT' },

@@ -16,6 +16,12 @@ export interface PredictionRow {
   modelName: string;
   modelVersion: number | null;
   modelKind: string | null;
+  /** 1..horizon: the forecast period's place after the history; null on a status-only row. */
+  horizonStep: number | null;
+  /** The training run of the prod model; null without a model. */
+  trainingRunId: string | null;
+  /** The prod model is the tagged baseline stand-in (promotion outcome promote-fallback). */
+  baselineModel: boolean | null;
   /** True when this period's planned covariates were missing and the model's documented fallback was used. */
   usedFallback: boolean;
   /** How many of the partition's horizon periods used the fallback (the same on each of its rows); null on a status-only row. */

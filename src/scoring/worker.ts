@@ -1,5 +1,6 @@
 import { futureTimes } from '../calendar/index.ts';
 import type { Config } from '../config/schema.ts';
+import { TAG } from '../promotion/tags.ts';
 import { registryFor } from '../registry/for-config.ts';
 import { LocalModelRegistry } from '../registry/local.ts';
 import type { ModelRegistry } from '../registry/types.ts';
@@ -51,6 +52,9 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
       usedFallback: false,
       fallbackPeriods: null,
       interval: null,
+      horizonStep: null,
+      trainingRunId: null,
+      baselineModel: null,
     };
     let loaded: Awaited<ReturnType<ModelRegistry['load']>>;
     try {
@@ -76,6 +80,10 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
       continue;
     }
     const { artifact, version } = loaded;
+    const lineage = {
+      trainingRunId: artifact.lineage.runId,
+      baselineModel: version.tags[TAG.outcome] === 'promote-fallback',
+    };
     try {
       const times = futureTimes(lastObservedDay(artifact), horizon, artifact.frequency);
       const future = futureFor(table, name, times, artifact.features);
@@ -94,6 +102,8 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
           status: 'ok',
           modelVersion: version.version,
           modelKind: artifact.model.kind,
+          ...lineage,
+          horizonStep: i + 1,
           usedFallback: fellBack.has(i),
           fallbackPeriods: fellBack.size,
           interval:
@@ -113,6 +123,7 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
         status: 'failed',
         modelVersion: version.version,
         modelKind: artifact.model.kind,
+        ...lineage,
         message: messageOf(error),
       });
     }

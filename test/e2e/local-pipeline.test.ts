@@ -91,18 +91,30 @@ describe('the local pipeline, end to end through mm', () => {
     const connection = await db.connect();
     const rows = (
       await connection.runAndReadAll(
-        `SELECT model_name, count(forecast) AS n, bool_or(used_fallback) AS fallback, max(model_version) AS v
+        `SELECT model_name, count(forecast) AS n, bool_or(used_fallback) AS fallback, max(model_version) AS v,
+                list(horizon_step ORDER BY WeekStarting) AS steps, list(DISTINCT training_run_id) AS trained_by,
+                list(DISTINCT baseline_model) AS baseline
            FROM read_parquet('${file}') WHERE status = 'ok' GROUP BY model_name`,
       )
     ).getRowObjectsJS();
     connection.closeSync();
     db.closeSync();
     expect(rows.map((r) => r.model_name).sort()).toEqual([...prod.keys()].sort());
+    const outcomes = new Map(
+      readJson<DecisionsFile>(lake().decisions('first')).decisions.map((d) => [d.name, d.outcome]),
+    );
     for (const row of rows) {
       expect(Number(row.n)).toBe(6);
       expect(row.fallback).toBe(false);
       expect(row.v).toBe(prod.get(String(row.model_name))!.version);
+      // Which period of the horizon, which training run made the model, and whether it is the baseline stand-in.
+      expect(row.steps).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(row.trained_by).toEqual(['first']);
+      expect(row.baseline).toEqual([outcomes.get(String(row.model_name)) === 'promote-fallback']);
     }
+    expect(rows.some((r) => (r.baseline as boolean[])[0])).toBe(
+      [...outcomes.values()].includes('promote-fallback'),
+    );
   });
 
   it('keeps every champion when a degraded second run is evaluated', async () => {
