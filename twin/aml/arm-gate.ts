@@ -21,6 +21,8 @@ const ACTIONS: Record<string, string> = {
   Jobs_Get: 'workspaces/jobs/read',
   Jobs_CreateOrUpdate: 'workspaces/jobs/write',
   EnvironmentVersions_CreateOrUpdate: 'workspaces/environments/versions/write',
+  CodeVersions_CreateOrUpdate: 'workspaces/codes/versions/write',
+  ComponentVersions_CreateOrUpdate: 'workspaces/components/versions/write',
 };
 
 export function actionOf(operationId: string): string {

@@ -27,6 +27,30 @@ export interface JobsOptions {
 export function simulateJobs(server: SpecServer, subscriptionId: string, options: JobsOptions = {}) {
   const jobs = new Map<string, { body: Json; statuses: string[]; running?: RunningJob }>();
   const environments = new Map<string, Json>();
+  /** Component specs by 'rg/ws|<ARM id of the version>'; code versions likewise (their codeUri). */
+  const components = new Map<string, Json>();
+  const codes = new Map<string, Json>();
+  const versionId = (ws: string, kind: string, name: string, version: string) => {
+    const [rg, workspace] = ws.split('/');
+    return `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}/${kind}/${name}/versions/${version}`;
+  };
+  const versioned =
+    (kind: 'codes' | 'components', store: Map<string, Json>, type: string) =>
+    ({ params, body, ws }: { params: Record<string, string>; body: Json; ws: string }) => {
+      const id = versionId(ws, kind, params.name!, params.version!);
+      const properties = body.properties as Json;
+      const existed = store.has(`${ws}|${id}`);
+      store.set(`${ws}|${id}`, kind === 'components' ? (properties.componentSpec as Json) : properties);
+      return { status: existed ? 200 : 201, body: { id, name: params.version, type, properties } };
+    };
+  server.handle(
+    'CodeVersions_CreateOrUpdate',
+    versioned('codes', codes, 'Microsoft.MachineLearningServices/workspaces/codes/versions'),
+  );
+  server.handle(
+    'ComponentVersions_CreateOrUpdate',
+    versioned('components', components, 'Microsoft.MachineLearningServices/workspaces/components/versions'),
+  );
   const resource = (ws: string, id: string, properties: Json, status: string) => {
     const [rg, name] = ws.split('/');
     return {
@@ -39,15 +63,35 @@ export function simulateJobs(server: SpecServer, subscriptionId: string, options
   server.handle('Jobs_CreateOrUpdate', ({ params, body, ws }) => {
     const key = `${ws}/${params.id}`;
     if (jobs.has(key)) return { status: 409, body: armError('Conflict', `job ${params.id} exists`) };
-    const properties = body.properties as Json & { tags?: Record<string, string>; environmentId?: string };
-    if (options.requireEnvironments) {
-      const match = /\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(properties.environmentId ?? '');
+    const properties = body.properties as Json & {
+      tags?: Record<string, string>;
+      environmentId?: string;
+      jobs?: Record<string, { componentId?: string }>;
+    };
+    // A pipeline job's steps name component versions (registered before the job), whose specs name the
+    // environment (mfe.json PipelineJob.jobs; ComponentVersions_CreateOrUpdate): each must exist.
+    const environmentIds: string[] = [];
+    if (properties.jobType === 'Pipeline') {
+      for (const [step, node] of Object.entries(properties.jobs ?? {})) {
+        const spec = components.get(`${ws}|${node.componentId}`);
+        if (!spec) {
+          return {
+            status: 400,
+            body: armError('UserError', `jobs.${step}: component '${node.componentId}' does not exist`),
+          };
+        }
+        const task = spec.task as { environment?: string } | undefined;
+        environmentIds.push(String(task?.environment ?? spec.environment ?? ''));
+      }
+    } else environmentIds.push(properties.environmentId ?? '');
+    for (const environmentId of options.requireEnvironments ? environmentIds : []) {
+      const match = /\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(environmentId);
       if (!match || !environments.has(`${ws}/${match[1]}:${match[2]}`)) {
         return {
           status: 400,
           body: armError(
             'UserError',
-            `environment '${properties.environmentId}' is not a registered environment version of this workspace`,
+            `environment '${environmentId}' is not a registered environment version of this workspace`,
           ),
         };
       }
@@ -83,5 +127,5 @@ export function simulateJobs(server: SpecServer, subscriptionId: string, options
   });
   /** A job's submitted properties by workspace ('rg/ws') and id. */
   const sent = (ws: string, id: string) => jobs.get(`${ws}/${id}`)?.body;
-  return { jobs, environments, sent };
+  return { jobs, environments, components, codes, sent };
 }

@@ -13,6 +13,8 @@ export interface Exchange {
   /** Members that are free dictionaries though the example shows named keys (e.g. tags). */
   dictionaries?: string[];
   variants?: Record<string, unknown>;
+  /** Response-only shapes of polymorphic members (read-only members such as a job's status), over `variants`. */
+  responseVariants?: Record<string, unknown>;
   readOnlyMembers?: Record<string, unknown>;
   responses: Record<string, unknown>;
 }
@@ -55,8 +57,10 @@ export function conforms(
     const chosen = pickVariant(options, actual);
     if (!chosen) return [`${here}: is none of the spec's types (${options.map(discriminatorOf).join(', ')})`];
     const { $required, ...shape } = chosen;
+    // The chosen type's own polymorphic members (a pipeline job's inputs) are still checked by their variants.
+    const { [at]: _chosen, ...nested } = variants;
     return [
-      ...conforms(actual, shape, {}, at),
+      ...conforms(actual, shape, nested, at, dictionaries),
       ...missingRequired(actual, ($required as string[]) ?? [], `${here}.`),
     ];
   }
@@ -126,7 +130,8 @@ export function shaped(
     const chosen = pickVariant(options, value);
     if (!chosen) throw new Error(`response member ${at} is none of the spec's types`);
     const { $required: _, ...shape } = chosen;
-    return shaped(shape, value, {}, at);
+    const { [at]: _chosen, ...nested } = variants;
+    return shaped(shape, value, extras, at, dictionaries, nested);
   }
   if (Array.isArray(value)) {
     if (!Array.isArray(example))
@@ -135,6 +140,8 @@ export function shaped(
     return value.map((v) => shaped(example[0], v, extras, '', dictionaries, variants));
   }
   if (value === undefined || value === null || !isObject(value)) return value;
+  // A free-form object (componentSpec, a pipeline's jobs): the spec's examples show it as a null placeholder.
+  if (example === null) return value;
   if (!isObject(example))
     throw new Error(`response member ${at} is an object where the spec has ${kind(example)}`);
   if (isDictionary(example) || dictionaries.includes(at)) {

@@ -14,6 +14,8 @@ const OPERATIONS = [
   'Jobs_Get',
   'Jobs_CreateOrUpdate',
   'EnvironmentVersions_CreateOrUpdate',
+  'CodeVersions_CreateOrUpdate',
+  'ComponentVersions_CreateOrUpdate',
 ] as const;
 export type OperationId = (typeof OPERATIONS)[number];
 
@@ -108,14 +110,10 @@ export class SpecServer {
   shape(operationId: OperationId, status: number, value: unknown): unknown {
     const exchange = this.exchanges.get(operationId)!;
     const example = exchange.responses[String(status)];
-    return shaped(
-      example,
-      value,
-      exchange.readOnlyMembers ?? {},
-      '',
-      exchange.dictionaries,
-      (exchange.variants ?? {}) as Record<string, unknown>,
-    );
+    return shaped(example, value, exchange.readOnlyMembers ?? {}, '', exchange.dictionaries, {
+      ...exchange.variants,
+      ...exchange.responseVariants,
+    } as Record<string, unknown>);
   }
 
   async start(): Promise<this> {
