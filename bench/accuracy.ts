@@ -60,6 +60,9 @@ const which = args.find((a) => !a.startsWith('--') && !optionValues.has(a)) ?? '
 const peers = !args.includes('--no-peers');
 const work = option('--work');
 const reusePeers = args.includes('--reuse-peers');
+// With --partial-peers, whatever peer files exist are read (an R process that did not finish leaves its half out)
+// and every system is scored only on the series all of them forecast.
+const partialPeers = args.includes('--partial-peers');
 const windows = Number(option('--windows') ?? 3);
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
@@ -185,7 +188,8 @@ async function ours(ds: Dataset, dir: string, series: number): Promise<SystemRes
     stageSeconds.push(`${stage[0]} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const seconds = (performance.now() - started) / 1000;
-  const file = path.join(dir, 'lake/predictions/run_id=scored/predictions.parquet');
+  // The lake keeps each dataset under its own folder (lake/datasets/<config>/predictions/run_id=scored/...).
+  const file = path.join(dir, 'lake/**/predictions/run_id=scored/*.parquet');
   const predicted = await rows(
     `SELECT "${ds.key}" AS k, row_number() OVER (PARTITION BY "${ds.key}" ORDER BY WeekStarting) AS h, forecast,
         lower_80, upper_80, lower_95, upper_95 FROM read_parquet('${file}') WHERE status = 'ok'`,
@@ -217,6 +221,9 @@ async function peerSystems(dir: string): Promise<SystemResult[]> {
   const f = path.join(dir, 'future.csv');
   const rParts = [0, 1].map((part) => path.join(dir, `r-${part}.csv`));
   const py = path.join(dir, 'py.csv');
+  if (partialPeers) {
+    return [...readPeer(rParts.filter((file) => existsSync(file))), ...readPeer([py].filter(existsSync))];
+  }
   if (!(reusePeers && [...rParts, py].every((file) => existsSync(file)))) {
     const script = path.join(repo, 'bench/peer/forecast_r.R');
     await Promise.all(
@@ -316,12 +323,19 @@ for (const [name, ds] of Object.entries(DATASETS)) {
   const dir = work ? path.resolve(work, name) : mkdtempSync(path.join(tmpdir(), `mm-accuracy-${name}-`));
   if (work) {
     rmSync(path.join(dir, 'lake'), { recursive: true, force: true });
+    rmSync(path.join(dir, 'runs'), { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
   }
   try {
     const { points, scales, series } = await split(ds, dir);
     const systems: SystemResult[] = [await ours(ds, dir, series)];
     if (peers) systems.push(...(await peerSystems(dir)));
+    if (partialPeers) {
+      const everyone = (key: string) => systems.every((sys) => sys.forecasts.has(`${key}|1`));
+      const kept = points.filter((p) => everyone(p.key));
+      console.log(`\nscored on the ${new Set(kept.map((p) => p.key)).size} series every system forecast`);
+      points.splice(0, points.length, ...kept);
+    }
     console.log(
       `\n### ${name}: ${series} series, last ${HELD_OUT} weeks held out (${points.length} observed points)\n`,
     );
