@@ -5,7 +5,7 @@ const OUTCOMES: DecisionRecord['outcome'][] = ['promote', 'promote-fallback', 'k
 const fmt = (v: number | null) => (v === null ? '-' : Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 function describe(d: DecisionRecord): string {
-  const served = d.outcome === 'promote-fallback' ? 'baseline fallback' : d.candidateKind;
+  const served = d.outcome === 'promote-fallback' ? 'baseline stand-in' : d.candidateKind;
   const metrics = `${d.metricName} ${fmt(d.metrics.candidate)} vs baseline ${fmt(d.metrics.baseline)}`;
   const champion = d.metrics.champion === null ? '' : `, champion ${fmt(d.metrics.champion)}`;
   return `${d.outcome.padEnd(16)} ${d.name} [${d.key.join(', ')}] ${served}: ${metrics}${champion}`;

@@ -177,8 +177,8 @@ function promotionCharts(s: Summary): ChartSpec[] {
     countChart(
       'outcomes',
       'Promotion decisions',
-      `promote: passes every rule; keep-champion: prod keeps its model; promote-fallback: the baseline goes to prod ` +
-        `because prod had nothing; not-trained: failed or skipped. ${s.outcomes.promote} of ${s.partitions} promoted.`,
+      `promote: passes every rule; keep-champion: prod keeps its model; promote-fallback: the baseline goes to prod as a ` +
+        `stand-in because prod had nothing; not-trained: failed or skipped. ${s.outcomes.promote} of ${s.partitions} promoted.`,
       [...OUTCOMES],
       OUTCOMES.map((o) => s.outcomes![o]),
       [COLORS.good, COLORS.neutral, COLORS.weak, COLORS.bad],

@@ -13,7 +13,7 @@ export function evaluateAndPromoteCommand(): Command {
     .description(
       'Judge every partition of a trained run against its baseline and the prod champion on the same holdout, ' +
         'write runs/<id>/decisions.json with the reasons, and copy only qualifying models (or, where prod has ' +
-        'none yet, the baseline as a tagged fallback) to the prod registry. Idempotent: the gate keeping every ' +
+        'none yet, the baseline as a tagged stand-in) to the prod registry. Idempotent: the gate keeping every ' +
         'champion is a success (exit 0).',
     )
     .option('--run <id>', 'run id under runs/ (default: the run whose manifest was written last)')

@@ -88,7 +88,7 @@ describe('mm evaluate-and-promote', () => {
     expect(out).toMatch(/^evaluate-and-promote \(dry run\): run run-1/);
     expect(out).toContain('would register 2 new prod version(s)');
     expect(out).toMatch(/promote {10}mm-1-a-[0-9a-f]{12} \[1, a\] ridge: wape 0\.0250 vs baseline 0\.1000/);
-    expect(out).toMatch(/promote-fallback mm-2-b-[0-9a-f]{12} \[2, b\] baseline fallback/);
+    expect(out).toMatch(/promote-fallback mm-2-b-[0-9a-f]{12} \[2, b\] baseline stand-in/);
     expect(out).toContain('dry run: nothing was registered or written');
     expect(await exists(path.join(runDir, 'decisions.json'))).toBe(false);
     expect(await exists(path.join(lake, 'registry', 'prod'))).toBe(false);
