@@ -13,7 +13,13 @@ import type { RoleName } from './roles.ts';
 export type PrincipalType = 'ServicePrincipal' | 'User' | 'Group';
 
 /** Who a grant is for: a job identity the stack creates, or an identity Azure or the deployer brings. */
-export type Principal = IdentityRole | 'workspace' | 'synapse' | 'aks-kubelet' | 'deployer';
+export type Principal =
+  | IdentityRole
+  | 'workspace'
+  | 'synapse'
+  | 'databricks-connector'
+  | 'aks-kubelet'
+  | 'deployer';
 
 /** Symbolic scope of a grant (what `scope` points at), for tables and the twin. */
 export type ScopeName =
@@ -169,7 +175,16 @@ export interface AccessRefs {
     principalId: pulumi.Input<string>;
     registryId: pulumi.Input<string>;
   };
-  synapse?: { principalId: pulumi.Input<string>; filesystemId: pulumi.Input<string> } | undefined;
+  synapse?:
+    | {
+        principalId: pulumi.Input<string>;
+        filesystemId: pulumi.Input<string>;
+        /** The synapse-spark engine runs the stages as Spark jobs, which act as the workspace's identity. */
+        runsSpark?: boolean;
+      }
+    | undefined;
+  /** The Databricks access connector: the identity Unity Catalog reaches the lake volume with. */
+  databricks?: { connectorPrincipalId: pulumi.Input<string> } | undefined;
   aks?:
     | {
         clusterId: pulumi.Input<string>;
@@ -321,10 +336,27 @@ export function accessPlan(refs: AccessRefs): Grant[] {
 
   if (refs.synapse) {
     const syn = refs.synapse.principalId;
-    grant('synapse', syn, READ, 'lake').scope(lake.engine, 'the predictions view reads predictions/ Parquet');
+    if (!refs.synapse.runsSpark)
+      grant('synapse', syn, READ, 'lake').scope(
+        lake.engine,
+        'the predictions view reads predictions/ Parquet',
+      );
     grant('synapse', syn, WRITE, 'synapse-fs').scope(
       refs.synapse.filesystemId,
       "Synapse's own workspace files",
+    );
+    if (refs.synapse.runsSpark) {
+      // Contributor reads too; the Spark stages write what the AML stages would (prepared/, runs/, reports/).
+      grant('synapse', syn, WRITE, 'lake').scope(
+        lake.engine,
+        'the synapse-spark engine: Spark jobs read the lake and write stage outputs',
+      );
+    }
+  }
+  if (refs.databricks) {
+    grant('databricks-connector', refs.databricks.connectorPrincipalId, WRITE, 'lake').scope(
+      lake.engine,
+      'the databricks engine: job clusters reach the lake through a Unity Catalog volume on this connector',
     );
   }
   if (refs.aks) {

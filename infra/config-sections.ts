@@ -119,9 +119,25 @@ export const aksConfigSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * The job cluster the Databricks engine submits each stage on (Jobs API runs/submit `new_cluster`,
+ * src/compute/databricks/spec.ts): the stack states it once and outputs it for the environment file's
+ * compute.databricks, so what the workspace runs is reviewed with the infrastructure.
+ */
+export const jobClusterSchema = z.strictObject({
+  /** A Databricks LTS runtime: its Python has pandas and pyarrow, which mm_spark.py needs. */
+  sparkVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.x-scala\d+\.\d+$/, 'expected e.g. 15.4.x-scala2.12')
+    .default('15.4.x-scala2.12'),
+  nodeType: z.string().min(1).default('Standard_D4ds_v5'),
+  workers: z.number().int().min(1).max(100).default(2),
+});
+
 export const databricksConfigSchema = z.strictObject({
   /** Secure cluster connectivity: cluster nodes get no public IP. */
   noPublicIp: z.boolean().default(true),
+  jobCluster: jobClusterSchema.default(jobClusterSchema.parse({})),
 });
 
 export const federationSchema = z.strictObject({

@@ -131,7 +131,7 @@ export const infraConfigSchema = z
         });
       }
     }
-    if (c.enableSynapse && !c.synapse.adminObjectId) {
+    if ((c.enableSynapse || c.computeEngine === 'synapse-spark') && !c.synapse.adminObjectId) {
       ctx.addIssue({
         code: 'custom',
         path: ['synapse', 'adminObjectId'],
@@ -145,6 +145,11 @@ export const infraConfigSchema = z
   });
 
 export type InfraConfig = z.infer<typeof infraConfigSchema>;
+
+/** Synapse when a stack turns it on (the predictions view) or when its Spark engine is selected. */
+export function synapseEnabled(config: Pick<InfraConfig, 'computeEngine' | 'enableSynapse'>): boolean {
+  return config.enableSynapse || config.computeEngine === 'synapse-spark';
+}
 
 /** Databricks when its engine is selected, or when a stack turns it on explicitly. */
 export function databricksEnabled(config: Pick<InfraConfig, 'computeEngine' | 'enableDatabricks'>): boolean {

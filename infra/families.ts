@@ -6,7 +6,7 @@ import { DataLake } from './components/data-lake.ts';
 import { Databricks } from './components/databricks.ts';
 import { type Federation, Identities } from './components/identities.ts';
 import { SYNAPSE_FILESYSTEM, Synapse } from './components/synapse.ts';
-import { databricksEnabled, type InfraConfig } from './config.ts';
+import { databricksEnabled, type InfraConfig, synapseEnabled } from './config.ts';
 import type { IdentityRole, ResourceNames } from './naming.ts';
 
 /**
@@ -30,7 +30,7 @@ export function dataLake({ config, names, placement, privateLinks }: Family): Da
     softDeleteDays: config.lake.softDeleteDays,
     coolAfterDays: config.lake.coolAfterDays,
     predictionsRetentionDays: config.lake.predictionsRetentionDays,
-    extraContainers: config.enableSynapse ? [SYNAPSE_FILESYSTEM] : [],
+    extraContainers: synapseEnabled(config) ? [SYNAPSE_FILESYSTEM] : [],
     privateLinks,
   });
 }
@@ -61,6 +61,7 @@ export function databricks(
     ...placement,
     workspaceName: names.databricks,
     managedResourceGroupName: names.databricksManagedResourceGroup,
+    connectorName: `${names.databricks}-connector`,
     subscriptionId: refs.subscriptionId,
     noPublicIp: config.databricks.noPublicIp,
     amlWorkspaceId: refs.amlWorkspaceId,
@@ -71,7 +72,7 @@ export function synapse(
   { config, names, placement, privateLinks }: Family,
   refs: { lake: DataLake; tenantId: pulumi.Input<string> },
 ): Synapse | undefined {
-  if (!config.enableSynapse) return undefined;
+  if (!synapseEnabled(config)) return undefined;
   return new Synapse('synapse', {
     ...placement,
     names,

@@ -43,6 +43,14 @@ export const stackOutputsSchema = z.object({
   /** In-cluster URL of the real-time forecast endpoint, when the scoring service is deployed. */
   scoringServiceUrl: z.string().optional(),
   databricksWorkspaceUrl: z.string().optional(),
+  /** The job cluster the databricks engine submits with (compute.databricks sparkVersion, nodeType, workers). */
+  databricksJobCluster: z
+    .object({ sparkVersion: z.string(), nodeType: z.string(), workers: z.number().int().positive() })
+    .optional(),
+  /** Resource id of the access connector to name in the Unity Catalog storage credential for the lake volume. */
+  databricksAccessConnectorId: z.string().optional(),
+  /** The Spark pool the synapse-spark engine submits batches to (compute.synapseSpark.sparkPool). */
+  synapseSparkPool: z.string().optional(),
 });
 
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;

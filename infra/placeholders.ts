@@ -14,7 +14,7 @@ export function placeholderIds(config: InfraConfig): string[] {
     if (value !== undefined && PLACEHOLDER.test(value))
       found.push(`many-models:${key}: '${value}' is the template's placeholder; set it to ${what}`);
   };
-  if (config.enableSynapse)
+  if (config.enableSynapse || config.computeEngine === 'synapse-spark')
     check(
       'synapse.adminObjectId',
       config.synapse.adminObjectId,

@@ -117,8 +117,13 @@ export function buildStack(config: InfraConfig): BuiltStack {
         registryId: workspace.registryId,
       },
       synapse: synapse
-        ? { principalId: synapse.principalId, filesystemId: lake.containerId(SYNAPSE_FILESYSTEM) }
+        ? {
+            principalId: synapse.principalId,
+            filesystemId: lake.containerId(SYNAPSE_FILESYSTEM),
+            runsSpark: config.computeEngine === 'synapse-spark',
+          }
         : undefined,
+      databricks: databricks ? { connectorPrincipalId: databricks.connectorPrincipalId } : undefined,
       aks: aks
         ? {
             clusterId: aks.clusterId,

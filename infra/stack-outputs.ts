@@ -76,6 +76,11 @@ export function stackOutputs(s: OutputSources): StackOutputInputs {
     outputs.devLakeContainer = s.devLake.container;
   }
   if (s.scoring) outputs.scoringServiceUrl = s.scoring.url;
-  if (s.databricks) outputs.databricksWorkspaceUrl = s.databricks.workspaceUrl;
+  if (s.databricks) {
+    outputs.databricksWorkspaceUrl = s.databricks.workspaceUrl;
+    outputs.databricksJobCluster = { ...config.databricks.jobCluster };
+    outputs.databricksAccessConnectorId = s.databricks.connectorId;
+  }
+  if (s.synapse) outputs.synapseSparkPool = resourceNames(config.prefix, env).sparkPool;
   return outputs;
 }

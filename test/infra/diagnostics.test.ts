@@ -126,6 +126,9 @@ const AZURE: Record<string, Classification> = {
   'azure-native:applicationinsights:Component': {
     none: 'workspace-based: its telemetry is already stored in the Log Analytics workspace; exporting it again duplicates it',
   },
+  'azure-native:databricks:AccessConnector': {
+    none: 'an identity holder for Unity Catalog; Azure Monitor lists no log categories for accessConnectors',
+  },
   'azure-native:machinelearningservices:Compute': {
     none: "cluster events are the workspace's AmlCompute* categories",
   },

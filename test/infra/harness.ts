@@ -125,6 +125,7 @@ function computed(type: string, i: Inputs, name: string, id: string): Inputs {
         },
       };
     case 'azure-native:machinelearningservices:Workspace':
+    case 'azure-native:databricks:AccessConnector':
     case 'azure-native:synapse:Workspace':
       return {
         identity: { ...(i.identity as Inputs), principalId: fakeGuid(`principal:${id}`), tenantId: TENANT },

@@ -175,6 +175,57 @@ describe('the infrastructure program', () => {
     expect(rec.of('azure-native:databricks:Workspace')).toHaveLength(1);
   });
 
+  // Item 7: what the Spark job needs is provisioned with its engine, and only then.
+  it('with the databricks engine: the job cluster spec as an output and an access connector that may write the lake', async () => {
+    const dev = stackConfig('dev');
+    expect((await build(dev)).rec.of('azure-native:databricks:AccessConnector')).toEqual([]);
+    const config = stackConfig('dev', {
+      computeEngine: 'databricks',
+      databricks: {
+        ...dev.databricks,
+        jobCluster: { sparkVersion: '15.4.x-scala2.12', nodeType: 'Standard_E8ds_v5', workers: 4 },
+      },
+    });
+    const { rec, outputs } = await build(config);
+    expect(outputs.databricksJobCluster).toEqual({
+      sparkVersion: '15.4.x-scala2.12',
+      nodeType: 'Standard_E8ds_v5',
+      workers: 4,
+    });
+    const connector = rec.one('azure-native:databricks:AccessConnector');
+    expect(outputs.databricksAccessConnectorId).toBe(connector.id);
+    const lake = rec.one('azure-native:storage:BlobContainer', (d) => d.inputs.containerName === 'lake');
+    const onLake = assignments(rec).filter(
+      (a) => a.inputs.principalId === (connector.state.identity as { principalId: string }).principalId,
+    );
+    expect(onLake.map((a) => [a.inputs.scope, String(a.inputs.roleDefinitionId).split('/').pop()])).toEqual([
+      [lake.id, BUILT_IN_ROLES.storageBlobDataContributor],
+    ]);
+  });
+
+  it('with the synapse-spark engine, dev gets Synapse and its Spark pool, and the Spark jobs may write the lake', async () => {
+    expect((await build(stackConfig('dev'))).rec.of('azure-native:synapse:BigDataPool')).toEqual([]);
+    const dev = stackConfig('dev');
+    const { rec, outputs } = await build(
+      stackConfig('dev', {
+        computeEngine: 'synapse-spark',
+        synapse: { ...dev.synapse, adminObjectId: '3f1b2c4d-1111-4222-8333-944455556666' },
+      }),
+    );
+    expect(rec.of('azure-native:synapse:BigDataPool')).toHaveLength(1);
+    expect(outputs.synapseSparkPool).toBe('mmspark');
+    const synapse = rec.one('azure-native:synapse:Workspace');
+    const principalId = (synapse.state.identity as { principalId: string }).principalId;
+    const lake = rec.one('azure-native:storage:BlobContainer', (d) => d.inputs.containerName === 'lake');
+    const writes = assignments(rec).filter(
+      (a) =>
+        a.inputs.principalId === principalId &&
+        a.inputs.scope === lake.id &&
+        String(a.inputs.roleDefinitionId).endsWith(BUILT_IN_ROLES.storageBlobDataContributor),
+    );
+    expect(writes).toHaveLength(1);
+  });
+
   // Item 2: nothing submits Azure ML work to AKS; the extension does not support local accounts disabled.
   it('installs no Azure ML extension and attaches no Kubernetes compute to the scoring cluster', async () => {
     const { rec } = await build(stackConfig('prod'));

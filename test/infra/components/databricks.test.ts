@@ -17,6 +17,7 @@ describe('Databricks', () => {
       subscriptionId: SUBSCRIPTION,
       noPublicIp: true,
       amlWorkspaceId,
+      connectorName: 'mm-dev-dbw-connector',
     });
     new Databricks('public-ip', {
       ...placement,
@@ -24,6 +25,7 @@ describe('Databricks', () => {
       managedResourceGroupName: 'mm-dev-dbw2-managed-rg',
       subscriptionId: SUBSCRIPTION,
       noPublicIp: false,
+      connectorName: 'mm-dev-dbw2-connector',
     });
     await settle();
   });
@@ -41,6 +43,18 @@ describe('Databricks', () => {
   it('keeps public IPs only where the config says so', () => {
     const ws = rec.one('azure-native:databricks:Workspace', (d) => d.inputs.workspaceName === 'mm-dev-dbw2');
     expect(ws.inputs.parameters).toEqual({ enableNoPublicIp: { value: false } });
+  });
+
+  // Item 7: what the Spark job needs to reach the lake: a Unity Catalog storage credential on a managed identity.
+  it('has an access connector with a system identity for the lake volume, no key or secret', async () => {
+    const connector = rec.one(
+      'azure-native:databricks:AccessConnector',
+      (d) => d.inputs.connectorName === 'mm-dev-dbw-connector',
+    );
+    expect(connector.inputs).toMatchObject({ identity: { type: 'SystemAssigned' }, tags: placement.tags });
+    expect(await resolve(dbw.connectorPrincipalId)).toBe(
+      (connector.state.identity as { principalId: string }).principalId,
+    );
   });
 
   it('exposes the workspace URL', async () => {
