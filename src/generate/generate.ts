@@ -25,6 +25,8 @@ export interface GenerateOptions {
   brands?: number;
   /** Share of rows dropped at random to leave gaps (default 0). */
   missingShare?: number;
+  /** Share of rows with a promotion the data does not show (see `rowsSql`; default 0). */
+  hiddenPromotionShare?: number;
   mix?: Partial<KindMix>;
   /** Periods of planned Price and Advert to write after the data's end (0 = no future file). */
   futureHorizon?: number;
@@ -69,6 +71,10 @@ function check(options: GenerateOptions): string[] {
   intIn('seed', options.seed, 0, 2 ** 31 - 1);
   const missing = options.missingShare ?? 0;
   if (!(missing >= 0 && missing <= 0.5)) problems.push(`missingShare must be from 0 to 0.5, got ${missing}`);
+  const hidden = options.hiddenPromotionShare ?? 0;
+  if (!(hidden >= 0 && hidden <= 0.5)) {
+    problems.push(`hiddenPromotionShare must be from 0 to 0.5, got ${hidden}`);
+  }
   if (options.start !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.start)) {
     problems.push(`start must be a date YYYY-MM-DD, got '${options.start}'`);
   }
@@ -127,6 +133,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const base = {
       seed,
       missingShare: options.missingShare ?? 0,
+      hiddenPromotionShare: options.hiddenPromotionShare ?? 0,
       lastIndex: options.periods - 1,
       timeColumn,
     };

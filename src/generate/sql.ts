@@ -82,11 +82,19 @@ export interface RowsQuery {
   to: number;
   /** Drop this share of rows (never a series' first or last) to leave gaps. */
   missingShare: number;
+  /**
+   * Share of rows with a promotion the data does not show (a competitor's stock-out, a local event): demand is
+   * lifted by HIDDEN_PROMOTION_LIFT on the log scale with no Advert flag and no price cut. 0 by default.
+   */
+  hiddenPromotionShare?: number;
   lastIndex: number;
   timeColumn: string;
   /** Future covariates: no Quantity / Revenue, no dropped rows. */
   future: boolean;
 }
+
+/** exp(0.5) = +65 % demand in a week with a promotion the model cannot see. */
+export const HIDDEN_PROMOTION_LIFT = 0.5;
 
 /** A 63-bit mixing constant per (seed, stream), so different seeds give unrelated numbers. */
 export function seedMix(seed: number, stream: number): bigint {
@@ -109,6 +117,12 @@ export function rowsSql(q: RowsQuery): string {
   const low = (h: string) => `((${h} & 4294967295)::DOUBLE + 0.5) * 2.3283064365386963e-10`;
   const high = (h: string) => `((${h} >> 32)::DOUBLE + 0.5) * 2.3283064365386963e-10`;
   const dropRows = !q.future && q.missingShare > 0;
+  const hidden = q.hiddenPromotionShare ?? 0;
+  // The low half of the row's fourth hash (its high half decides a dropped row), so the two are independent.
+  const hiddenLift =
+    hidden > 0
+      ? ` + CASE WHEN ${low('hash(xor((p * 1048576 + i) * 4 + 3, ' + mix + '))')} < ${hidden} THEN ${HIDDEN_PROMOTION_LIFT} ELSE 0 END`
+      : '';
   const time = ident(q.timeColumn);
   const output = q.future
     ? `day AS ${time}, store AS "Store", brand AS "Brand", advert AS "Advert", price AS "Price"`
@@ -131,7 +145,7 @@ export function rowsSql(q: RowsQuery): string {
         FROM keyed${dropRows ? ` WHERE NOT (${high('hash(xor((p * 1048576 + i) * 4 + 3, ' + mix + '))')} < ${q.missingShare} AND i > start_idx AND i < ${q.lastIndex})` : ''}
     ), sold AS (
       SELECT *, exp(base + trend * i + sa * ys + sb * yc + wamp * wd + elasticity * (ln(price) - log_ref)
-                    + lift * advert + holiday * hol + CASE WHEN i >= break_idx THEN break_size ELSE 0 END
+                    + lift * advert + holiday * hol + CASE WHEN i >= break_idx THEN break_size ELSE 0 END${hiddenLift}
                     + noise * sqrt(-2 * ln(${low('h1')})) * cos(6.283185307179586 * ${high('h1')})) AS mean
         FROM priced
     ), counted AS (

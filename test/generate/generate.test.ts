@@ -227,6 +227,29 @@ describe('generate', () => {
     expect(catalog.every((e) => e.rows === 100)).toBe(true);
   });
 
+  it('adds promotions the data does not show: the same prices and flags, demand lifted in about that share of rows', async () => {
+    const dir = await tempDir();
+    const options = { partitions: 20, periods: 100, mix: { intermittent: 0, short: 0, break: 0 } };
+    const plain = await generate({ ...options, out: path.join(dir, 'plain.parquet') });
+    const hidden = await generate({
+      ...options,
+      out: path.join(dir, 'hidden.parquet'),
+      hiddenPromotionShare: 0.2,
+    });
+    const [row] = await query(`SELECT count(*) AS n,
+        count(*) FILTER (WHERE a.Price = b.Price AND a.Advert = b.Advert) AS same_plan,
+        count(*) FILTER (WHERE b.Quantity > 1.5 * a.Quantity) AS lifted,
+        count(*) FILTER (WHERE b.Quantity < a.Quantity) AS lowered
+      FROM read_parquet('${plain.path}') a JOIN read_parquet('${hidden.path}') b USING (WeekStarting, Store, Brand)`);
+    expect(num(row!.n)).toBe(2000);
+    // Nothing the model sees changes: price and the promotion flag are the same in both files.
+    expect(num(row!.same_plan)).toBe(2000);
+    // exp(0.5) = 1.65x in about 20 % of the rows (a binomial 400 +- 18), never a decrease.
+    expect(num(row!.lifted)).toBeGreaterThan(330);
+    expect(num(row!.lifted)).toBeLessThan(470);
+    expect(num(row!.lowered)).toBe(0);
+  });
+
   it('writes monthly data on month starts that prepares cleanly', async () => {
     const dir = await tempDir();
     const result = await generate({

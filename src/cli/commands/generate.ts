@@ -26,6 +26,7 @@ interface GenerateFlags {
   start?: string;
   brands: number;
   missing: number;
+  hiddenPromotions: number;
   future: number;
   format?: 'parquet' | 'csv';
 }
@@ -61,6 +62,14 @@ export function generateCommand(): Command {
           .default(0),
       )
       .addOption(
+        new Option(
+          '--hidden-promotions <share>',
+          'share of rows lifted by a promotion the data does not show (0-0.5), as real data has',
+        )
+          .argParser(share)
+          .default(0),
+      )
+      .addOption(
         new Option('--future <n>', 'also write planned Price and Advert for the next n periods (0: none)')
           .argParser(wholeNumber)
           .default(8),
@@ -81,6 +90,7 @@ export function generateCommand(): Command {
           start: flags.start,
           brands: flags.brands,
           missingShare: flags.missing,
+          hiddenPromotionShare: flags.hiddenPromotions,
           futureHorizon: flags.future,
           format: flags.format,
         });
