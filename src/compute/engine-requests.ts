@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import type { PartitionRecord } from '../engine/manifest.ts';
 import { trainRun } from '../engine/run.ts';
 import { type ScoredPartition, scoreRun } from '../scoring/score.ts';
+import { scoredBucket, scoredBucketFile } from './scored-bucket.ts';
 
 /**
  * The engine host protocol's requests (see docs/azure.md, "The engine host"): one JSON line each. `workers` is an
@@ -45,7 +46,8 @@ export interface HandleOptions {
 /**
  * Runs one request. Train: the buckets' partitions into `outDir` (artifacts and a `.buckets-…` journal and
  * manifest there; a repeated request resumes, so a retried mini-batch retrains only what is missing). Score: the
- * buckets' partitions into `<outDir>/run_id=<runId>/predictions.buckets-….parquet`, the lake's predictions layout.
+ * buckets' partitions into `<outDir>/run_id=<runId>/predictions.buckets-….parquet`, the lake's predictions layout,
+ * unless that file is already there: then its rows are read back, so a rerun scores only what is missing.
  */
 export async function handleRequest(
   request: EngineRequest,
@@ -72,6 +74,12 @@ export async function handleRequest(
     });
     return result.manifest.partitions;
   }
+  // A bucket scored before under this run id (a resubmitted pipeline, a retried mini-batch) is answered from its file.
+  const done = await scoredBucket(scoredBucketFile(request.outDir, request.runId, request.buckets), {
+    partitionBy: config.dataset.partitionBy,
+    time: config.dataset.time,
+  });
+  if (done) return done;
   const result = await scoreRun({
     config,
     preparedDir: request.preparedDir,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,25 @@ describe('the engine host (node src/compute/engine-host.ts)', () => {
     );
     const written = (await Promise.all(files.map(parquetRows))).reduce((a, b) => a + b, 0);
     expect(written).toBe(expected.rows);
+  });
+
+  it('given a score request for buckets this run already scored, answers the same rows from their file without scoring again', async () => {
+    const prod = new LocalModelRegistry({ root: lake.root, stage: 'prod' });
+    const outDir = path.join(lake.root, 'host-predictions-again');
+    const request = { op: 'score', ...base(), runId: 's-again', buckets: [2], outDir };
+    const first = await host.request({ id: 'a1', ...request, modelsDir: prod.location });
+    expect(first, host.stderr).toMatchObject({ ok: true });
+    const file = path.join(outDir, 'run_id=s-again', 'predictions.buckets-002.parquet');
+    const written = statSync(file).mtimeMs;
+    // Pointed at an empty registry, a fresh scoring would find no model at all: the answer comes from the file.
+    const empty = mkdtempSync(path.join(lake.root, 'no-models-'));
+    const again = await host.request({ id: 'a2', ...request, modelsDir: empty });
+    expect(again, host.stderr).toMatchObject({ ok: true });
+    if (first.ok && again.ok) {
+      expect(again.rows).toEqual(first.rows);
+      expect((first.rows as ScoredPartition[]).some((r) => r.status === 'ok')).toBe(true);
+    }
+    expect(statSync(file).mtimeMs).toBe(written);
   });
 
   it('exits when its input closes', async () => {
