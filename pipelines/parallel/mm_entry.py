@@ -136,6 +136,10 @@ def _seed(out, local_out, buckets):
         return seeded
     label = _label(buckets) + "."
     names = [n for n in os.listdir(out) if label in n and os.path.isfile(os.path.join(out, n))]
+    # Scoring: the buckets' predictions file, which the engine answers from instead of scoring again.
+    scored = os.path.join(f"run_id={_args.run_id}", f"predictions{_label(buckets)}.parquet")
+    if _args.op == "score" and os.path.isfile(os.path.join(out, scored)):
+        names.append(scored)
     # The engine resumes a partition only where its model is still there: bring the packs the journal names too.
     for journal in (n for n in names if n.startswith("journal")):
         with open(os.path.join(out, journal)) as lines:

@@ -69,6 +69,30 @@ class EntryScriptTest(unittest.TestCase):
             if row.get("status") == "ok":
                 self.assertTrue(os.path.exists(os.path.join(self.out, row["artifact"].split("#")[0])))
 
+    def test_given_a_bucket_this_scoring_run_already_published_then_the_engine_finds_its_predictions_file(self):
+        # A resubmitted score pipeline: the earlier job published predictions for bucket 0. A stand-in engine says
+        # whether the file was in its working folder (the real one then answers from it without scoring).
+        sys.argv[1:1] = ["--op", "score"]
+        published = os.path.join(self.out, "run_id=r1", "predictions.buckets-000.parquet")
+        os.makedirs(os.path.dirname(published), exist_ok=True)
+        with open(published, "wb") as f:
+            f.write(b"PAR1 earlier job")
+        before = os.stat(published).st_mtime_ns
+        probe = ("const fs = require('fs'), path = require('path');"
+                 "process.stdin.once('data', (d) => { const r = JSON.parse(d);"
+                 "const f = path.join(r.outDir, 'run_id=' + r.runId, 'predictions.buckets-000.parquet');"
+                 "console.log(JSON.stringify({ id: r.id, ok: true, rows: [{ name: 'seeded', found: fs.existsSync(f) }] })); });")
+        os.environ["MM_ENGINE_HOST"] = json.dumps(["node", "-e", probe])
+        try:
+            mm_entry.init()
+            bucket0 = [p for p in self.bucket_files() if "bucket=000" in p]
+            rows = [json.loads(r) for r in mm_entry.run(bucket0)]
+        finally:
+            os.environ.pop("MM_ENGINE_HOST")
+        self.assertEqual(rows, [{"name": "seeded", "found": True}])
+        # Unchanged by the engine, so not published again.
+        self.assertEqual(os.stat(published).st_mtime_ns, before)
+
     def test_given_other_files_in_the_folder_when_run_then_each_counts_as_handled(self):
         mm_entry.init()
         result = mm_entry.run([os.path.join(self.prepared, "meta.json"), os.path.join(self.prepared, "catalog.parquet")])

@@ -32,7 +32,7 @@ describe.skipIf(!python)('the parallel step entry script (pipelines/parallel/mm_
       },
     });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/Ran 6 tests/);
+    expect(result.stderr).toMatch(/Ran 7 tests/);
     expect(result.stderr).not.toMatch(/skipped/);
   }, 180_000);
 });
