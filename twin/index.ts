@@ -6,6 +6,7 @@ import { ArmGate, TokenBuckets } from './aml/arm-gate.ts';
 import { simulateJobs } from './aml/jobs-state.ts';
 import { simulateModels } from './aml/models-state.ts';
 import { NodeRunner } from './aml/node-runner.ts';
+import { runArmPipeline } from './aml/parallel/arm-pipeline.ts';
 import { SpecServer } from './aml/spec-server.ts';
 import { MsiEndpoint } from './identity/msi-endpoint.ts';
 import { TokenIssuer } from './identity/tokens.ts';
@@ -85,9 +86,30 @@ export async function startTwin(options: TwinOptions) {
   });
   const jobs = simulateJobs(arm, estate.subscriptionId, {
     requireEnvironments: true,
-    // Pipeline jobs (the aml engine's train and score) are accepted and checked, but not yet run behind ARM:
-    // twin/aml/parallel runs them behind the PipelineService seam only. Said as a failed job, never a fake success.
-    run: (job) => (job.properties.jobType === 'Pipeline' ? { status: () => 'Failed' } : runner.run(job)),
+    // Pipeline jobs (the aml engine's train and score) run on this host through twin/aml/parallel, as the
+    // workspace cluster's one identity; command jobs on the node runner.
+    run: (job) => {
+      if (job.properties.jobType !== 'Pipeline') return runner.run(job);
+      const env = envOfWs(job.ws);
+      const account = estate.names[env].lake;
+      const identities = estate.clusterIdentities(env);
+      return runArmPipeline(job, {
+        workDir: path.join(work, 'pipelines'),
+        appRoot: options.appRoot,
+        lake: {
+          accountUrl: lakes.proxy.accountUrl(account),
+          container: 'lake',
+          publicUrl: `https://${account}.blob.core.windows.net/lake`,
+        },
+        identity: identities[0]!,
+        credential: twinCredential(issuer, identities[0]!),
+        nodeEnvironment: environmentFor(identities, job.name),
+        components: jobs.components,
+        codes: jobs.codes,
+        ws: job.ws,
+        onEvent: (message) => options.onEvent?.({ job: job.name, message }),
+      });
+    },
   });
   return {
     estate,

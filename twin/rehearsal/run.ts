@@ -3,7 +3,7 @@
 // order, each as a real process signed in as the identity its service connection stands for. Prints the table
 // (stage, identity, lakes, calls, refusals met, duration) and exits 0 only if every step passed.
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -93,7 +93,10 @@ export async function rehearse(options: {
   const steps = rehearsalSteps(path.join(repo, '.azure-pipelines/ml.yml'), runtime);
   // The app root of the twin's cluster nodes (the runtime image's /app): the code with the same environments/.
   const nodeApp = path.join(work, 'node-app');
-  const twin = await startTwin({ appRoot: nodeApp });
+  const twin = await startTwin({
+    appRoot: nodeApp,
+    onEvent: (e) => log(`   twin: ${e.job}${e.node !== undefined ? ` node ${e.node}` : ''}: ${e.message}`),
+  });
   const reports: StepReport[] = [];
   try {
     createCheckout({ repo, dir: nodeApp, estate: twin.estate, configs: { 'demo.yaml': DEMO_CONFIG } });
@@ -120,12 +123,12 @@ export async function rehearse(options: {
         });
         continue;
       }
-      const checkout = createCheckout({
-        repo,
-        dir: path.join(work, `agent-${i}-${step.stage}`),
-        estate: twin.estate,
-        configs: { 'demo.yaml': DEMO_CONFIG },
-      });
+      // One agent per ml.yml job: the steps of one stage share its checkout (publish-decisions reads what
+      // evaluate-and-promote left there); the next stage starts from a fresh one.
+      const dir = path.join(work, `agent-${step.stage}`);
+      const checkout = existsSync(dir)
+        ? dir
+        : createCheckout({ repo, dir, estate: twin.estate, configs: { 'demo.yaml': DEMO_CONFIG } });
       if (step.stage === 'Prepare') placeFile(checkout, '.mm/local/raw/demo.parquet', raw);
       const principals = step.identity
         ? [twin.estate.principal(`${step.identity.stack}/${step.identity.role}`)]

@@ -1,0 +1,158 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { TokenCredential } from '@azure/identity';
+import { stringify } from 'yaml';
+import { AzureBlobStore } from '../../../src/storage/azure-blob-store.ts';
+import type { TwinPrincipal } from '../../rbac/estate.ts';
+import type { RunningJob } from '../jobs-state.ts';
+import { runPipelineJob } from './pipeline.ts';
+
+type Json = Record<string, unknown>;
+
+const REST_MODE: Record<string, string> = {
+  ReadOnlyMount: 'ro_mount',
+  ReadWriteMount: 'rw_mount',
+  Download: 'download',
+  Upload: 'upload',
+  Direct: 'direct',
+};
+const PARALLEL_KEYS = [
+  'resources',
+  'error_threshold',
+  'mini_batch_error_threshold',
+  'max_concurrency_per_instance',
+  'retry_settings',
+  'logging_level',
+  'input_data',
+] as const;
+
+export interface ArmPipelineOptions {
+  workDir: string;
+  appRoot: string;
+  /** The lake behind the workspace's mm_lake datastore, and its blob URL as code versions name it. */
+  lake: { accountUrl: string; container: string; publicUrl: string };
+  identity: TwinPrincipal;
+  credential: TokenCredential;
+  /** Router, CA, managed identity endpoint: what a node process needs to act as the cluster's identity. */
+  nodeEnvironment: Record<string, string>;
+  components: Map<string, Json>;
+  codes: Map<string, Json>;
+  ws: string;
+  onEvent?: (message: string) => void;
+}
+
+/**
+ * A pipeline job submitted through ARM (Jobs_CreateOrUpdate, jobType Pipeline), run here: the steps are rebuilt
+ * from the job's nodes and their registered component versions (the reverse of the CLI's YAML-to-REST
+ * conversion, src/azure/pipeline-job.ts), the code version downloaded from its codeUri, and the YAML run by
+ * ./pipeline.ts (its parallel step on ./runner.ts). The mm_lake datastore is a folder on this machine's disk:
+ * `prepared/` and the run's folder are downloaded before the job and the run's folder uploaded after it, as the
+ * cluster's identity; a ro/rw mount is imitated by that copy (no FUSE here), so its hazards are not shown.
+ * Processes run on this host, not in the runtime image.
+ */
+export function runArmPipeline(
+  job: { name: string; properties: Json },
+  options: ArmPipelineOptions,
+): RunningJob {
+  let status = 'Queued';
+  const work = path.join(options.workDir, job.name);
+  const store = (container = options.lake.container) =>
+    new AzureBlobStore({ accountUrl: options.lake.accountUrl, container, credential: options.credential });
+  const done = (async () => {
+    status = 'Running';
+    const properties = job.properties as {
+      inputs?: Record<string, Json>;
+      jobs?: Record<string, Json>;
+    };
+    const inputs: Json = {};
+    const literal: Record<string, string> = {};
+    for (const [name, input] of Object.entries(properties.inputs ?? {})) {
+      if (input.jobInputType === 'literal') literal[name] = String(input.value);
+      else inputs[name] = { type: input.jobInputType, path: input.uri, mode: REST_MODE[String(input.mode)] };
+      if (input.jobInputType === 'literal') inputs[name] = String(input.value);
+    }
+    const codeDir = path.join(work, 'code');
+    const jobs: Json = {};
+    for (const [step, node] of Object.entries(properties.jobs ?? {})) {
+      const component = options.components.get(`${options.ws}|${node.componentId}`) ?? {};
+      const outputs: Json = {};
+      for (const [name, output] of Object.entries((node.outputs as Record<string, Json>) ?? {})) {
+        outputs[name] = {
+          type: output.job_output_type,
+          ...(output.uri ? { path: output.uri } : {}),
+          mode: REST_MODE[String(output.mode)],
+        };
+      }
+      const stepInputs: Json = {};
+      for (const [name, input] of Object.entries((node.inputs as Record<string, Json>) ?? {}))
+        stepInputs[name] = input.value;
+      const spec: Json = { type: node.type, inputs: stepInputs, outputs };
+      if (node.environment_variables) spec.environment_variables = node.environment_variables;
+      if (node.type === 'parallel') {
+        for (const key of PARALLEL_KEYS) if (node[key] !== undefined) spec[key] = node[key];
+        spec.mini_batch_size = String(node.mini_batch_size ?? '1');
+        const task = { ...(node.task as Json) };
+        // The code version is named in the component's task (the node keeps the YAML's relative folder).
+        const codeRef = (component.task as Json | undefined)?.code ?? task.code;
+        const code = options.codes.get(`${options.ws}|${codeRef}`);
+        if (code) {
+          const prefix = String(code.codeUri).slice(options.lake.publicUrl.length + 1);
+          await store().downloadDir(prefix, codeDir);
+          task.code = './code';
+        }
+        spec.task = task;
+      } else spec.command = component.command;
+      jobs[step] = spec;
+    }
+    mkdirSync(work, { recursive: true });
+    const file = path.join(work, 'pipeline.yml');
+    writeFileSync(file, stringify({ type: 'pipeline', inputs, jobs }));
+    // The datastore: what the job reads, on this disk.
+    const lakeDir = path.join(work, 'lake');
+    const runId = literal.run_id;
+    await store().downloadDir('prepared', path.join(lakeDir, 'prepared'));
+    if (runId) await store().downloadDir(`runs/${runId}`, path.join(lakeDir, 'runs', runId));
+    const bin = path.join(work, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      path.join(bin, 'mm'),
+      `#!/bin/sh\nexec "${process.execPath}" "${options.appRoot}/bin/mm.js" "$@"\n`,
+    );
+    chmodSync(path.join(bin, 'mm'), 0o755);
+    const venv = process.env.MM_VENV ?? path.join(homedir(), '.cache/many-models/venv');
+    const python = path.join(venv, 'bin/python');
+    if (!existsSync(python)) throw new Error(`no Python for the parallel step at ${python} (set MM_VENV)`);
+    const result = await runPipelineJob({
+      file,
+      inputs: literal,
+      datastores: { mm_lake: lakeDir },
+      workDir: path.join(work, 'job'),
+      python,
+      env: {
+        PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        HOME: process.env.HOME,
+        MM_APP_ROOT: options.appRoot,
+        ...options.nodeEnvironment,
+      },
+    });
+    if (runId && existsSync(path.join(lakeDir, 'runs', runId)))
+      await store().uploadDir(path.join(lakeDir, 'runs', runId), `runs/${runId}`);
+    for (const [step, r] of Object.entries(result.steps)) {
+      const why =
+        r.parallel?.reason ?? r.parallel?.failures[0]?.error ?? (r.exitCode ? `exit ${r.exitCode}` : '');
+      options.onEvent?.(`step ${step}: ${r.status}${why ? ` (${why.slice(0, 400)})` : ''}`);
+      // The process log a failure points at, while it still exists (the twin's folder goes when it stops).
+      const logFile = /see (\S+\.txt)/.exec(why)?.[1];
+      if (logFile && existsSync(logFile))
+        options.onEvent?.(readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-8).join('\n'));
+    }
+    options.onEvent?.(`${job.name}: ${result.status}`);
+    status = result.status;
+  })().catch((error: unknown) => {
+    options.onEvent?.(`${job.name}: failed: ${(error as Error).message}`);
+    status = 'Failed';
+  });
+  void done;
+  return { status: () => status };
+}
