@@ -55,7 +55,9 @@ export const LAKE_WRITES: Partial<Record<Environment, Partial<Record<IdentityRol
   dev: { dataprep: ['prepared/'] },
   prod: {
     dataprep: ['prepared/'],
-    scoring: ['predictions/', 'runs/', 'reports/'],
+    // code/: the scoring pipeline's code snapshot (src/azure/pipeline-job.ts), run by the prod cluster as scoring
+    // itself, so writing it gives no one else's rights (the rehearsal's Score met a 403 without it).
+    scoring: ['predictions/', 'runs/', 'reports/', 'code/'],
     // prepared/: the promotion stage brings the prepared data the run was trained on to prod, so scoring reads
     // prod only (the alternative, the scoring identity reading the dev lake, would give a prod workload dev data).
     promotion: ['registry/', 'runs/', 'prepared/'],

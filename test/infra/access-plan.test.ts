@@ -92,7 +92,7 @@ describe('access plan', () => {
     expect(writers.map((g) => g.principal)).toEqual(['promotion', 'promotion']);
   });
 
-  it('prod: scoring writes only predictions/, runs/ and reports/; the auditor holds read roles only', () => {
+  it('prod: scoring writes only predictions/, runs/, reports/ and its pipeline code snapshot (code/); the auditor holds read roles only', () => {
     const plan = accessPlan(fullProd());
     expect(table(plan.filter((g) => g.principal === 'scoring'))).toEqual([
       'scoring mlJobSubmitter workspace',
@@ -100,7 +100,7 @@ describe('access plan', () => {
       'scoring acrPull registry',
     ]);
     const write = plan.find((g) => g.key === 'scoring-storageBlobDataContributor-lake')!;
-    expect(writablePrefixes(write.condition!)).toEqual(['predictions/', 'runs/', 'reports/']);
+    expect(writablePrefixes(write.condition!)).toEqual(['predictions/', 'runs/', 'reports/', 'code/']);
     expect(table(plan.filter((g) => g.principal === 'auditor'))).toEqual([
       'auditor reader workspace',
       'auditor storageBlobDataReader lake',
