@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { type AmlClientOptions, type AmlWorkspaceRef, createAmlClient } from '../../src/azure/aml-client.ts';
-import { workspaceFor } from '../../src/azure/aml-registry-for.ts';
+import { azureMlRegistryFor, workspaceFor } from '../../src/azure/aml-registry-for.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { PromotionRules } from '../../src/promotion/rules.ts';
 import { registryFor } from '../../src/registry/for-config.ts';
@@ -42,6 +42,17 @@ export function amlArchiver(
         properties: { ...current.properties, isArchived: true },
       },
     );
+  };
+}
+
+/** Archives, then drops the model's entry from the lake's model index, so scoring stops reading that version. */
+export function withIndexDropped(
+  archive: ArchiveVersion,
+  registry: { forgetIndexEntry(name: string): Promise<void> },
+): ArchiveVersion {
+  return async (name, version) => {
+    await archive(name, version);
+    await registry.forgetIndexEntry(name);
   };
 }
 
@@ -90,7 +101,10 @@ if (import.meta.main) {
       registry: registryFor(config, 'prod'),
       rules: config.promotion,
       runId: values.run,
-      archive: amlArchiver(workspaceFor(config.registry, 'prod'), {}),
+      archive: withIndexDropped(
+        amlArchiver(workspaceFor(config.registry, 'prod'), {}),
+        azureMlRegistryFor(config.registry, 'prod'),
+      ),
     });
     for (const line of result.rejected) console.log(`##vso[task.logissue type=error]${line}`);
     for (const a of result.archived) console.log(`archive-rejected: archived ${a.name} v${a.version}`);

@@ -65,6 +65,8 @@ export interface AzureMlRegistryOptions extends AmlClientOptions {
 }
 
 const ROLE = 'AzureML Data Scientist';
+/** Archived versions skipped at most when looking for a model's live version. */
+const MAX_ARCHIVED_SKIPPED = 20;
 const DESCRIPTION = 'many-models: one forecasting model per partition';
 
 /**
@@ -153,8 +155,10 @@ export class AzureMlModelRegistry implements ModelRegistry {
               return;
             }
           }
-          const resource = await this.#latestResource(name, options.signal);
+          const { top, resource } = await this.#live(name, options.signal);
           let current = resource ? toModelVersion(name, resource) : undefined;
+          // New versions are numbered past the newest, archived or not: version numbers are never reused.
+          let next = top + 1;
           for (const index of indexes) {
             const request = requests[index]!;
             if (current && alreadyRegistered(current, request, options)) {
@@ -171,7 +175,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
               results[index] = current;
               continue;
             }
-            current = await this.#register(request, (current?.version ?? 0) + 1, options.signal);
+            current = await this.#register(request, next++, options.signal);
             results[index] = current;
           }
         } catch (error) {
@@ -273,6 +277,17 @@ export class AzureMlModelRegistry implements ModelRegistry {
   }
 
   async #latestResource(name: string, signal?: AbortSignal): Promise<AmlModelVersion | undefined> {
+    return (await this.#live(name, signal)).resource;
+  }
+
+  /**
+   * The newest version number, and the newest version that is not archived (`isArchived`, set when a version is
+   * withdrawn, e.g. by the pipeline's ArchiveRejected stage): readers and promotion see the live one.
+   */
+  async #live(
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<{ top: number; resource: AmlModelVersion | undefined }> {
     if (!isModelName(name)) throw new RegistryError(`'${name}' is not a model name (mm-<slug>-<12 hex>)`);
     const container = await azureCall(this.#ctx('read model', name), async () => {
       try {
@@ -290,9 +305,22 @@ export class AzureMlModelRegistry implements ModelRegistry {
     // Azure answers 404 for a missing model and for a missing workspace alike: prove the workspace is there (one
     // datastore read per registry, cached) so a typo in the environment file is never taken for "no model yet".
     if (!container) await this.#artifacts();
-    const latest = container?.properties.latestVersion;
-    if (!latest) return undefined;
-    return this.#versionResource(name, latest, signal);
+    const top = Number(container?.properties.latestVersion ?? 0);
+    for (let version = top; version >= 1 && version > top - MAX_ARCHIVED_SKIPPED; version--) {
+      const resource = await this.#versionResource(name, String(version), signal);
+      if (resource && !resource.properties.isArchived) return { top, resource };
+    }
+    return { top, resource: undefined };
+  }
+
+  /**
+   * Drops a model's entry from the lake's model index (after its version was archived), so readers ask Azure ML,
+   * which answers the newest version that is not archived, until the next registration writes a new entry.
+   */
+  async forgetIndexEntry(name: string): Promise<void> {
+    if (!isModelName(name)) throw new RegistryError(`'${name}' is not a model name (mm-<slug>-<12 hex>)`);
+    const { store } = await this.#artifacts();
+    await store.delete(this.#indexKey(name));
   }
 
   async #versionResource(

@@ -184,6 +184,26 @@ describe('AzureMlModelRegistry against the Azure ML REST specification', () => {
     });
   });
 
+  it('serves the newest version that is not archived, numbers the next past it, and forgets its index entry', async () => {
+    const dev = registry();
+    const name = modelName(['24', 'archived']);
+    await dev.registerMany([request(['24', 'archived'], 'run-1')], { idempotencyTag: 'mm.run.id' });
+    await dev.registerMany([request(['24', 'archived'], 'run-2')], { idempotencyTag: 'mm.run.id' });
+    // What the ArchiveRejected stage does to a version that fails the re-verification.
+    const v2 = aml.state.models(`${DEV.resourceGroup}/${DEV.workspace}`).get(name)!.versions.get('2')!;
+    v2.properties = { ...v2.properties, isArchived: true };
+    expect(await dev.latest(name)).toMatchObject({ version: 1, tags: { 'mm.run.id': 'run-1' } });
+    expect((await dev.load(name))?.artifact.lineage.runId).toBe('run-1');
+    const reader = registry({ readsFromIndex: true });
+    await dev.forgetIndexEntry(name);
+    expect(await reader.latest(name)).toMatchObject({ version: 1 });
+    const next = await dev.registerMany([request(['24', 'archived'], 'run-3')], {
+      idempotencyTag: 'mm.run.id',
+    });
+    expect(next[0]).toMatchObject({ version: 3, tags: { 'mm.run.id': 'run-3' } });
+    expect(await reader.latest(name)).toMatchObject({ version: 3 });
+  });
+
   it('answers undefined for a model or version that does not exist, and refuses a non-model name', async () => {
     const dev = registry();
     expect(await dev.latest(modelName(['no', 'such']))).toBeUndefined();
