@@ -1,52 +1,27 @@
 // The prepared lake is switched with one rename, and what a crash between the old two renames left is recovered:
 // through the real CLI, on a generated dataset.
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pinDir } from '../../src/data/atomic-dir.ts';
+import { createMmProject, type MmProject } from '../support/mm-project.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const _repo = path.resolve(import.meta.dirname, '../..');
 let project: string;
 const lake = () => path.join(project, 'lake', 'datasets', 'sales');
 const prepared = () => path.join(lake(), 'prepared');
 
-function mm(...args: string[]) {
-  return execa(process.execPath, [path.join(repo, 'src/cli/main.ts'), ...args], {
-    cwd: project,
-    reject: false,
-    all: true,
-    env: { CI: 'true' },
-  });
-}
-
-async function ok(...args: string[]) {
-  const result = await mm(...args);
-  expect(result.exitCode, `mm ${args.join(' ')}\n${result.all}`).toBe(0);
-  return result;
-}
+let mmProject: MmProject;
+const _mm = (...args: string[]) => mmProject.mm(...args);
+const ok = (...args: string[]) => mmProject.mmOk(...args);
 
 const fingerprintOf = (dir: string) =>
   (JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { dataFingerprint: string })
     .dataFingerprint;
 
 beforeAll(async () => {
-  project = mkdtempSync(path.join(tmpdir(), 'mm-lake-switch-'));
-  symlinkSync(path.join(repo, 'node_modules'), path.join(project, 'node_modules'));
-  mkdirSync(path.join(project, 'environments'));
-  mkdirSync(path.join(project, 'configs'));
-  writeFileSync(path.join(project, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
+  mmProject = createMmProject('lake-switch');
+  project = mmProject.dir;
   writeFileSync(
     path.join(project, 'configs/sales.yaml'),
     [

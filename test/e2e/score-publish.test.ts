@@ -1,32 +1,20 @@
 // Scoring publishes a run's predictions once it is complete, and concurrent scoring runs take turns at the
 // warehouse: real `mm score` processes, run together, held off the warehouse, and failing.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMmProject, type MmProject } from '../support/mm-project.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const _repo = path.resolve(import.meta.dirname, '../..');
 let project: string;
 const root = () => path.join(project, 'lake', 'datasets', 'sales');
 const predictions = () => path.join(root(), 'predictions');
 const warehouse = () => path.join(root(), 'warehouse.duckdb');
 
-function mm(...args: string[]) {
-  return execa(process.execPath, [path.join(repo, 'src/cli/main.ts'), ...args], {
-    cwd: project,
-    reject: false,
-    all: true,
-    env: { CI: 'true' },
-  });
-}
-
-async function ok(...args: string[]) {
-  const result = await mm(...args);
-  expect(result.exitCode, `mm ${args.join(' ')}\n${result.all}`).toBe(0);
-  return result;
-}
+let mmProject: MmProject;
+const mm = (...args: string[]) => mmProject.mm(...args);
+const ok = (...args: string[]) => mmProject.mmOk(...args);
 
 const score = (run: string) => mm('score', '--config', 'configs/sales.yaml', '--run', run);
 
@@ -51,11 +39,8 @@ const staged = () => {
 };
 
 beforeAll(async () => {
-  project = mkdtempSync(path.join(tmpdir(), 'mm-score-publish-'));
-  symlinkSync(path.join(repo, 'node_modules'), path.join(project, 'node_modules'));
-  mkdirSync(path.join(project, 'environments'));
-  mkdirSync(path.join(project, 'configs'));
-  writeFileSync(path.join(project, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
+  mmProject = createMmProject('score-publish');
+  project = mmProject.dir;
   writeFileSync(
     path.join(project, 'configs/sales.yaml'),
     [
