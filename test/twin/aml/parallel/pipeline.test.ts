@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadPipelineSpec, withParallelKnobs } from '../../../../src/compute/aml-parallel-spec.ts';
 import type { PartitionRecord, RunManifest } from '../../../../src/engine/manifest.ts';
+import { LocalModelRegistry } from '../../../../src/registry/local.ts';
 import type { EntryProcess } from '../../../../twin/aml/parallel/entry-process.ts';
 import { runPipelineJob } from '../../../../twin/aml/parallel/pipeline.ts';
 import type { ParallelEvent } from '../../../../twin/aml/parallel/runner.ts';
@@ -26,7 +27,7 @@ const BUCKETS = 64;
 /** The train pipeline YAML with these knobs, in a copy of pipelines/ (its `code: ./parallel` stays valid). */
 function trainPipeline(
   dir: string,
-  knobs: { miniBatchErrorThreshold: number; errorThreshold: number },
+  knobs: { miniBatchErrorThreshold: number; errorThreshold: number; maxRetries?: number },
 ): string {
   const copy = path.join(dir, 'pipelines');
   cpSync(path.join(repoRoot, 'pipelines'), copy, { recursive: true });
@@ -288,5 +289,67 @@ describe.skipIf(!python)('a worker process lost in the middle of training its bu
     const published = namesIn(readFileSync(path.join(runDir, 'journal.buckets-000.jsonl'), 'utf8'));
     expect(new Set(published).size).toBe(published.length);
     for (const p of bucket.partitions.filter((r) => r.status === 'ok')) expect(published).toContain(p.name);
+  }, 600_000);
+});
+
+describe.skipIf(!python)('a node lost mid-train, then the same run submitted again (issue 13)', () => {
+  it('fails the first job, completes the rerun under the same run id, and registers each model once', async () => {
+    const lake = await preparedLake({ partitions: 96, periods: 60, buckets: 8 });
+    const bin = mkdtempSync(path.join(tmpdir(), 'mm-bin-'));
+    writeFileSync(
+      path.join(bin, 'mm'),
+      `#!/bin/sh\nexec "${process.execPath}" "${repoRoot}/bin/mm.js" "$@"\n`,
+    );
+    chmodSync(path.join(bin, 'mm'), 0o755);
+    const env = {
+      PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH}`,
+      MM_APP_ROOT: repoRoot,
+    };
+    const submit = (onProcess?: (p: EntryProcess) => void, onEvent?: (e: ParallelEvent) => void) =>
+      runPipelineJob({
+        // No retries: a lost node's mini-batch fails the job, as a preempted low-priority node can.
+        file: trainPipeline(mkdtempSync(path.join(tmpdir(), 'mm-y-')), {
+          miniBatchErrorThreshold: 0,
+          errorThreshold: 0,
+          maxRetries: 0,
+        }),
+        inputs: { config: lake.configPath, env: 'local', run_id: 'r-node' },
+        datastores: { mm_lake: lake.root },
+        workDir: mkdtempSync(path.join(tmpdir(), 'mm-job-')),
+        python: python!,
+        env,
+        ...(onProcess ? { onProcess } : {}),
+        ...(onEvent ? { onEvent: (_: unknown, e: ParallelEvent) => onEvent(e) } : {}),
+      });
+    const processes = new Map<number, EntryProcess>();
+    let killed = 0;
+    const lost = await submit(
+      (p) => processes.set(p.pid, p),
+      (e) => {
+        // Node 1 is gone: each of its processes dies as it takes a bucket.
+        if (e.type !== 'dispatched' || e.node !== 1) return;
+        killed++;
+        processes.get(e.pid)?.kill();
+      },
+    );
+    expect(killed).toBeGreaterThan(0);
+    expect(lost.status).toBe('Failed');
+    expect(lost.steps.merge_register).toBeUndefined();
+
+    const again = await submit();
+    expect(again.status).toBe('Completed');
+    const manifest = JSON.parse(
+      readFileSync(path.join(lake.layout.runs, 'r-node', 'manifest.json'), 'utf8'),
+    ) as RunManifest;
+    const names = manifest.partitions.map((p) => p.name);
+    expect(new Set(names).size).toBe(96);
+    expect(names).toHaveLength(96);
+    const dev = new LocalModelRegistry({ root: lake.root, stage: 'dev' });
+    const ok = manifest.partitions.filter((p) => p.status === 'ok');
+    expect(ok.length).toBeGreaterThan(80);
+    for (const p of ok) {
+      const latest = await dev.latest(p.name);
+      expect(latest, p.name).toMatchObject({ version: 1, tags: { 'mm.run.id': 'r-node' } });
+    }
   }, 600_000);
 });
