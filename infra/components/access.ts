@@ -17,16 +17,25 @@ export interface AccessArgs {
  * The role assignments of a stack, one per grant of the access plan (see access-plan.ts), and the definitions
  * of the custom roles among them.
  */
+/** The component's name, once every grant key is known to be unique. */
+function nameOfUniqueGrants(name: string, grants: readonly { key: string }[]): string {
+  const seen = new Set<string>();
+  for (const grant of grants) {
+    if (seen.has(grant.key)) throw new Error(`access plan grants '${grant.key}' twice`);
+    seen.add(grant.key);
+  }
+  return name;
+}
+
 export class Access extends pulumi.ComponentResource {
   readonly assignmentCount: number;
   readonly customRoleIds: Partial<Record<CustomRoleName, pulumi.Output<string>>> = {};
 
   constructor(name: string, args: AccessArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(COMPONENT.access, name, {}, opts);
-    const seen = new Set<string>();
+    // Checked before super(): a component that throws once registered leaves Pulumi an output registration for a
+    // resource that never finished, an unhandled rejection in the program.
+    super(COMPONENT.access, nameOfUniqueGrants(name, args.grants), {}, opts);
     for (const grant of args.grants) {
-      if (seen.has(grant.key)) throw new Error(`access plan grants '${grant.key}' twice`);
-      seen.add(grant.key);
       const role = grant.role;
       const definitionId = isCustomRole(role)
         ? this.customRole(name, role, args)

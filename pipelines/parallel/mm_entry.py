@@ -165,15 +165,16 @@ def _stamp(path):
 
 
 def _publish(local_out, out, seeded):
-    """Copies a finished mini-batch's files to the output, keeping their paths; each is written once, whole."""
-    for folder, _dirs, files in os.walk(local_out):
-        for name in files:
-            source = os.path.join(folder, name)
-            if seeded.get(source) == _stamp(source):
-                continue
-            target = os.path.join(out, os.path.relpath(source, local_out))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.copyfile(source, target)
+    """Copies a finished mini-batch's files to the output, keeping their paths; each is written once, whole. The
+    journal and manifest go last: a process lost mid-copy never leaves a journal naming packs that are not there."""
+    sources = [os.path.join(folder, name) for folder, _dirs, files in os.walk(local_out) for name in files]
+    last = ("journal", "manifest")
+    for source in sorted(sources, key=lambda f: (os.path.basename(f).startswith(last), f)):
+        if seeded.get(source) == _stamp(source):
+            continue
+        target = os.path.join(out, os.path.relpath(source, local_out))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(source, target)
 
 
 def _close(host):
