@@ -1,10 +1,6 @@
-import type {
-  ModelVersion as AmlModelVersion,
-  AzureMachineLearningWorkspaces,
-} from '@azure/arm-machinelearning';
+import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { modelArtifactSchema } from '../contracts/artifact.ts';
 import { parseJsonText } from '../contracts/json-file.ts';
-import { type ModelIndexEntry, modelIndexEntrySchema } from '../contracts/model-index.ts';
 import { isModelName, modelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { alreadyRegistered, indexesByName, validateRequests } from '../registry/requests.ts';
@@ -23,11 +19,11 @@ import { mapLimit } from '../util/map-limit.ts';
 import {
   type AmlClientOptions,
   type AmlWorkspaceRef,
-  callOptions,
   createAmlClient,
   workspaceLabel,
 } from './aml-client.ts';
 import { type ArtifactStoreFactory, type DatastoreLocation, resolveDatastore } from './aml-datastore.ts';
+import { LakeModelIndex, versionOfEntry } from './aml-model-index.ts';
 import {
   artifactFacts,
   artifactKey,
@@ -37,8 +33,8 @@ import {
   toModelVersion,
   versionBody,
 } from './aml-model-mapping.ts';
+import { AmlModelVersions } from './aml-model-versions.ts';
 import { azureCredential } from './credential.ts';
-import { type AzureCallContext, azureCall, isNotFound } from './errors.ts';
 
 export interface AzureMlRegistryOptions extends AmlClientOptions {
   workspace: AmlWorkspaceRef;
@@ -64,9 +60,6 @@ export interface AzureMlRegistryOptions extends AmlClientOptions {
   readsFromIndex?: boolean;
 }
 
-const ROLE = 'AzureML Data Scientist';
-/** Archived versions skipped at most when looking for a model's live version. */
-const MAX_ARCHIVED_SKIPPED = 20;
 const DESCRIPTION = 'many-models: one forecasting model per partition';
 
 /**
@@ -83,6 +76,8 @@ export class AzureMlModelRegistry implements ModelRegistry {
   readonly #options: AzureMlRegistryOptions;
   readonly #datastore: string;
   readonly #prefix: string;
+  readonly #versions: AmlModelVersions;
+  readonly #index: LakeModelIndex;
   #store: Promise<{ location: DatastoreLocation; store: BlobStore }> | undefined;
 
   constructor(options: AzureMlRegistryOptions) {
@@ -93,21 +88,8 @@ export class AzureMlModelRegistry implements ModelRegistry {
     this.#client = options.client ?? createAmlClient(options.workspace.subscriptionId, options);
     this.#datastore = options.datastore ?? 'mm_lake';
     this.#prefix = options.artifactPrefix ?? `registry/${options.stage}`;
-  }
-
-  #ctx(operation: string, name?: string): AzureCallContext {
-    return {
-      service: 'arm',
-      resource: name ? `model ${name} in ${this.location}` : this.location,
-      operation,
-      role: ROLE,
-      scope: this.location,
-      timeoutMs: this.#options.operationTimeoutMs ?? 300_000,
-    };
-  }
-
-  #call(signal?: AbortSignal) {
-    return callOptions(this.#options, signal);
+    this.#versions = new AmlModelVersions(this.#client, options.workspace, options);
+    this.#index = new LakeModelIndex(async () => (await this.#artifacts()).store, this.#prefix);
   }
 
   async #artifacts(): Promise<{ location: DatastoreLocation; store: BlobStore }> {
@@ -164,7 +146,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
             if (current && alreadyRegistered(current, request, options)) {
               // A run killed between the version PUT and its index entry left the index behind: mend it.
               if (resource && current.version === Number(resource.name))
-                await this.#indexIfBehind(name, resource);
+                await this.#index.mend(name, resource);
               results[index] = current;
               continue;
             }
@@ -211,56 +193,14 @@ export class AzureMlModelRegistry implements ModelRegistry {
       { uri: datastoreUri(this.workspace, location.name, key), size: bytes.byteLength, sha256 },
       DESCRIPTION,
     );
-    const created = await azureCall(this.#ctx(`register version ${version}`, name), () =>
-      this.#client.modelVersions.createOrUpdate(
-        this.workspace.resourceGroup,
-        this.workspace.workspace,
-        name,
-        String(version),
-        body,
-        this.#call(signal),
-      ),
-    );
-    const registered = toModelVersion(name, created);
-    await this.#writeIndex(registered, { key, sha256, size: bytes.byteLength });
+    const registered = toModelVersion(name, await this.#versions.put(name, version, body, signal));
+    await this.#index.write(registered, { key, sha256, size: bytes.byteLength });
     return registered;
   }
 
-  #indexKey(name: string): string {
-    return `${this.#prefix}/${name}/latest.json`;
-  }
-
-  async #writeIndex(version: ModelVersion, artifact: ModelIndexEntry['artifact']): Promise<void> {
-    const { store } = await this.#artifacts();
-    const entry: ModelIndexEntry = {
-      schemaVersion: 1,
-      name: version.name,
-      version: version.version,
-      artifact,
-      registeredAt: version.registeredAt,
-      tags: version.tags,
-    };
-    await store.put(this.#indexKey(version.name), JSON.stringify(entry));
-  }
-
-  async #readIndex(name: string): Promise<ModelIndexEntry | undefined> {
+  async #readIndex(name: string) {
     if (!isModelName(name)) throw new RegistryError(`'${name}' is not a model name (mm-<slug>-<12 hex>)`);
-    const { store } = await this.#artifacts();
-    const key = this.#indexKey(name);
-    const bytes = await store.get(key);
-    if (!bytes) return undefined;
-    const text = Buffer.from(bytes).toString('utf8');
-    return parseJsonText(`${store.location}/${key}`, text, modelIndexEntrySchema, 'model index entry');
-  }
-
-  async #indexIfBehind(name: string, resource: AmlModelVersion): Promise<void> {
-    const indexed = await this.#readIndex(name);
-    if (indexed?.version === Number(resource.name)) return;
-    const facts = artifactFacts(resource);
-    const where = parseDatastoreUri(facts.uri ?? '');
-    if (!where || !facts.sha256) return;
-    const version = toModelVersion(name, resource);
-    await this.#writeIndex(version, { key: where.key, sha256: facts.sha256, size: version.size });
+    return this.#index.read(name);
   }
 
   async latest(name: string): Promise<ModelVersion | undefined> {
@@ -276,41 +216,14 @@ export class AzureMlModelRegistry implements ModelRegistry {
     return resource ? toModelVersion(name, resource) : undefined;
   }
 
-  async #latestResource(name: string, signal?: AbortSignal): Promise<AmlModelVersion | undefined> {
+  async #latestResource(name: string, signal?: AbortSignal) {
     return (await this.#live(name, signal)).resource;
   }
 
-  /**
-   * The newest version number, and the newest version that is not archived (`isArchived`, set when a version is
-   * withdrawn, e.g. by the pipeline's ArchiveRejected stage): readers and promotion see the live one.
-   */
-  async #live(
-    name: string,
-    signal?: AbortSignal,
-  ): Promise<{ top: number; resource: AmlModelVersion | undefined }> {
-    if (!isModelName(name)) throw new RegistryError(`'${name}' is not a model name (mm-<slug>-<12 hex>)`);
-    const container = await azureCall(this.#ctx('read model', name), async () => {
-      try {
-        return await this.#client.modelContainers.get(
-          this.workspace.resourceGroup,
-          this.workspace.workspace,
-          name,
-          this.#call(signal),
-        );
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-    });
+  #live(name: string, signal?: AbortSignal) {
     // Azure answers 404 for a missing model and for a missing workspace alike: prove the workspace is there (one
     // datastore read per registry, cached) so a typo in the environment file is never taken for "no model yet".
-    if (!container) await this.#artifacts();
-    const top = Number(container?.properties.latestVersion ?? 0);
-    for (let version = top; version >= 1 && version > top - MAX_ARCHIVED_SKIPPED; version--) {
-      const resource = await this.#versionResource(name, String(version), signal);
-      if (resource && !resource.properties.isArchived) return { top, resource };
-    }
-    return { top, resource: undefined };
+    return this.#versions.live(name, () => this.#artifacts(), signal);
   }
 
   /**
@@ -319,29 +232,11 @@ export class AzureMlModelRegistry implements ModelRegistry {
    */
   async forgetIndexEntry(name: string): Promise<void> {
     if (!isModelName(name)) throw new RegistryError(`'${name}' is not a model name (mm-<slug>-<12 hex>)`);
-    const { store } = await this.#artifacts();
-    await store.delete(this.#indexKey(name));
+    await this.#index.forget(name);
   }
 
-  async #versionResource(
-    name: string,
-    version: string,
-    signal?: AbortSignal,
-  ): Promise<AmlModelVersion | undefined> {
-    return azureCall(this.#ctx(`read version ${version}`, name), async () => {
-      try {
-        return await this.#client.modelVersions.get(
-          this.workspace.resourceGroup,
-          this.workspace.workspace,
-          name,
-          version,
-          this.#call(signal),
-        );
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-    });
+  #versionResource(name: string, version: string, signal?: AbortSignal) {
+    return this.#versions.get(name, version, signal);
   }
 
   /** The prod (or dev) model of a partition, by its raw key values. */
@@ -406,20 +301,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
   }
 
   async *list(): AsyncIterable<ModelVersion> {
-    const names: { name: string; latest: string }[] = [];
-    const pages = this.#client.modelContainers
-      .list(this.workspace.resourceGroup, this.workspace.workspace, this.#call())
-      .byPage();
-    while (true) {
-      const page = await azureCall(this.#ctx('list models'), () => pages.next());
-      if (page.done) break;
-      for (const container of page.value) {
-        const latest = container.properties.latestVersion;
-        if (container.name && isModelName(container.name) && latest)
-          names.push({ name: container.name, latest });
-      }
-    }
-    names.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const names = await this.#versions.listLatest();
     const batch = this.#options.concurrency ?? 8;
     for (let i = 0; i < names.length; i += batch) {
       const resources = await mapLimit(names.slice(i, i + batch), batch, (n) =>
@@ -435,11 +317,3 @@ export class AzureMlModelRegistry implements ModelRegistry {
 const parseArtifact = (bytes: Uint8Array, what: string): ModelArtifact =>
   // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
   parseJsonText(what, Buffer.from(bytes).toString('utf8'), modelArtifactSchema, 'artifact') as ModelArtifact;
-
-const versionOfEntry = (entry: ModelIndexEntry): ModelVersion => ({
-  name: entry.name,
-  version: entry.version,
-  tags: entry.tags,
-  registeredAt: entry.registeredAt,
-  size: entry.artifact.size,
-});

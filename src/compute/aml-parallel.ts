@@ -1,5 +1,9 @@
 import path from 'node:path';
+import type { z } from 'zod';
 import type { Config } from '../config/schema.ts';
+import { parseJsonText } from '../contracts/json-file.ts';
+import { preparedMetaSchema } from '../contracts/prepared-meta.ts';
+import { runManifestSchema } from '../contracts/run-manifest.ts';
 import { EXIT, StageError } from '../core/errors.ts';
 import type { RunManifest } from '../engine/manifest.ts';
 import type { BlobStore } from '../storage/types.ts';
@@ -74,9 +78,19 @@ export function pipelineJobName(stage: string, runId: string, attempt: number): 
 
 const decoder = new TextDecoder();
 
-async function readJson<T>(lake: BlobStore, key: string): Promise<T | undefined> {
+// The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
+const readManifestBlob = async (lake: BlobStore, key: string) =>
+  (await readJson(lake, key, runManifestSchema, 'run manifest')) as RunManifest | undefined;
+
+/** A saved file of the lake through its contract (src/contracts), or undefined while it is not there. */
+async function readJson<S extends z.ZodType>(
+  lake: BlobStore,
+  key: string,
+  schema: S,
+  what: string,
+): Promise<z.output<S> | undefined> {
   const data = await lake.get(key);
-  return data ? (JSON.parse(decoder.decode(data)) as T) : undefined;
+  return data ? parseJsonText(`${lake.location}/${key}`, decoder.decode(data), schema, what) : undefined;
 }
 
 /**
@@ -101,7 +115,7 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
       ? { environmentVariables: { AZURE_CLIENT_ID: config.compute.identityClientId } }
       : {}),
   });
-  const meta = await readJson<{ buckets: number }>(lake, 'prepared/meta.json');
+  const meta = await readJson(lake, 'prepared/meta.json', preparedMetaSchema, 'prepared meta');
   if (!meta)
     throw new StageError(
       `the lake ${lake.location} has no prepared/meta.json: run mm prepare first`,
@@ -121,7 +135,7 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
     const prefix = stage === 'train' ? `runs/${runId}/` : `predictions/run_id=${runId}/`;
     for await (const key of lake.list(prefix)) {
       if (!done.test(key) || seen.has(key)) continue;
-      const part = stage === 'train' ? await readJson<RunManifest>(lake, key) : undefined;
+      const part = stage === 'train' ? await readManifestBlob(lake, key) : undefined;
       seen.set(key, part?.totals.failed ?? 0);
     }
     const failed = [...seen.values()].reduce((a, b) => a + b, 0);
@@ -169,7 +183,7 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
   async function finished(): Promise<AmlParallelOutcome> {
     progress?.stop();
     const manifest =
-      stage === 'train' ? await readJson<RunManifest>(lake, `runs/${runId}/manifest.json`) : undefined;
+      stage === 'train' ? await readManifestBlob(lake, `runs/${runId}/manifest.json`) : undefined;
     return {
       jobs,
       bucketsDone: seen.size,

@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { describeZodIssues } from '../config/errors.ts';
+import { trainRowSchema } from '../contracts/engine-rows.ts';
 import { bucketDir, listPartitions, readMeta } from '../data/index.ts';
 import type { PartitionRecord, RunManifest } from '../engine/manifest.ts';
 import { sortRecords, totalsOf } from '../engine/merge.ts';
@@ -33,15 +35,19 @@ export async function parallelManifest(options: ParallelManifestOptions): Promis
   for await (const line of lines) {
     lineNo++;
     if (!line.trim()) continue;
-    let row: Partial<PartitionRecord> & { ignored?: string; empty?: number[] };
+    let raw: unknown;
     try {
-      row = JSON.parse(line) as typeof row;
+      raw = JSON.parse(line);
     } catch {
       throw new RunError(`${options.rowsFile}:${lineNo} is not a JSON row: ${line.slice(0, 80)}`);
     }
-    if (row.ignored !== undefined || row.empty !== undefined) continue;
-    if (typeof row.name !== 'string' || typeof row.status !== 'string')
-      throw new RunError(`${options.rowsFile}:${lineNo} has no partition name and status`);
+    const parsed = trainRowSchema.safeParse(raw);
+    if (!parsed.success)
+      throw new RunError(
+        `${options.rowsFile}:${lineNo} is not a partition record: ${describeZodIssues(parsed.error).join('; ')}`,
+      );
+    const row = parsed.data;
+    if (!('name' in row)) continue;
     if (!known.has(row.name))
       throw new RunError(
         `${options.rowsFile}:${lineNo}: partition ${row.name} is not in the prepared catalog`,

@@ -5,11 +5,13 @@
  *   node src/compute/spark-finish.ts score --config <yaml> --env <name> --run <id> --rows <jsonl>
  * The lake is the config's storage root, or MM_LAKE_ROOT (set by the driver).
  */
+
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { effectiveStorage } from '../azure/cluster.ts';
 import { loadConfig } from '../config/load.ts';
+import { parseRowLine, scoredRowSchema } from '../contracts/engine-rows.ts';
 import { EXIT } from '../core/errors.ts';
 import type { ScoredPartition } from '../scoring/score.ts';
 import type { PredictionStatus } from '../scoring/types.ts';
@@ -40,8 +42,10 @@ export async function finishSparkScore(options: {
   const text = await readFile(options.rowsFile, 'utf8');
   const rows = text
     .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as ScoredPartition);
+    .map((line, i) =>
+      line.trim() ? parseRowLine(options.rowsFile, i + 1, line, scoredRowSchema) : undefined,
+    )
+    .filter((row) => row !== undefined && 'name' in row) as unknown as ScoredPartition[];
   const files = path.join(layout.predictions, `run_id=${options.runId}`, '*.parquet');
   await loadWarehouse(layout.warehouse, files, options.runId);
   const { partitions, byStatus: s, usedFallback } = summariseScored(rows);

@@ -1,23 +1,12 @@
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
+import { scoredRowSchema } from '../contracts/engine-rows.ts';
 import { listPartitions } from '../data/index.ts';
 import type { ScoredPartition } from '../scoring/score.ts';
 import type { PredictionStatus } from '../scoring/types.ts';
 import { loadWarehouse } from '../scoring/write.ts';
 import type { StageContext } from './ports.ts';
-
-/** One row the parallel score step appended (pipelines/parallel/mm_entry.py): a ScoredPartition, or a marker. */
-const rowSchema = z.union([
-  z.object({ ignored: z.string() }),
-  z.object({ empty: z.array(z.number()) }),
-  z.object({
-    name: z.string().min(1),
-    status: z.enum(['ok', 'no-model', 'failed']),
-    usedFallback: z.boolean().default(false),
-  }),
-]);
 
 export interface ScoredRowsSummary {
   partitions: number;
@@ -48,7 +37,7 @@ export async function summariseScoredRows(rowsFile: string, preparedDir: string)
     } catch {
       throw new ScoredRowsError(`${rowsFile}:${lineNo} is not a JSON row: ${line.slice(0, 80)}`);
     }
-    const parsed = rowSchema.safeParse(raw);
+    const parsed = scoredRowSchema.safeParse(raw);
     if (!parsed.success)
       throw new ScoredRowsError(
         `${rowsFile}:${lineNo} is not a scored partition (name, status): ${line.slice(0, 80)}`,
