@@ -12,6 +12,7 @@ import {
 import { type AzureCallContext, azureCall, isNotFound } from '../azure/errors.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { uploadFileInBlocks } from './block-upload.ts';
+import { emptyDirectories, isDirectory } from './hns-directories.ts';
 import { checkKey, checkPrefix, folderPrefix, joinKey } from './keys.ts';
 import { md5Of, md5OfFile, sizeOf, walkFiles } from './local-files.ts';
 import { DEFAULT_SYNC_CONCURRENCY, emptyStats, type SyncStats } from './sync.ts';
@@ -182,14 +183,9 @@ export class AzureBlobStore implements BlobStore {
    * directory through the Blob API only when it is empty; a flat account has none and this does nothing).
    */
   async pruneEmptyDirectories(prefix: string): Promise<number> {
-    const folder = folderPrefix(prefix);
-    const directories: string[] = [];
-    const occupied = new Set<string>();
-    for await (const entry of this.#listEntries(folder)) {
-      if (isDirectory(entry)) directories.push(entry.name);
-      else for (const parent of parentsOf(entry.name)) occupied.add(parent);
-    }
-    const empty = directories.filter((d) => !occupied.has(d)).sort((a, b) => b.length - a.length);
+    const entries: BlobItem[] = [];
+    for await (const entry of this.#listEntries(folderPrefix(prefix))) entries.push(entry);
+    const empty = emptyDirectories(entries);
     for (const directory of empty) {
       await azureCall(this.#ctx(`delete directory ${directory}`, true), () =>
         this.container.getBlobClient(directory).deleteIfExists({ abortSignal: this.#signal() }),
@@ -334,16 +330,6 @@ export class AzureBlobStore implements BlobStore {
       throw error;
     }
   }
-}
-
-function isDirectory(blob: BlobItem): boolean {
-  return blob.metadata?.hdi_isfolder === 'true';
-}
-
-/** 'a/b/c.parquet' -> ['a', 'a/b']. */
-function parentsOf(name: string): string[] {
-  const parts = name.split('/');
-  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('/'));
 }
 
 function isContainerMissing(error: unknown): boolean {
