@@ -31,6 +31,7 @@ export class LocalCompute implements Compute {
       ...(request.shard ? { shard: request.shard } : {}),
       ...(request.resume ? { resume: true } : {}),
       ...(request.onlyFailed ? { onlyFailed: true } : {}),
+      ...(context.abortSignal ? { abortSignal: context.abortSignal } : {}),
     });
     return {
       manifest: result.manifest,

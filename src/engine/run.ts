@@ -46,6 +46,8 @@ export interface TrainRunOptions {
   workers?: number;
   /** Reports partitions done; silent by default. */
   progress?: ProgressFactory;
+  /** Stops the run after the batches in flight, all of them journaled (a RunError naming --resume). */
+  abortSignal?: AbortSignal;
 }
 
 export interface TrainRunResult {

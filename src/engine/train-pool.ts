@@ -23,6 +23,8 @@ export interface TrainPoolOptions {
   journal: RunJournal;
   threads: number;
   progress: Progress;
+  /** Stops streaming batches: the ones in flight finish and are journaled, then the run stops for --resume. */
+  abortSignal?: AbortSignal;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
       batchSize: config.engine.batchSize,
       filter: (name) => options.todo.has(name),
     })) {
+      if (options.abortSignal?.aborted) break;
       const task: TrainTask = {
         batch,
         context: { frequency: meta.frequency, seasonLength: seasonLengthOf(config), features: meta.features },
@@ -82,6 +85,12 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
       if (inFlight.size >= threads * 2) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+    if (options.abortSignal?.aborted) {
+      throw new RunError(
+        `interrupted: the ${fresh.size} partition(s) trained so far are journaled in ${options.runDir}; ` +
+          'continue with --resume',
+      );
+    }
   } catch (error) {
     stopped = true;
     throw error;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
 import { evaluateAndPromoteStage } from '../../stages/evaluate-and-promote.ts';
 import { stageContext } from '../context.ts';
+import { interruptSignal } from '../interrupt.ts';
 
 interface EvaluateCommandOptions extends ConfigOptions {
   run?: string;
@@ -19,7 +20,7 @@ export function evaluateAndPromoteCommand(): Command {
     .option('--run <id>', 'run id under runs/ (default: the run whose manifest was written last)')
     .option('--dry-run', 'print what would change; register and write nothing')
     .action(async (options: EvaluateCommandOptions) => {
-      await evaluateAndPromoteStage(stageContext(options), {
+      await evaluateAndPromoteStage(stageContext(options, { abortSignal: interruptSignal() }), {
         runId: options.run,
         dryRun: options.dryRun === true,
       });

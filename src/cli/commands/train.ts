@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
 import { trainStage } from '../../stages/train.ts';
 import { stageContext } from '../context.ts';
+import { interruptSignal } from '../interrupt.ts';
 import { parseShard, positiveInt } from '../options.ts';
 
 interface TrainOptions extends ConfigOptions {
@@ -51,7 +52,7 @@ export function trainCommand(): Command {
     )
     .option('--no-register', 'do not register the models in the dev registry')
     .action(async (options: TrainOptions) => {
-      await trainStage(stageContext(options, { shards: options.shards }), {
+      await trainStage(stageContext(options, { shards: options.shards, abortSignal: interruptSignal() }), {
         runId: options.run,
         resume: options.resume,
         onlyFailed: options.onlyFailed,
