@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { TokenCredential } from '@azure/identity';
-import {
-  type AnonymousCredential,
-  type BlobItem,
-  BlobServiceClient,
-  type ContainerClient,
-  type StorageSharedKeyCredential,
-} from '@azure/storage-blob';
+import { type BlobItem, BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { type AzureCallContext, azureCall, isNotFound } from '../azure/errors.ts';
 import { mapLimit } from '../util/map-limit.ts';
+import {
+  type AzureBlobStoreOptions,
+  type AzureSyncStats,
+  accountNameOf,
+  type TransferOptions,
+} from './azure-blob-store-options.ts';
 import { uploadFileInBlocks } from './block-upload.ts';
 import { emptyDirectories, isDirectory } from './hns-directories.ts';
 import { checkKey, checkPrefix, folderPrefix, joinKey } from './keys.ts';
@@ -18,50 +17,14 @@ import { md5Of, md5OfFile, sizeOf, walkFiles } from './local-files.ts';
 import { DEFAULT_SYNC_CONCURRENCY, emptyStats, type SyncStats } from './sync.ts';
 import type { BlobStore, SyncOptions } from './types.ts';
 
-export interface AzureBlobStoreOptions {
-  /** Blob endpoint of the account, e.g. https://mmdevlake.blob.core.windows.net (ADLS Gen2 serves the Blob API). */
-  accountUrl: string;
-  container: string;
-  /** Production: a TokenCredential (see `azureCredential()`). The shared key is for the Azurite emulator only. */
-  credential: TokenCredential | StorageSharedKeyCredential | AnonymousCredential;
-  /** Files in flight during a folder sync. */
-  concurrency?: number;
-  /** Bytes per staged block for files above `singleShotLimit`. */
-  blockSize?: number;
-  /** Files up to this size go up in one Put Blob call. */
-  singleShotLimit?: number;
-  /** Blocks in flight per file. */
-  blockConcurrency?: number;
-  /** Bound for one call (one block, one small blob, one listing page). */
-  callTimeoutMs?: number;
-  /** Tries per HTTP request on 500/503 and network errors, with exponential back-off. */
-  maxTries?: number;
-  retryDelayMs?: number;
-  maxRetryDelayMs?: number;
-}
-
-export interface AzureSyncStats extends SyncStats {
-  /** Blocks an interrupted earlier upload had staged and this run did not send again. */
-  reusedBlocks: number;
-}
-
-export interface TransferOptions {
-  signal?: AbortSignal;
-  /** Bytes moved so far, reported per block or per small file (progress bars, tests that interrupt). */
-  onProgress?: (bytes: number) => void;
-}
+export {
+  type AzureBlobStoreOptions,
+  type AzureSyncStats,
+  accountNameOf,
+  type TransferOptions,
+} from './azure-blob-store-options.ts';
 
 const MiB = 1024 * 1024;
-
-/** The account name for messages: the host's first label, or the path's first segment on Azurite. */
-export function accountNameOf(accountUrl: string): string {
-  const url = new URL(accountUrl);
-  const host = url.hostname;
-  if (/^(\d+\.){3}\d+$/.test(host) || host === 'localhost') {
-    return url.pathname.split('/').find((s) => s !== '') ?? host;
-  }
-  return host.split('.')[0] ?? host;
-}
 
 /**
  * The lake on ADLS Gen2 through the Blob API. Puts are atomic (one Put Blob, or staged blocks made visible by one
