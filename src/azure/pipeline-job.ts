@@ -18,6 +18,9 @@ import { azureCall, isNotFound } from './errors.ts';
  */
 type Json = Record<string, unknown>;
 
+// The REST API's delivery modes, InputDeliveryMode (ReadOnlyMount, ReadWriteMount, Download, Direct, ...) and
+// OutputDeliveryMode (ReadWriteMount, Upload, Direct) of the Microsoft.MachineLearningServices spec, as generated
+// into azure-ai-ml (azure/ai/ml/_restclient/arm_ml_service/models/_enums.py); YAML spells them ro_mount, upload, ...
 const REST_MODE: Record<string, string> = {
   ro_mount: 'ReadOnlyMount',
   rw_mount: 'ReadWriteMount',

@@ -10,6 +10,9 @@ import { runPipelineJob } from './pipeline.ts';
 
 type Json = Record<string, unknown>;
 
+// The REST API's delivery modes, InputDeliveryMode (ReadOnlyMount, ReadWriteMount, Download, Direct, ...) and
+// OutputDeliveryMode (ReadWriteMount, Upload, Direct) of the Microsoft.MachineLearningServices spec, as generated
+// into azure-ai-ml (azure/ai/ml/_restclient/arm_ml_service/models/_enums.py); YAML spells them ro_mount, upload, ...
 const REST_MODE: Record<string, string> = {
   ReadOnlyMount: 'ro_mount',
   ReadWriteMount: 'rw_mount',
