@@ -1,31 +1,10 @@
-/**
- * Registering N model versions in an Azure ML workspace at ARM's documented throttling rates, against the twin:
- * the real @azure/arm-machinelearning client, paced by `ArmBudget`, talking to the spec-derived ARM server behind
- * the twin's gate (role check, token buckets per principal at 250 reads + 25/s, 200 writes + 10/s, 429 with
- * Retry-After). How long does a first registration take, a retrain that changed nothing, and scoring's reads?
- *
- * Hours of Azure time cannot be waited out here, so both clocks (the twin's buckets and the client's budget) run
- * `scale` times faster than the wall clock, and the bench reports the Azure time that passed on them: what the
- * same requests take at the real rates, as long as the client keeps up (the "client models/s" column says it did
- * when it is well above the paced rate times the scale).
- * Run: node bench/registry-twin.ts [models=10000] [scale=20]
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AzureMlModelRegistry } from '../src/azure/aml-registry.ts';
 import { ArmBudget } from '../src/azure/arm-budget.ts';
 import { artifactContentHash, CONTENT_TAG } from '../src/registry/content.ts';
-import { FsBlobStore } from '../src/storage/fs-blob-store.ts';
 import { sleep } from '../src/util/sleep.ts';
 import { makeArtifact } from '../test/promotion/fixtures.ts';
-import { ArmGate, TokenBuckets } from '../twin/aml/arm-gate.ts';
-import { simulateModels } from '../twin/aml/models-state.ts';
-import { SpecServer } from '../twin/aml/spec-server.ts';
-import { TokenIssuer } from '../twin/identity/tokens.ts';
-import { TwinEstate } from '../twin/rbac/estate.ts';
-import { twinCredential } from '../twin/storage/lakes.ts';
+import { TokenBuckets } from '../twin/aml/arm-gate.ts';
+import { startDevWorkspace } from '../twin/aml/dev-workspace.ts';
 
 const models = Number(process.argv[2] ?? 10_000);
 const scale = Number(process.argv[3] ?? 20);
@@ -34,40 +13,13 @@ const STAGE_TIMEOUT_S = 6 * 3600;
 
 const started = Date.now();
 const azureNow = () => started + (Date.now() - started) * scale;
-const estate = new TwinEstate({ subscriptionId: '00000000-0000-0000-0000-000000000000' });
-const issuer = new TokenIssuer(estate.tenantId);
-const ws = `${estate.names.dev.resourceGroup}/${estate.names.dev.workspace}`;
-const server = await new SpecServer({
-  workspaces: [ws],
-  gate: new ArmGate({ estate, issuer, throttle: new TokenBuckets({ now: azureNow }) }),
-}).start();
-simulateModels(server, {
-  subscriptionId: estate.subscriptionId,
-  pageSize: 100,
-  datastores: {
-    mm_lake: { type: 'AzureDataLakeGen2', accountName: estate.names.dev.lake, container: 'lake' },
-  },
-});
-const dir = mkdtempSync(path.join(tmpdir(), 'mm-registry-twin-'));
+const dev = await startDevWorkspace({ buckets: new TokenBuckets({ now: azureNow }), pageSize: 100 });
+const server = dev.server;
 
 let budget: ArmBudget;
 function registry(readsFromIndex = false) {
   budget = new ArmBudget({ now: azureNow, sleep: (ms, signal) => sleep(ms / scale, signal) });
-  return new AzureMlModelRegistry({
-    endpoint: server.endpoint,
-    ca: server.ca,
-    credential: twinCredential(issuer, estate.principal('dev/training')),
-    workspace: {
-      subscriptionId: estate.subscriptionId,
-      resourceGroup: estate.names.dev.resourceGroup,
-      workspace: estate.names.dev.workspace,
-    },
-    stage: 'dev',
-    artifactStore: () => new FsBlobStore(dir),
-    budget,
-    concurrency: 16,
-    readsFromIndex,
-  });
+  return dev.registry({ budget, concurrency: 16, readsFromIndex });
 }
 
 const requests = (runId: string) =>
@@ -126,8 +78,7 @@ try {
     }
   });
 } finally {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await dev.stop();
 }
 
 console.log(

@@ -1,16 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AzureMlModelRegistry } from '../../src/azure/aml-registry.ts';
 import { ARM_DOCUMENTED_LIMITS, ArmBudget, withHeadroom } from '../../src/azure/arm-budget.ts';
-import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
-import { ArmGate, TokenBuckets } from '../../twin/aml/arm-gate.ts';
-import { simulateModels } from '../../twin/aml/models-state.ts';
-import { SpecServer } from '../../twin/aml/spec-server.ts';
-import { TokenIssuer } from '../../twin/identity/tokens.ts';
-import { TwinEstate } from '../../twin/rbac/estate.ts';
-import { twinCredential } from '../../twin/storage/lakes.ts';
+import { TokenBuckets } from '../../twin/aml/arm-gate.ts';
+import { startDevWorkspace } from '../../twin/aml/dev-workspace.ts';
+import type { SpecServer } from '../../twin/aml/spec-server.ts';
 import { makeArtifact } from '../promotion/fixtures.ts';
 
 // Issue 13, defect 7: registration must pace itself to ARM's throttling budget instead of living on 429s.
@@ -37,51 +29,25 @@ describe('the ARM budget (a client-side token bucket)', () => {
 });
 
 describe('registering against a throttling ARM (the twin: token buckets per principal, 429 + Retry-After)', () => {
-  const estate = new TwinEstate({ subscriptionId: '00000000-0000-0000-0000-000000000000' });
-  const issuer = new TokenIssuer(estate.tenantId);
   // ARM's shape at a tenth of its size, so the test takes seconds: 20 writes at once, then 2 per second.
   const small = {
     reads: { bucket: 25, refillPerSecond: 5 },
     writes: { bucket: 20, refillPerSecond: 2 },
     deletes: { bucket: 20, refillPerSecond: 2 },
   };
+  let dev: Awaited<ReturnType<typeof startDevWorkspace>>;
   let server: SpecServer;
-  let dir: string;
-  const ws = `${estate.names.dev.resourceGroup}/${estate.names.dev.workspace}`;
 
   beforeAll(async () => {
-    server = await new SpecServer({
-      workspaces: [ws],
-      gate: new ArmGate({ estate, issuer, throttle: new TokenBuckets({ limits: small }) }),
-    }).start();
-    simulateModels(server, {
-      subscriptionId: estate.subscriptionId,
-      datastores: {
-        mm_lake: { type: 'AzureDataLakeGen2', accountName: estate.names.dev.lake, container: 'lake' },
-      },
-    });
-    dir = mkdtempSync(path.join(tmpdir(), 'mm-budget-'));
+    dev = await startDevWorkspace({ buckets: new TokenBuckets({ limits: small }) });
+    server = dev.server;
   });
   afterAll(async () => {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await dev.stop();
   });
 
   const register = (runId: string, budget: ArmBudget | false, count: number) =>
-    new AzureMlModelRegistry({
-      endpoint: server.endpoint,
-      ca: server.ca,
-      credential: twinCredential(issuer, estate.principal('dev/training')),
-      workspace: {
-        subscriptionId: estate.subscriptionId,
-        resourceGroup: estate.names.dev.resourceGroup,
-        workspace: estate.names.dev.workspace,
-      },
-      stage: 'dev',
-      artifactStore: () => new FsBlobStore(dir),
-      budget,
-      retryDelayMs: 10,
-    }).registerMany(
+    dev.registry({ budget, retryDelayMs: 10 }).registerMany(
       Array.from({ length: count }, (_, i) => ({
         artifact: makeArtifact({ key: [runId, String(i)] }, { runId, partitions: [] }),
         tags: { 'mm.run.id': runId },
