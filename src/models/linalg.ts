@@ -23,7 +23,10 @@ export interface RidgeFit {
 export function cholesky(a: Float64Array, p: number): boolean {
   for (let j = 0; j < p; j++) {
     let d = a[j * p + j]!;
-    for (let k = 0; k < j; k++) d -= a[j * p + k]! ** 2;
+    for (let k = 0; k < j; k++) {
+      const v = a[j * p + k]!;
+      d -= v * v;
+    }
     if (!(d > 0)) return false;
     const ljj = Math.sqrt(d);
     a[j * p + j] = ljj;
@@ -60,10 +63,64 @@ function traceOfInverse(l: Float64Array, p: number, work: Float64Array): number 
       let s = i === c ? 1 : 0;
       for (let k = c; k < i; k++) s -= l[i * p + k]! * work[k]!;
       work[i] = s / l[i * p + i]!;
-      trace += work[i]! ** 2;
+      trace += work[i]! * work[i]!;
     }
   }
   return trace;
+}
+
+/**
+ * Column a's cross-products with columns 0..a into the symmetric `g`. Four (or two) columns per pass over the rows
+ * (one load of column a for all); each sum still adds its rows in order, so the result is the plain loop's exactly.
+ */
+function crossProducts(x: Float64Array, rows: number, a: number, g: Float64Array, p: number): void {
+  const oa = a * rows;
+  let b = 0;
+  for (; b + 3 <= a; b += 4) {
+    const o0 = b * rows;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    for (let i = 0; i < rows; i++) {
+      const v = x[oa + i]!;
+      const k = o0 + i;
+      c0 += v * x[k]!;
+      c1 += v * x[k + rows]!;
+      c2 += v * x[k + 2 * rows]!;
+      c3 += v * x[k + 3 * rows]!;
+    }
+    g[a * p + b] = c0;
+    g[b * p + a] = c0;
+    g[a * p + b + 1] = c1;
+    g[(b + 1) * p + a] = c1;
+    g[a * p + b + 2] = c2;
+    g[(b + 2) * p + a] = c2;
+    g[a * p + b + 3] = c3;
+    g[(b + 3) * p + a] = c3;
+  }
+  for (; b + 1 <= a; b += 2) {
+    const o0 = b * rows;
+    const o1 = o0 + rows;
+    let c0 = 0;
+    let c1 = 0;
+    for (let i = 0; i < rows; i++) {
+      const v = x[oa + i]!;
+      c0 += v * x[o0 + i]!;
+      c1 += v * x[o1 + i]!;
+    }
+    g[a * p + b] = c0;
+    g[b * p + a] = c0;
+    g[a * p + b + 1] = c1;
+    g[(b + 1) * p + a] = c1;
+  }
+  for (; b <= a; b++) {
+    const ob = b * rows;
+    let c = 0;
+    for (let i = 0; i < rows; i++) c += x[oa + i]! * x[ob + i]!;
+    g[a * p + b] = c;
+    g[b * p + a] = c;
+  }
 }
 
 /**
@@ -94,19 +151,18 @@ export function ridgeGcv(x: Float64Array, p: number, rows: number, y: Float64Arr
   let yy = 0;
   const g = new Float64Array(p * p);
   const r = new Float64Array(p);
-  for (let i = 0; i < rows; i++) yy += (y[i]! - ybar) ** 2;
+  for (let i = 0; i < rows; i++) {
+    const d = y[i]! - ybar;
+    yy += d * d;
+  }
+  const yc = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) yc[i] = y[i]! - ybar;
   for (let a = 0; a < p; a++) {
     const oa = a * rows;
     let s = 0;
-    for (let i = 0; i < rows; i++) s += x[oa + i]! * (y[i]! - ybar);
+    for (let i = 0; i < rows; i++) s += x[oa + i]! * yc[i]!;
     r[a] = s;
-    for (let b = 0; b <= a; b++) {
-      const ob = b * rows;
-      let c = 0;
-      for (let i = 0; i < rows; i++) c += x[oa + i]! * x[ob + i]!;
-      g[a * p + b] = c;
-      g[b * p + a] = c;
-    }
+    crossProducts(x, rows, a, g, p);
   }
 
   const a = new Float64Array(p * p);

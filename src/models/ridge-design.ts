@@ -31,8 +31,26 @@ const CODES: Record<string, number> = {
   x: COVARIATE,
 };
 
-/** Parses column names; returns the name of the first bad column instead of throwing, for the loader. */
+/** Compiled column lists by their names: a run's partitions choose among a handful of lists. */
+const compiled = new Map<string, CompiledColumns | string>();
+const MAX_COMPILED = 1024;
+
+/**
+ * Parses column names; returns the name of the first bad column instead of throwing, for the loader. The result
+ * is shared between callers (memoised): read it, never write to it.
+ */
 export function compileColumns(names: readonly string[]): CompiledColumns | string {
+  const key = names.join('\n');
+  let result = compiled.get(key);
+  if (result === undefined) {
+    result = parseColumns(names);
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(key, result);
+  }
+  return result;
+}
+
+function parseColumns(names: readonly string[]): CompiledColumns | string {
   const codes = new Int8Array(names.length);
   const args = new Int32Array(names.length);
   let maxLag = 0;

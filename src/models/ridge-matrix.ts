@@ -1,5 +1,6 @@
 import type { Frequency } from '../core/vocabulary.ts';
-import { COVARIATE, type CompiledColumns, calendarValue, LAG } from './ridge-design.ts';
+import { calendarColumn } from './calendar-columns.ts';
+import { COVARIATE, type CompiledColumns, LAG, TREND } from './ridge-design.ts';
 
 /**
  * The ridge fit's regression problem: which periods can be rows, and the column-major design over them. Kept
@@ -60,14 +61,14 @@ export function buildDesign(input: DesignInput): Design {
     const code = columns.codes[c]!;
     const arg = columns.args[c]!;
     const o = p * rows;
-    for (let i = 0; i < rows; i++) {
-      const t = rowIndex[i]!;
-      design[o + i] =
-        code === LAG
-          ? filled[t - arg]!
-          : code === COVARIATE
-            ? xs[arg]![t]!
-            : calendarValue(code, arg, time[t]!, t, frequency);
+    if (code === LAG) for (let i = 0; i < rows; i++) design[o + i] = filled[rowIndex[i]! - arg]!;
+    else if (code === COVARIATE) {
+      const x = xs[arg]!;
+      for (let i = 0; i < rows; i++) design[o + i] = x[rowIndex[i]!]!;
+    } else if (code === TREND) for (let i = 0; i < rows; i++) design[o + i] = rowIndex[i]!;
+    else {
+      const values = calendarColumn(code, arg, time, frequency);
+      for (let i = 0; i < rows; i++) design[o + i] = values[rowIndex[i]!]!;
     }
     if (!isConstant(design, o, rows)) {
       kept.push(names[c]!);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FREQUENCIES, type Frequency } from '../core/vocabulary.ts';
-import { cachedHolidayFlag } from './calendar-cache.ts';
+import { calendarColumn } from './calendar-columns.ts';
 import { ridgeGcv } from './linalg.ts';
 import {
   COVARIATE,
@@ -8,6 +8,7 @@ import {
   calendarValue,
   chooseColumns,
   compileColumns,
+  HOLIDAY,
   LAG,
 } from './ridge-design.ts';
 import { buildDesign, completeRows } from './ridge-matrix.ts';
@@ -167,8 +168,9 @@ export function loadRidge(params: unknown): FittedModel {
 }
 
 function countHolidays(time: Int32Array, frequency: Frequency): number {
+  const flags = calendarColumn(HOLIDAY, 0, time, frequency);
   let count = 0;
-  for (let i = 0; i < time.length; i++) count += cachedHolidayFlag(time[i]!, frequency);
+  for (let i = 0; i < time.length; i++) count += flags[i]!;
   return count;
 }
 
