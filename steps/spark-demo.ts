@@ -67,14 +67,15 @@ console.error(`prepared ${prepared.meta.partitions.total} partitions into ${prep
 const trainRunId = newRunId();
 await spark('train', trainRunId);
 await mm(['evaluate-and-promote', '--config', configPath, '--run', trainRunId]);
-await spark('score', newRunId(), { futurePath: path.join(layout.raw, 'demo.future.parquet') });
+const scoreRunId = newRunId();
+await spark('score', scoreRunId, { futurePath: path.join(layout.raw, 'demo.future.parquet') });
 await mm(['report', '--config', configPath, '--run', trainRunId]);
 console.log(
   `\nspark demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Outputs under ${path.relative(process.cwd(), root)}/:\n` +
-    `  prepared lake (8 buckets)   ${layout.prepared}\n` +
-    `  run trained on Spark        ${layout.run(trainRunId)} (manifest.json, models/)\n` +
+    `  prepared lake (${prepared.meta.buckets} buckets)   ${layout.prepared}\n` +
+    `  run trained on Spark        ${layout.run(trainRunId)} (manifest.json, packs/)\n` +
     `  registries dev / prod       ${path.join(root, 'registry')}\n` +
-    `  predictions scored on Spark ${layout.predictions}\n` +
+    `  predictions scored on Spark ${path.join(layout.predictions, `run_id=${scoreRunId}`)}\n` +
     `  warehouse (DuckDB)          ${layout.warehouse}\n` +
-    `  report (HTML)               ${layout.reports}`,
+    `  report (HTML)               ${path.join(layout.reports, `${trainRunId}.html`)}`,
 );

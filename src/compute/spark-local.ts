@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type SparkStageRequest, sparkJobArgs } from './spark-job.ts';
@@ -22,8 +22,10 @@ export interface LocalSparkOptions {
   lakeRoot: string;
   /** Spark master; local[2] by default (the demo and tests share a small machine). */
   master?: string;
-  /** Where the job's (chatty) output goes; default this process's stderr. */
-  output?: 'inherit' | 'ignore';
+  /** Where the job's (chatty) output goes: this process's stderr (default), nowhere, or a log file. */
+  output?: 'inherit' | 'ignore' | { file: string };
+  /** A command the job runs under, e.g. a CPU meter: `[program, ...args]`, then the job's own command line. */
+  launcher?: string[];
   abortSignal?: AbortSignal;
 }
 
@@ -43,18 +45,20 @@ export function runLocalSpark(request: SparkStageRequest, options: LocalSparkOpt
     '--master',
     options.master ?? 'local[2]',
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, args, {
+  const [program, ...rest] = [...(options.launcher ?? []), python, ...args];
+  const output = options.output ?? 'inherit';
+  const fd = typeof output === 'object' ? openSync(output.file, 'a') : undefined;
+  const sink = fd ?? (output === 'ignore' ? 'ignore' : process.stderr);
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(program!, rest, {
       cwd: REPO_ROOT,
-      stdio: [
-        'ignore',
-        options.output === 'ignore' ? 'ignore' : process.stderr,
-        options.output === 'ignore' ? 'ignore' : process.stderr,
-      ],
+      stdio: ['ignore', sink, sink],
       env: { ...process.env, PYSPARK_PYTHON: python },
       ...(options.abortSignal ? { signal: options.abortSignal } : {}),
     });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
+  }).finally(() => {
+    if (fd !== undefined) closeSync(fd);
   });
 }
