@@ -97,6 +97,9 @@ async function split(ds: Dataset, dir: string) {
   const mmFuture: string[] = [`${ds.key},WeekStarting,${ds.price},${ds.promo}`];
   const points: Point[] = [];
   const scales = new Map<string, number>();
+  // mm forecasts from each series' last observation; a series whose history ends in a gap (every tuna brand misses
+  // the 3 weeks before the cut) needs a longer horizon to reach the held-out weeks, which are matched by date.
+  let horizon = HELD_OUT;
   const q = (s: string) => JSON.stringify(s);
   for (const [key, list] of byKey) {
     const last = list.at(-1)!.t;
@@ -117,6 +120,7 @@ async function split(ds: Dataset, dir: string) {
       history.push(`${q(key)},${i + 1},${iso(start + i * 7 * DAY)},${r ? r.y : 'NA'},${carry.p},${carry.q}`);
     }
     for (const r of hist) mmHistory.push(`${q(key)},${iso(r.t)},${r.y},${r.p},${r.q}`);
+    horizon = Math.max(horizon, HELD_OUT + Math.round((cut - hist.at(-1)!.t) / (7 * DAY)));
     let mae = 0;
     let m = 0;
     for (let i = 1; i < ys.length; i++) {
@@ -141,10 +145,22 @@ async function split(ds: Dataset, dir: string) {
   writeFileSync(path.join(dir, 'future.csv'), `${future.join('\n')}\n`);
   writeFileSync(path.join(dir, 'mm-history.csv'), `${mmHistory.join('\n')}\n`);
   writeFileSync(path.join(dir, 'mm-future.csv'), `${mmFuture.join('\n')}\n`);
-  return { points, scales, series: scales.size };
+  return {
+    points,
+    scales,
+    series: scales.size,
+    horizon,
+    cut: new Map([...byKey].map(([k, l]) => [k, l.at(-1)!.t - HELD_OUT * 7 * DAY])),
+  };
 }
 
-async function ours(ds: Dataset, dir: string, series: number): Promise<SystemResult> {
+async function ours(
+  ds: Dataset,
+  dir: string,
+  series: number,
+  horizon: number,
+  cuts: Map<string, number>,
+): Promise<SystemResult> {
   mkdirSync(path.join(dir, 'environments'), { recursive: true });
   writeFileSync(path.join(dir, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
   writeFileSync(
@@ -158,7 +174,7 @@ async function ours(ds: Dataset, dir: string, series: number): Promise<SystemRes
       '  frequency: W',
       `  features: [${ds.price}, ${ds.promo}]`,
       'forecast:',
-      `  horizon: ${HELD_OUT}`,
+      `  horizon: ${horizon}`,
       `  holdout: ${HELD_OUT}`,
       `  backtestWindows: ${windows}`,
       ...(candidates ? [`  candidates: [${candidates}]`] : []),
@@ -191,12 +207,15 @@ async function ours(ds: Dataset, dir: string, series: number): Promise<SystemRes
   // The lake keeps each dataset under its own folder (lake/datasets/<config>/predictions/run_id=scored/...).
   const file = path.join(dir, 'lake/**/predictions/run_id=scored/*.parquet');
   const predicted = await rows(
-    `SELECT "${ds.key}" AS k, row_number() OVER (PARTITION BY "${ds.key}" ORDER BY WeekStarting) AS h, forecast,
+    `SELECT "${ds.key}" AS k, CAST(WeekStarting AS VARCHAR) AS d, forecast,
         lower_80, upper_80, lower_95, upper_95 FROM read_parquet('${file}') WHERE status = 'ok'`,
   );
   const forecasts = new Map<string, Forecast>();
   for (const r of predicted) {
-    forecasts.set(`${r.k}|${Number(r.h)}`, {
+    // By date: the held-out week h is cut + h weeks, however far before the cut the series' history ended.
+    const h = Math.round((Date.parse(String(r.d)) - cuts.get(String(r.k))!) / (7 * DAY));
+    if (h < 1 || h > HELD_OUT) continue;
+    forecasts.set(`${r.k}|${h}`, {
       mean: Number(r.forecast),
       lo80: Number(r.lower_80 ?? Number.NaN),
       hi80: Number(r.upper_80 ?? Number.NaN),
@@ -224,7 +243,12 @@ async function peerSystems(dir: string): Promise<SystemResult[]> {
   if (partialPeers) {
     return [...readPeer(rParts.filter((file) => existsSync(file))), ...readPeer([py].filter(existsSync))];
   }
-  if (!(reusePeers && [...rParts, py].every((file) => existsSync(file)))) {
+  const absent = [...rParts, py].filter((file) => !existsSync(file));
+  if (reusePeers && absent.length > 0) {
+    // Never start the slow peers behind the user's back (R's auto.arima takes minutes per tuna series).
+    throw new Error(`--reuse-peers: ${absent.join(', ')} absent; run without it, or use --partial-peers`);
+  }
+  if (!reusePeers) {
     const script = path.join(repo, 'bench/peer/forecast_r.R');
     await Promise.all(
       rParts.map((out, part) => execa('Rscript', [script, h, f, out, String(part), String(rParts.length)])),
@@ -327,8 +351,8 @@ for (const [name, ds] of Object.entries(DATASETS)) {
     mkdirSync(dir, { recursive: true });
   }
   try {
-    const { points, scales, series } = await split(ds, dir);
-    const systems: SystemResult[] = [await ours(ds, dir, series)];
+    const { points, scales, series, horizon, cut } = await split(ds, dir);
+    const systems: SystemResult[] = [await ours(ds, dir, series, horizon, cut)];
     if (peers) systems.push(...(await peerSystems(dir)));
     if (partialPeers) {
       const everyone = (key: string) => systems.every((sys) => sys.forecasts.has(`${key}|1`));

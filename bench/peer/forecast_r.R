@@ -42,5 +42,6 @@ for (key in keys) {
   fc <- r$v
   fc$mean <- exp(fc$mean); fc$lower <- exp(fc$lower); fc$upper <- exp(fc$upper)
   out[[length(out) + 1]] <- one(key, "auto.arima+xreg", h, fc, r$s)
+  # Written after every series, so a slow dataset keeps what it finished (bench/accuracy.ts --partial-peers).
+  write.csv(do.call(rbind, out), args[3], row.names = FALSE)
 }
-write.csv(do.call(rbind, out), args[3], row.names = FALSE)
