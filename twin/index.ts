@@ -7,6 +7,7 @@ import { simulateJobs } from './aml/jobs-state.ts';
 import { simulateModels } from './aml/models-state.ts';
 import { NodeRunner } from './aml/node-runner.ts';
 import { runArmPipeline } from './aml/parallel/arm-pipeline.ts';
+import { hostNodes, imageNodes, type NodeRuntime } from './aml/parallel/nodes.ts';
 import { SpecServer } from './aml/spec-server.ts';
 import { MsiEndpoint } from './identity/msi-endpoint.ts';
 import { TokenIssuer } from './identity/tokens.ts';
@@ -20,6 +21,12 @@ export interface TwinOptions {
   appRoot: string;
   /** ARM's token buckets (default on, at the documented rates). */
   throttle?: boolean;
+  /**
+   * Where the cluster's pipeline jobs run their processes: in this container image (built by
+   * scripts/images/app-images.ts), or on this host (the default). `environmentsDir` is mounted over the image's
+   * /app/environments: the image carries the committed environment files, the twin's stacks differ from them.
+   */
+  nodes?: { image: string; digest?: string; environmentsDir?: string };
   onEvent?: (event: { job: string; node?: number; message: string }) => void;
 }
 
@@ -59,6 +66,20 @@ export async function startTwin(options: TwinOptions) {
       mm_raw: { type: 'AzureDataLakeGen2' as const, accountName: estate.names[env].lake, container: 'raw' },
     };
   };
+  const nodes: NodeRuntime = options.nodes
+    ? imageNodes({
+        image: options.nodes.image,
+        ...(options.nodes.digest ? { digest: options.nodes.digest } : {}),
+        mounts: [
+          { source: caFile, target: caFile, readOnly: true },
+          ...(options.nodes.environmentsDir
+            ? [{ source: options.nodes.environmentsDir, target: '/app/environments', readOnly: true }]
+            : []),
+        ],
+      })
+    : hostNodes();
+  /** Every pipeline job the twin ran, with where its nodes ran and how it ended. */
+  const pipelineRuns: { job: string; where: string; status: () => string }[] = [];
   const models = simulateModels(arm, { subscriptionId: estate.subscriptionId, datastores, pageSize: 100 });
   const router = await new TwinRouter()
     .route(/^[a-z0-9]+\.blob\.core\.windows\.net$/, portOf(lakes.proxy.endpoint))
@@ -93,7 +114,7 @@ export async function startTwin(options: TwinOptions) {
       const env = envOfWs(job.ws);
       const account = estate.names[env].lake;
       const identities = estate.clusterIdentities(env);
-      return runArmPipeline(job, {
+      const running = runArmPipeline(job, {
         workDir: path.join(work, 'pipelines'),
         appRoot: options.appRoot,
         lake: {
@@ -107,8 +128,11 @@ export async function startTwin(options: TwinOptions) {
         components: jobs.components,
         codes: jobs.codes,
         ws: job.ws,
+        nodes,
         onEvent: (message) => options.onEvent?.({ job: job.name, message }),
       });
+      pipelineRuns.push({ job: job.name, where: nodes.where, status: running.status });
+      return running;
     },
   });
   return {
@@ -121,6 +145,8 @@ export async function startTwin(options: TwinOptions) {
     models,
     jobs,
     runner,
+    nodes,
+    pipelineRuns,
     work,
     environmentFor,
     async stop() {

@@ -57,6 +57,8 @@ export interface BuildImageOptions {
   /** Tag to give the image, e.g. `localhost/mm-runtime:test`. */
   tag: string;
   buildArgs?: Record<string, string>;
+  /** Image labels (`LABEL`s added at build time), e.g. what the image was built from. */
+  labels?: Record<string, string>;
   /** Bind mounts for RUN instructions only (never in the image), e.g. a CA bundle or an npm cache. */
   buildVolumes?: Mount[];
   store?: ImageStore;
@@ -71,6 +73,7 @@ export async function buildImage(options: BuildImageOptions): Promise<string> {
   args.push('-t', options.tag);
   for (const [key, value] of Object.entries(options.buildArgs ?? {}))
     args.push('--build-arg', `${key}=${value}`);
+  for (const [key, value] of Object.entries(options.labels ?? {})) args.push('--label', `${key}=${value}`);
   for (const mount of options.buildVolumes ?? []) args.push('--volume', volumeArg(mount));
   args.push(options.context);
   await buildah(args, {
@@ -89,6 +92,39 @@ export async function imageExists(image: string, options: { store?: ImageStore }
     return true;
   } catch {
     return false;
+  }
+}
+
+export interface ImageInfo {
+  /** sha256 of the image's config. */
+  id: string;
+  /** `sha256:...` of its manifest, what a registry names it by. */
+  digest: string;
+  labels: Record<string, string>;
+  /** The image's USER ('' for root). */
+  user: string;
+}
+
+/** The image's id, digest, labels and user, or undefined when the store has no such image. */
+export async function imageInfo(
+  image: string,
+  options: { store?: ImageStore } = {},
+): Promise<ImageInfo | undefined> {
+  try {
+    const out = await buildah(['inspect', '--type', 'image', image], options);
+    const info = JSON.parse(out) as {
+      FromImageID: string;
+      FromImageDigest: string;
+      OCIv1?: { config?: { Labels?: Record<string, string>; User?: string } };
+    };
+    return {
+      id: info.FromImageID,
+      digest: info.FromImageDigest,
+      labels: info.OCIv1?.config?.Labels ?? {},
+      user: info.OCIv1?.config?.User ?? '',
+    };
+  } catch {
+    return undefined;
   }
 }
 

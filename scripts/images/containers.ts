@@ -20,6 +20,13 @@ export interface RunInImageOptions {
   workdir?: string;
   store?: ImageStore;
   abortSignal?: AbortSignal;
+  /**
+   * Run in this existing container (from `createContainer`) instead of a fresh one, and leave it: several commands
+   * then share one file system, as the processes of one machine do. `image` is then only what the container is of.
+   */
+  container?: string;
+  /** Give the command a stdin pipe (`process.stdin`) and stream its output instead of collecting it. */
+  interactive?: boolean;
 }
 
 export interface RunResult {
@@ -45,7 +52,7 @@ export interface RunningContainer {
 /** Starts `command` in a new container of `image`. */
 export async function startInImage(options: RunInImageOptions): Promise<RunningContainer> {
   const store = options.store ?? defaultStore();
-  const container = await buildah(['from', '--pull=never', '--quiet', options.image], { store });
+  const container = options.container ?? (await createContainer(options.image, { store }));
   const args = ['run', '--isolation', 'chroot'];
   for (const [key, value] of Object.entries(options.env ?? {})) args.push('--env', `${key}=${value}`);
   for (const mount of options.mounts ?? []) args.push('--volume', volumeArg(mount));
@@ -55,12 +62,14 @@ export async function startInImage(options: RunInImageOptions): Promise<RunningC
   const child = execa('buildah', [...storeArgs(store), ...args], {
     reject: false,
     cancelSignal: options.abortSignal,
-    stdin: 'ignore',
+    stdin: options.interactive ? 'pipe' : 'ignore',
+    buffer: !options.interactive,
     maxBuffer: 256 * 1024 * 1024,
   });
   const done = child.then(async (result) => {
-    await buildah(['rm', container], { store }).catch(() => undefined);
-    return { exitCode: exitCodeOf(result), stdout: String(result.stdout), stderr: String(result.stderr) };
+    if (!options.container) await removeContainer(container, { store });
+    const text = (out: unknown) => (typeof out === 'string' ? out : '');
+    return { exitCode: exitCodeOf(result), stdout: text(result.stdout), stderr: text(result.stderr) };
   });
   const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
     for (const pid of commandProcesses(child.pid)) {
@@ -72,6 +81,19 @@ export async function startInImage(options: RunInImageOptions): Promise<RunningC
     }
   };
   return { process: child, done, kill };
+}
+
+/** A new working container of `image` (`buildah from`), for `startInImage({ container })`; returns its name. */
+export async function createContainer(image: string, options: { store?: ImageStore } = {}): Promise<string> {
+  return buildah(['from', '--pull=never', '--quiet', image], { store: options.store ?? defaultStore() });
+}
+
+/** Removes a working container; one already gone is fine. */
+export async function removeContainer(
+  container: string,
+  options: { store?: ImageStore } = {},
+): Promise<void> {
+  await buildah(['rm', container], { store: options.store ?? defaultStore() }).catch(() => undefined);
 }
 
 /** Runs `command` in a new container of `image` to its end; the container is removed afterwards. */

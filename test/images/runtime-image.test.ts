@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAppImage } from '../../scripts/images/app-images.ts';
-import { removeImage } from '../../scripts/images/buildah.ts';
+import { ensureAppImage } from '../../scripts/images/app-images.ts';
 import { runInImage } from '../../scripts/images/containers.ts';
 import { localArtifactStore } from '../../src/artifacts/store.ts';
 import type { RunManifest } from '../../src/engine/manifest.ts';
@@ -15,7 +14,9 @@ import { lakeLayout } from '../../src/storage/layout.ts';
 import { imagesSkipReason } from './availability.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TAG = 'localhost/mm-runtime:test';
+// The runtime image of this checkout, built here unless the store already has it from the same sources; kept, so
+// twin-nodes.test.ts and `npm run rehearsal` (the twin's cluster nodes) run this same image without building again.
+let TAG = '';
 const PARTITIONS = 12;
 const skip = await imagesSkipReason();
 
@@ -63,12 +64,11 @@ describe.skipIf(skip)('pipelines/Dockerfile, built and run', () => {
         '',
       ].join('\n'),
     );
-    await buildAppImage('runtime', { tag: TAG });
+    TAG = (await ensureAppImage('runtime')).tag;
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
-    await removeImage(TAG);
   });
 
   it('given a dataset on a read-only mount, mm prepare writes the partitioned lake on the read-write mount', async () => {

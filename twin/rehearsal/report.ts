@@ -21,6 +21,13 @@ export interface StepReport {
   calls: CallRecord[];
   /** Why the step did not run: the twin cannot stand in for it, or an earlier step failed. */
   notRun?: string;
+  /** Where the cluster jobs the step submitted ran their processes (an image and its digest, or `host`). */
+  nodes?: string[];
+}
+
+/** `localhost/mm-runtime:local@sha256:0123456789ab...` -> `localhost/mm-runtime:local@sha256:0123456789ab`. */
+function shortDigest(where: string): string {
+  return where.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+/, '@sha256:$1');
 }
 
 const REFUSALS = [403, 409, 429] as const;
@@ -62,6 +69,7 @@ export function formatTable(reports: StepReport[]): string {
     'lake(s) touched',
     'calls (lake/ARM/token)',
     '403/429/409 met',
+    'cluster nodes ran in',
     'result',
     'seconds',
   ];
@@ -83,6 +91,7 @@ export function formatTable(reports: StepReport[]): string {
       s.lakes.join(', ') || '-',
       `${s.storage}/${s.arm}/${s.tokens}`,
       met,
+      [...new Set(r.nodes ?? [])].map(shortDigest).join(', ') || '-',
       result,
       r.seconds.toFixed(1),
     ];

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTwin, type Twin } from '../index.ts';
 import { createCheckout, placeFile } from './checkout.ts';
+import { rehearsalNodeImage } from './cluster-image.ts';
 import { type RehearsalStep, rehearsalSteps } from './ml-stages.ts';
 import { type CallRecord, formatTable, type StepReport } from './report.ts';
 
@@ -100,8 +101,10 @@ export async function rehearse(options: {
   const steps = rehearsalSteps(path.join(repo, '.azure-pipelines/ml.yml'), runtime);
   // The app root of the twin's cluster nodes (the runtime image's /app): the code with the same environments/.
   const nodeApp = path.join(work, 'node-app');
+  const image = await rehearsalNodeImage(log);
   const twin = await startTwin({
     appRoot: nodeApp,
+    ...(image ? { nodes: { ...image, environmentsDir: path.join(nodeApp, 'environments') } } : {}),
     onEvent: (e) => log(`   twin: ${e.job}${e.node !== undefined ? ` node ${e.node}` : ''}: ${e.message}`),
   });
   const reports: StepReport[] = [];
@@ -152,6 +155,7 @@ export async function rehearse(options: {
         storage: twin.lakes.proxy.log.length,
         arm: twin.arm.log.length,
         token: twin.msi.log.length,
+        jobs: twin.pipelineRuns.length,
       };
       const started = performance.now();
       const logFile = path.join(work, `agent-${i}-${step.stage}.log`);
@@ -165,6 +169,7 @@ export async function rehearse(options: {
         exitCode,
         seconds,
         calls: callsSince(twin, mark),
+        nodes: twin.pipelineRuns.slice(mark.jobs).map((j) => j.where),
       });
       if (exitCode !== 0) {
         failed = true;

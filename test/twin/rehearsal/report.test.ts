@@ -29,6 +29,7 @@ describe('the rehearsal’s table', () => {
         exitCode: 0,
         seconds: 1,
         calls: [{ service: 'arm', status: 429 }],
+        nodes: [`localhost/mm-runtime:local@sha256:${'ab'.repeat(32)}`],
       },
       {
         stage: 'Score',
@@ -41,6 +42,8 @@ describe('the rehearsal’s table', () => {
       },
     ]);
     expect(table).toMatch(/\| Train .*\| 0\/1\/0 .*\| passed \(survived\) /);
+    expect(table).toMatch(/\| Train .*\| localhost\/mm-runtime:local@sha256:abababababab \| passed/);
+    expect(table).toMatch(/\| Score .*\| - +\| not run/);
     expect(table).toMatch(/\| Score .*\| not run: an earlier step failed /);
   });
 });

@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { stringify } from 'yaml';
 import { AzureBlobStore } from '../../../src/storage/azure-blob-store.ts';
 import type { TwinPrincipal } from '../../rbac/estate.ts';
 import type { RunningJob } from '../jobs-state.ts';
+import type { NodeRuntime } from './nodes.ts';
 import { runPipelineJob } from './pipeline.ts';
 
 type Json = Record<string, unknown>;
@@ -42,6 +42,8 @@ export interface ArmPipelineOptions {
   components: Map<string, Json>;
   codes: Map<string, Json>;
   ws: string;
+  /** Where the cluster's processes run: the runtime image, or this host where buildah is missing. */
+  nodes: NodeRuntime;
   onEvent?: (message: string) => void;
 }
 
@@ -52,7 +54,8 @@ export interface ArmPipelineOptions {
  * ./pipeline.ts (its parallel step on ./runner.ts). The mm_lake datastore is a folder on this machine's disk:
  * `prepared/` and the run's folder are downloaded before the job and the run's folder uploaded after it, as the
  * cluster's identity; a ro/rw mount is imitated by that copy (no FUSE here), so its hazards are not shown.
- * Processes run on this host, not in the runtime image.
+ * The steps' processes run on `options.nodes`: in the runtime image (inputs mounted read-only, outputs read-write),
+ * or on this host.
  */
 export function runArmPipeline(
   job: { name: string; properties: Json },
@@ -116,28 +119,14 @@ export function runArmPipeline(
     const runId = literal.run_id;
     await store().downloadDir('prepared', path.join(lakeDir, 'prepared'));
     if (runId) await store().downloadDir(`runs/${runId}`, path.join(lakeDir, 'runs', runId));
-    const bin = path.join(work, 'bin');
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(
-      path.join(bin, 'mm'),
-      `#!/bin/sh\nexec "${process.execPath}" "${options.appRoot}/bin/mm.js" "$@"\n`,
-    );
-    chmodSync(path.join(bin, 'mm'), 0o755);
-    const venv = process.env.MM_VENV ?? path.join(homedir(), '.cache/many-models/venv');
-    const python = path.join(venv, 'bin/python');
-    if (!existsSync(python)) throw new Error(`no Python for the parallel step at ${python} (set MM_VENV)`);
+    options.onEvent?.(`${job.name}: nodes run in ${options.nodes.where}`);
     const result = await runPipelineJob({
       file,
       inputs: literal,
       datastores: { mm_lake: lakeDir },
       workDir: path.join(work, 'job'),
-      python,
-      env: {
-        PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-        HOME: process.env.HOME,
-        MM_APP_ROOT: options.appRoot,
-        ...options.nodeEnvironment,
-      },
+      nodes: options.nodes,
+      env: { ...hostApp(work, options), ...options.nodeEnvironment },
     });
     if (runId && existsSync(path.join(lakeDir, 'runs', runId)))
       await store().uploadDir(path.join(lakeDir, 'runs', runId), `runs/${runId}`);
@@ -158,4 +147,26 @@ export function runArmPipeline(
   });
   void done;
   return { status: () => status };
+}
+
+/**
+ * On host nodes, what the runtime image otherwise provides: `mm` on PATH and the app's root. An image node has
+ * both (/app, /usr/local/bin/mm) and gets nothing from this machine's environment.
+ */
+function hostApp(work: string, options: ArmPipelineOptions): Record<string, string> {
+  if (options.nodes.kind !== 'host') return {};
+  const bin = path.join(work, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(
+    path.join(bin, 'mm'),
+    `#!/bin/sh\nexec "${process.execPath}" "${options.appRoot}/bin/mm.js" "$@"\n`,
+  );
+  chmodSync(path.join(bin, 'mm'), 0o755);
+  if (!existsSync(options.nodes.python))
+    throw new Error(`no Python for the parallel step at ${options.nodes.python} (set MM_VENV)`);
+  return {
+    PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME ?? '',
+    MM_APP_ROOT: options.appRoot,
+  };
 }

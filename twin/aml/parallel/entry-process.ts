@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ClusterNode, Mount, NodeProcess } from './nodes.ts';
 
 /** What one call of the entry script's run(mini_batch) came to. */
 export type RunOutcome =
@@ -10,65 +10,76 @@ export type RunOutcome =
   | { kind: 'crashed'; error: string }
   | { kind: 'timeout'; error: string };
 
-const WORKER = path.join(import.meta.dirname, 'worker.py');
+/** The stand-in for Azure ML's own driver: mounted read-only where the node runs in an image. */
+export const WORKER = path.join(import.meta.dirname, 'worker.py');
 
 /**
- * One worker process of a simulated node: Python running the entry script through ./worker.py. It is started in
- * its own process group, so killing it takes its children (the engine host) with it, as losing the process does.
- * The init()/run(mini_batch) contract (init once per process, run per mini-batch, a returned list of rows
- * appended to the output) is the entry-script contract of
+ * One worker process of a simulated node: Python running the entry script through ./worker.py, on a node of
+ * ./nodes.ts (this host, or a container of the runtime image). Killing it takes its children (the engine host)
+ * with it, as losing the process does. The init()/run(mini_batch) contract (init once per process, run per
+ * mini-batch, a returned list of rows appended to the output) is the entry-script contract of
  * https://learn.microsoft.com/azure/machine-learning/how-to-use-parallel-job-in-pipeline.
  */
 export class EntryProcess {
-  readonly #child: ChildProcess;
+  readonly #child: NodeProcess;
   readonly #log: WriteStream;
   readonly #answers: string[] = [];
   #waiter: (() => void) | undefined;
   #exited: number | null | undefined;
   readonly ready: Promise<void>;
 
-  constructor(options: {
+  /** Starts the worker on `node` and waits for init() to return. */
+  static async start(options: {
+    node: ClusterNode;
     python: string;
     codeDir: string;
     entryScript: string;
     args: readonly string[];
-    env: NodeJS.ProcessEnv;
+    env: Record<string, string>;
+    /** The job's inputs (read-only) and outputs on this process. */
+    mounts: Mount[];
     logFile: string;
-  }) {
-    this.#log = createWriteStream(options.logFile, { flags: 'a' });
-    this.#child = spawn(
-      options.python,
-      ['-u', WORKER, options.codeDir, options.entryScript, ...options.args],
+  }): Promise<EntryProcess> {
+    const child = await options.node.start(
+      [options.python, '-u', WORKER, options.codeDir, options.entryScript, ...options.args],
       {
         env: options.env,
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-        detached: true,
+        mounts: [
+          { source: path.dirname(WORKER), target: path.dirname(WORKER), readOnly: true },
+          { source: options.codeDir, target: options.codeDir, readOnly: true },
+          ...options.mounts,
+        ],
       },
     );
-    this.#child.stdout!.pipe(this.#log, { end: false });
-    this.#child.stderr!.pipe(this.#log, { end: false });
-    const answers = this.#child.stdio[3] as NodeJS.ReadableStream;
-    const lines = createInterface({ input: answers });
+    const started = new EntryProcess(child, options.logFile);
+    await started.ready;
+    return started;
+  }
+
+  private constructor(child: NodeProcess, logFile: string) {
+    this.#child = child;
+    this.#log = createWriteStream(logFile, { flags: 'a' });
+    // The worker answers on its stdout and sends the entry script's own output to stderr (see worker.py).
+    this.#child.stderr.pipe(this.#log, { end: false });
+    const lines = createInterface({ input: this.#child.stdout });
     lines.on('line', (line) => {
       this.#answers.push(line);
       this.#waiter?.();
     });
-    // fd 3 is the worker's alone (Popen closes it in the engine host): once it is closed, every answer is read.
+    // The answer pipe is the worker's alone (not inherited by the engine host): once it is closed, every answer
+    // is read.
     const drained = new Promise<void>((resolve) => lines.once('close', () => resolve()));
-    this.#child.on('exit', (code, signal) => {
-      void drained.then(() => {
-        this.#exited = code ?? (signal ? -1 : null);
-        this.#waiter?.();
-      });
+    void Promise.all([this.#child.exited, drained]).then(([code]) => {
+      this.#exited = code ?? -1;
+      this.#waiter?.();
     });
-    this.#child.stdin!.on('error', () => {}); // a dead process: reported by 'exit'
     this.ready = this.#next(undefined).then((line) => {
-      if (line === undefined) throw new Error(`init() failed (exit ${this.#exited}); see ${options.logFile}`);
+      if (line === undefined) throw new Error(`init() failed (exit ${this.#exited}); see ${logFile}`);
     });
   }
 
   get pid(): number {
-    return this.#child.pid!;
+    return this.#child.pid;
   }
 
   /** The next answer line, or undefined when the process exits first or the timeout passes. */
@@ -93,7 +104,7 @@ export class EntryProcess {
 
   async run(files: readonly string[], timeoutMs: number): Promise<RunOutcome> {
     if (this.#exited !== undefined) return { kind: 'crashed', error: `process exited (${this.#exited})` };
-    this.#child.stdin!.write(`${JSON.stringify(files)}\n`);
+    this.#child.stdin.write(`${JSON.stringify(files)}\n`);
     const line = await this.#next(timeoutMs);
     if (line === undefined) {
       if (this.#exited !== undefined)
@@ -107,23 +118,16 @@ export class EntryProcess {
       : { kind: 'raised', error: answer.error ?? '' };
   }
 
-  /** Kills the process and its children (the whole group). */
+  /** Kills the process and its children. */
   kill(): void {
     if (this.#exited !== undefined) return;
-    try {
-      process.kill(-this.#child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    this.#child.kill();
   }
 
   /** Ends stdin (the worker calls shutdown()) and waits for the exit. */
   async stop(): Promise<void> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
-      this.#child.stdin!.end();
-      await exited;
-    }
+    this.#child.stdin.end();
+    await this.#child.exited;
     await new Promise<void>((resolve) => this.#log.end(() => resolve()));
   }
 }

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readYamlFile } from '../../../src/config/load.ts';
+import { definedOnly, hostNodes, type Mount, type NodeRuntime } from './nodes.ts';
 import { type ParallelEvent, type ParallelRunResult, type ParallelStep, runParallelStep } from './runner.ts';
 
 /**
@@ -43,8 +44,11 @@ export interface PipelineRunOptions {
   inputs?: Record<string, string>;
   datastores: Record<string, string>;
   workDir: string;
-  python: string;
-  /** Environment of every step's processes (PATH must find `mm`, see docs/azure.md). */
+  /** Where the steps' processes run (default: this host, with `python`). */
+  nodes?: NodeRuntime;
+  /** The parallel step's Python on host nodes (default: $MM_VENV's). */
+  python?: string;
+  /** The job's variables for every step's processes (on the host, PATH must find `mm`; see docs/azure.md). */
   env: NodeJS.ProcessEnv;
   onEvent?: (step: string, event: ParallelEvent) => void;
   onProcess?: Parameters<typeof runParallelStep>[0]['onProcess'];
@@ -96,6 +100,15 @@ export async function runPipelineJob(options: PipelineRunOptions): Promise<Pipel
   };
   const ready = (step: { inputs?: Record<string, Binding> }) =>
     Object.values(step.inputs ?? {}).every((v) => bind(v) !== undefined);
+  // Data, not literals: a data binding, a pipeline input that is one, or another step's output.
+  const isData = (value: Binding): boolean => {
+    if (typeof value === 'object') return true;
+    const match = PARENT.exec(String(value));
+    if (!match) return false;
+    return match[2] ? typeof job.inputs?.[match[2]] === 'object' : true;
+  };
+  const nodes = options.nodes ?? hostNodes(options.python ? { python: options.python } : {});
+  const jobEnv = definedOnly(options.env);
 
   while (pending.size > 0) {
     const next = [...pending].find(([, step]) => ready(step));
@@ -103,6 +116,9 @@ export async function runPipelineJob(options: PipelineRunOptions): Promise<Pipel
     const [name, step] = next;
     pending.delete(name);
     const inputs = Object.fromEntries(Object.entries(step.inputs ?? {}).map(([k, v]) => [k, bind(v)!]));
+    const dataInputs = Object.entries(step.inputs ?? {})
+      .filter(([, v]) => isData(v))
+      .map(([k]) => k);
     const outputs: Record<string, string> = {};
     for (const [k, v] of Object.entries(step.outputs ?? {})) {
       const folder = path.join(options.workDir, 'azureml', name, k);
@@ -123,9 +139,10 @@ export async function runPipelineJob(options: PipelineRunOptions): Promise<Pipel
         inputs,
         outputs,
         baseDir,
-        python: options.python,
+        nodes,
+        dataInputs,
         logsDir: logDir,
-        env: options.env,
+        env: jobEnv,
         ...(options.onEvent ? { onEvent: (e: ParallelEvent) => options.onEvent!(name, e) } : {}),
         ...(options.onProcess ? { onProcess: options.onProcess } : {}),
       });
@@ -140,7 +157,16 @@ export async function runPipelineJob(options: PipelineRunOptions): Promise<Pipel
         },
       );
       const log = path.join(logDir, 'std_log.txt');
-      const exitCode = await runShell(command, { ...options.env, ...step.environment_variables }, log);
+      const mounts: Mount[] = [
+        ...dataInputs.map((k) => ({
+          source: folderOf(inputs[k]!),
+          target: folderOf(inputs[k]!),
+          readOnly: true,
+        })),
+        ...Object.values(outputs).map((o) => ({ source: folderOf(o), target: folderOf(o) })),
+      ];
+      const env = { ...jobEnv, ...step.environment_variables };
+      const exitCode = await runShell(command, { nodes, env, mounts, logFile: log });
       stepResult = { status: exitCode === 0 ? 'Completed' : 'Failed', exitCode, log };
     }
     result.steps[name] = stepResult;
@@ -152,16 +178,30 @@ export async function runPipelineJob(options: PipelineRunOptions): Promise<Pipel
   return result;
 }
 
-async function runShell(command: string, env: NodeJS.ProcessEnv, logFile: string): Promise<number> {
-  const child = spawn('bash', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-  await writeFile(logFile, text);
-  return code;
+/** A command step: one process on one node (`bash -c`, as the job's command runs), its output into its log. */
+async function runShell(
+  command: string,
+  options: { nodes: NodeRuntime; env: Record<string, string>; mounts: Mount[]; logFile: string },
+): Promise<number> {
+  const node = await options.nodes.node(0);
+  try {
+    const child = await node.start(['bash', '-c', command], { env: options.env, mounts: options.mounts });
+    child.stdin.end();
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    const code = await child.exited;
+    await writeFile(options.logFile, text);
+    return code ?? 1;
+  } finally {
+    await node.release();
+  }
+}
+
+function folderOf(p: string): string {
+  return statSync(p, { throwIfNoEntry: false })?.isFile() ? path.dirname(p) : p;
 }

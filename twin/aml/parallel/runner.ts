@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EntryProcess, type RunOutcome } from './entry-process.ts';
+import { type ClusterNode, hostNodes, type Mount, type NodeRuntime } from './nodes.ts';
 
 /**
  * The Azure ML parallel job step, run on this machine: the input folder's files are split into mini-batches, which
@@ -52,10 +54,13 @@ export interface RunParallelOptions {
   outputs: Record<string, string>;
   /** Folder that `task.code` is relative to (the YAML file's folder). */
   baseDir: string;
-  python: string;
+  /** Where the nodes run (default: this host, with the Python of $MM_VENV). */
+  nodes?: NodeRuntime;
+  /** Names of the inputs that are data (a folder or file, mounted read-only on the nodes), not literals. */
+  dataInputs?: readonly string[];
   /** Where each process writes its log (logs/user/ in a real job). */
   logsDir: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string>;
   onEvent?: (event: ParallelEvent) => void;
   /** Called with each worker process once it is running; tests use it to kill one mid-batch. */
   onProcess?: (process: EntryProcess, node: number, index: number) => void;
@@ -139,8 +144,12 @@ export async function runParallelStep(options: RunParallelOptions): Promise<Para
   let attempts = 0;
   let stopReason: string | undefined;
   const emit = (event: ParallelEvent) => options.onEvent?.(event);
-  const env = { ...process.env, ...options.env, ...step.environment_variables };
+  const runtime = options.nodes ?? hostNodes();
+  const env = { ...runtime.baseEnv(), ...options.env, ...step.environment_variables };
   const codeDir = path.resolve(options.baseDir, step.task.code);
+  const mounts = jobMounts(options);
+  const cluster: ClusterNode[] = [];
+  for (let node = 0; node < nodes; node++) cluster.push(await runtime.node(node));
 
   const exceeded = (): string | undefined => {
     // [howto] a threshold is passed when the count is "higher than this threshold"; -1 ignores all failures.
@@ -157,15 +166,16 @@ export async function runParallelStep(options: RunParallelOptions): Promise<Para
     let worker: EntryProcess | undefined;
     const logFile = path.join(options.logsDir, `node-${node}-process-${index}.txt`);
     const start = async () => {
-      const started = new EntryProcess({
-        python: options.python,
+      const started = await EntryProcess.start({
+        node: cluster[node]!,
+        python: runtime.python,
         codeDir,
         entryScript: step.task.entry_script,
         args,
-        env,
+        env: { ...env, ...rankVariables(node, index, nodes, perNode) },
+        mounts,
         logFile,
       });
-      await started.ready;
       options.onProcess?.(started, node, index);
       return started;
     };
@@ -237,6 +247,7 @@ export async function runParallelStep(options: RunParallelOptions): Promise<Para
   for (let node = 0; node < nodes; node++)
     for (let index = 0; index < perNode; index++) slots.push(slot(node, index));
   const settled = await Promise.allSettled(slots);
+  await Promise.allSettled(cluster.map((n) => n.release()));
   const broken = settled.find((s) => s.status === 'rejected');
   if (broken && !stopReason) stopReason = String((broken as PromiseRejectedResult).reason);
   return {
@@ -247,4 +258,35 @@ export async function runParallelStep(options: RunParallelOptions): Promise<Para
     failures,
     attempts,
   };
+}
+
+/**
+ * What Azure ML sets on each process of a distributed job: the node's index, the process's index on it and in the
+ * job, and the number of processes ("Distributed GPU training guide (SDK v2)", PyTorch: NODE_RANK, LOCAL_RANK, RANK,
+ * WORLD_SIZE, https://learn.microsoft.com/azure/machine-learning/how-to-train-distributed-gpu). The parallel job's
+ * documentation names no variables of its own; our entry script reads none of these, a process's logs show them.
+ */
+function rankVariables(node: number, index: number, nodes: number, perNode: number): Record<string, string> {
+  return {
+    NODE_RANK: String(node),
+    LOCAL_RANK: String(index),
+    RANK: String(node * perNode + index),
+    WORLD_SIZE: String(nodes * perNode),
+  };
+}
+
+/**
+ * The step's data on a node: its data inputs read-only ("ro_mount"), its outputs read-write, each at the path the
+ * program arguments name (the same path as on this machine). A file input or output brings its folder.
+ */
+function jobMounts(options: RunParallelOptions): Mount[] {
+  const folder = (p: string) => (statSync(p, { throwIfNoEntry: false })?.isFile() ? path.dirname(p) : p);
+  const mounts: Mount[] = [];
+  for (const name of options.dataInputs ?? []) {
+    const source = options.inputs[name];
+    if (source) mounts.push({ source: folder(source), target: folder(source), readOnly: true });
+  }
+  for (const target of Object.values(options.outputs))
+    mounts.push({ source: folder(target), target: folder(target) });
+  return mounts;
 }
