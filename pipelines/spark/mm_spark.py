@@ -1,5 +1,6 @@
 """The many-models Spark job: train or score every partition of the prepared lake on a Spark cluster.
 
+    spark-submit pipelines/spark/mm_spark.py prepare --lake <lake> --app-root <repo> --config configs/demo.yaml
     spark-submit pipelines/spark/mm_spark.py train --lake <lake> --app-root <repo> --config configs/demo.yaml
     spark-submit pipelines/spark/mm_spark.py score --lake <lake> --app-root <repo> --config configs/demo.yaml
 
@@ -8,7 +9,8 @@ partitions, never one per group) and hands each group to the TypeScript engine o
 long-lived `node` engine host per Python worker (mm_executor.py). Each group answers one row per partition. The
 driver then finishes the stage with the same TypeScript code as `mm train` / `mm score`, so the run manifest,
 artifacts and predictions are exactly where and what the one-machine path writes, and `mm evaluate-and-promote`,
-`mm score` and `mm report` read them unchanged. The lake must be a path the driver and executors share: a local
+`mm score` and `mm report` read them unchanged. The `prepare` stage writes the prepared lake with the rules of
+`mm prepare` (mm_prepare.py). The lake must be a path the driver and executors share: a local
 folder in local mode, the lake's mount on a cluster (docs/spark.md).
 
 Exit code: the finishing `mm` command's (0 ok, the runFailed code when engine.maxFailedShare is passed).
@@ -33,7 +35,7 @@ SYNAPSE_MOUNT_PLACEHOLDER = "/synfs/{jobId}/mm-lake"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="mm_spark", description=__doc__.split("\n\n")[0])
-    parser.add_argument("stage", choices=["train", "score"])
+    parser.add_argument("stage", choices=["prepare", "train", "score"])
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--lake", help="lake root as a path shared by driver and executors")
     where.add_argument("--mount", help="Synapse: the lake's abfss:// URL, mounted with mssparkutils on every node")
@@ -48,6 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--future", help="planned covariates for the horizon (score), a path every machine reads")
     parser.add_argument("--models-dir", help="prod models to score with (default <lake>/registry/prod)")
     parser.add_argument("--no-register", action="store_true", help="train: do not register in the dev registry")
+    parser.add_argument("--buckets", type=int, help="prepare: hash buckets (default: the count mm prepare picks)")
+    parser.add_argument("--shards", type=int, help="prepare: raw shards (default: the cluster's parallelism)")
     parser.add_argument("--master", help="Spark master for local runs, e.g. local[2] (a cluster sets its own)")
     return parser.parse_args(argv)
 
@@ -83,6 +87,9 @@ def spark_session(args: argparse.Namespace):
     # Arrow carries the groups to the Python workers; a group is one bucket's catalog rows, so batches stay small.
     builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
     builder = builder.config("spark.python.worker.reuse", "true")
+    # Preparation writes raw rows as shards: instants stay instants (UTC, microseconds), never the host's zone.
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
+    builder = builder.config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     return builder.getOrCreate()
 
 
@@ -109,15 +116,21 @@ def run_stage(args: argparse.Namespace) -> int:
         if value and value.startswith(SYNAPSE_MOUNT_PLACEHOLDER):
             setattr(args, name, lake + value[len(SYNAPSE_MOUNT_PLACEHOLDER) :])
     lake_uri = (args.lake_uri or args.mount or f"file://{lake}").rstrip("/")
+    for module in ("mm_executor.py", "mm_prepare.py"):
+        if os.path.exists(os.path.join(HERE, module)):  # Synapse ships them as pyFiles already
+            spark.sparkContext.addPyFile(os.path.join(HERE, module))
+    if args.stage == "prepare":
+        import mm_prepare
+
+        code = mm_prepare.run_prepare(spark, args, lake, lake_uri, log)
+        log("spark-job-done", stage=args.stage, run=args.run, code=code, seconds=round(time.monotonic() - started, 1))
+        return code
     prepared = os.path.join(lake, "prepared")
     if not os.path.exists(os.path.join(prepared, "catalog.parquet")):
         print(f"mm_spark: no prepared data: {prepared}/catalog.parquet not found; run 'mm prepare' first", file=sys.stderr)
         spark.stop()
         return 2
 
-    executor_file = os.path.join(HERE, "mm_executor.py")
-    if os.path.exists(executor_file):  # Synapse ships it as a pyFile already
-        spark.sparkContext.addPyFile(executor_file)
     import mm_executor
 
     host = mm_executor.HostSettings(node=args.node, app_root=args.app_root, script=args.host_script)

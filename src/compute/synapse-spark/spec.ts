@@ -24,7 +24,7 @@ export function synapseBatch(request: SparkStageRequest, settings: SynapseSparkS
   return {
     name: sparkJobName(request),
     file: `${runtime}/mm_spark.py`,
-    pyFiles: [`${runtime}/mm_executor.py`],
+    pyFiles: [`${runtime}/mm_executor.py`, `${runtime}/mm_prepare.py`],
     archives: [`${runtime}/mm-spark-app.tar.gz#${SYNAPSE_APP_ALIAS}`],
     args: sparkJobArgs(request, {
       mount: settings.lakeUrl,
