@@ -1,5 +1,6 @@
 // Accuracy on real data, next to R's forecast package and a scikit-learn log-log regression.
-//   node bench/accuracy.ts [cheese|tuna|all] [--no-peers] [--work DIR] [--reuse-peers] [--windows N] [--candidates a,b]
+//   node bench/accuracy.ts [cheese|tuna|all] [--no-peers] [--work DIR] [--reuse-peers] [--partial-peers] [--windows N]
+//     [--candidates a,b] [--combination]
 // --work keeps the split data and the peers' forecasts in DIR/<dataset>; --reuse-peers then reads the peers'
 // forecasts from there instead of running R and Python again (they do not change when our models do).
 // For each dataset in ../shared/data, the last 12 weeks of every series are held out (their covariates are known,
@@ -63,7 +64,11 @@ const reusePeers = args.includes('--reuse-peers');
 // With --partial-peers, whatever peer files exist are read (an R process that did not finish leaves its half out)
 // and every system is scored only on the series all of them forecast.
 const partialPeers = args.includes('--partial-peers');
-const windows = Number(option('--windows') ?? 3);
+const windows = Number(option('--windows') ?? 1);
+// --combination: the configuration chosen for real data on the design set (bench/accuracy-lab.ts --dev, which
+// never reads the held-out weeks): the mean of the best model candidates unless a single one is 10 % better on the
+// backtests, and no beats-baseline gate (on one 12-week window it overrules the selection by chance).
+const combination = args.includes('--combination');
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
   const db = await DuckDBInstance.create(':memory:');
@@ -178,6 +183,8 @@ async function ours(
       `  holdout: ${HELD_OUT}`,
       `  backtestWindows: ${windows}`,
       ...(candidates ? [`  candidates: [${candidates}]`] : []),
+      ...(combination ? ['  combineFrom: models', '  comboMargin: 0.1'] : []),
+      ...(combination ? ['promotion:', '  mustBeatBaseline: false'] : []),
       'validation:',
       '  maxGapShare: 0.5',
       'engine:',
@@ -224,7 +231,7 @@ async function ours(
     });
   }
   return {
-    name: `many-models (mm, end to end, ${windows} backtest window${windows === 1 ? '' : 's'})`,
+    name: `many-models (mm, end to end, ${windows} backtest window${windows === 1 ? '' : 's'}${combination ? ', combination' : ''})`,
     forecasts,
     secondsPerSeries: seconds / series,
     note: `mm wall time per stage for ${series} series: ${stageSeconds.join(', ')} (each stage is a fresh Node process)`,

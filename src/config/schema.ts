@@ -44,6 +44,18 @@ export const forecastSchema = z.strictObject({
   backtestWindows: z.number().int().min(1).max(12).default(1),
   /** How many of the best candidates the `combo` candidate averages. */
   combineTop: z.number().int().min(2).max(5).default(3),
+  /**
+   * Which candidates the combination draws its members from: `all` (the best `combineTop` of every candidate, the
+   * benchmarks included) or `models` (the benchmarks naive, seasonal_naive and mean left out, as long as two
+   * other candidates forecast).
+   */
+  combineFrom: z.enum(['all', 'models']).default('all'),
+  /**
+   * A single candidate is chosen over the combination only when its pooled backtest score beats the combination's
+   * by more than this share (0.1 = 10 %); 0 picks the plain best score. On one short window the best single
+   * score is mostly luck, and a combination is the robust default (measured in bench/results/accuracy.md).
+   */
+  comboMargin: z.number().min(0).max(1).default(0),
   /** Central prediction interval levels every forecast carries (0.8 = the 10 % and 90 % quantiles). */
   intervals: z.array(z.number().gt(0).lt(1)).min(1).default([0.8, 0.95]),
 });

@@ -26,6 +26,28 @@ export function applicableCandidates(
   return candidates.filter((k) => k !== 'intermittent' || zeroShareOfHistory >= INTERMITTENT_ZERO_SHARE);
 }
 
+/** The benchmarks every model must beat; `combineFrom: models` leaves them out of the combination. */
+export const BENCHMARKS: ReadonlySet<CandidateKind> = new Set(['naive', 'seasonal_naive', 'mean']);
+
+/**
+ * The ranking with the combination moved first unless the best single candidate beats it by more than `margin`
+ * (a share of the combination's score). With margin 0 the ranking is returned as it is.
+ */
+export function preferCombination(
+  ranked: readonly CandidateKind[],
+  scores: Partial<Record<CandidateKind, number>>,
+  margin: number,
+): CandidateKind[] {
+  const combo = scores.combo;
+  const best = ranked[0];
+  if (margin === 0 || !best || best === 'combo' || combo === undefined || !Number.isFinite(combo)) {
+    return [...ranked];
+  }
+  const single = scores[best]!;
+  if (single < combo * (1 - margin)) return [...ranked];
+  return ['combo', ...ranked.filter((k) => k !== 'combo')];
+}
+
 /** The naive benchmark: seasonal naive once there are two seasons before the holdout, else naive. */
 export function baselineKind(length: number, seasonLength: number, holdout: number): CandidateKind {
   return seasonLength >= 2 && length >= 2 * seasonLength + holdout ? 'seasonal_naive' : 'naive';

@@ -17,7 +17,13 @@ import {
   type KindBacktest,
   pooledMetrics,
 } from './backtest.ts';
-import { applicableCandidates, baselineKind, rankCandidates } from './selection.ts';
+import {
+  applicableCandidates,
+  BENCHMARKS,
+  baselineKind,
+  preferCombination,
+  rankCandidates,
+} from './selection.ts';
 
 export { baselineKind, rankCandidates, SIMPLICITY } from './selection.ts';
 
@@ -151,7 +157,9 @@ function addCombination(
     Object.fromEntries(singles.map((k) => [k, out.pooled[k]?.[metric]])),
     Object.fromEntries(singles.map((k) => [k, out.pooled[k]?.rmse])),
   );
-  const members = ranked.slice(0, forecast.combineTop);
+  const models = ranked.filter((k) => !BENCHMARKS.has(k));
+  const pool = forecast.combineFrom === 'models' && models.length >= 2 ? models : ranked;
+  const members = pool.slice(0, forecast.combineTop);
   if (members.length < 2) {
     out.failures.combo = {
       class: 'ModelError',
@@ -247,10 +255,17 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
       observations,
     };
   }
-  const ranked = rankCandidates(
-    forecast.candidates,
-    Object.fromEntries(forecast.candidates.map((k) => [k, pooled[k]?.[forecast.selectionMetric]])),
-    Object.fromEntries(forecast.candidates.map((k) => [k, pooled[k]?.rmse])),
+  const scores = Object.fromEntries(
+    forecast.candidates.map((k) => [k, pooled[k]?.[forecast.selectionMetric]]),
+  );
+  const ranked = preferCombination(
+    rankCandidates(
+      forecast.candidates,
+      scores,
+      Object.fromEntries(forecast.candidates.map((k) => [k, pooled[k]?.rmse])),
+    ),
+    scores,
+    forecast.comboMargin,
   );
   if (ranked.length === 0) {
     const first = failures[forecast.candidates[0]!]!;
