@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { runLocalSpark, sparkPython } from '../src/compute/spark-local.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { prepare } from '../src/data/index.ts';
-import { readManifest, trainRun } from '../src/engine/run.ts';
+import { readManifest, trainAndReadManifest } from '../src/engine/run.ts';
 import { generate } from '../src/generate/index.ts';
 
 const { values } = parseArgs({
@@ -56,7 +56,7 @@ await rm(path.join(root, 'runs'), { recursive: true, force: true });
 // bench/tree-cpu.py, which adopts and reaps every descendant.
 const cpuBefore = process.cpuUsage();
 let t = performance.now();
-const local = await trainRun({
+const local = await trainAndReadManifest({
   config,
   preparedDir: path.join(root, 'prepared'),
   runsDir: path.join(root, 'runs'),

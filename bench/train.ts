@@ -18,7 +18,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { listPartitions, prepare } from '../src/data/index.ts';
 import { literal } from '../src/data/sql.ts';
 import { readArtifact } from '../src/engine/register.ts';
-import { trainRun } from '../src/engine/run.ts';
+import { readManifest, trainRun } from '../src/engine/run.ts';
 import { generate } from '../src/generate/index.ts';
 import { wape } from '../src/metrics/index.ts';
 import type { ModelArtifact } from '../src/models/artifact.ts';
@@ -106,12 +106,11 @@ async function timedRun(runId: string, shard?: { index: number; count: number })
 const small = await timedRun('bench-fixed', { index: 0, count: 50 });
 const full = await timedRun('bench');
 const result = full.result;
-const n = result.manifest.partitions.length;
-const nSmall = small.result.manifest.partitions.length;
+const n = result.summary.partitionCount;
+const nSmall = small.result.summary.partitionCount;
 const perPartitionCpu = (full.cpu - small.cpu) / (n - nSmall);
 const fixedCpu = small.cpu - perPartitionCpu * nSmall;
 const peakRssGiB = (process.resourceUsage().maxRSS * 1024) / 2 ** 30;
-const inWorkers = result.manifest.partitions.reduce((sum, p) => sum + p.durationMs, 0) / 1000;
 
 console.log(`\n== many-models engine, ${size}: ${n} partitions, ${workers} worker threads`);
 console.log(
@@ -121,10 +120,16 @@ console.log(
   `CPU per partition ${(perPartitionCpu * 1000).toFixed(3)} ms end to end; fixed start-up ${fixedCpu.toFixed(2)} s ` +
     `(from a ${nSmall}-partition run: ${small.cpu.toFixed(2)} s CPU)`,
 );
+console.log(`peak RSS ${peakRssGiB.toFixed(2)} GiB; statuses ${JSON.stringify(result.summary.totals)}`);
+
+if (args.includes('--train-only')) process.exit(0); // profiling and memory runs: training alone
+
+// Read after the peak RSS above: the run itself never holds its records.
+const manifest = await readManifest(result.manifestPath);
+const inWorkers = manifest.partitions.reduce((sum, p) => sum + p.durationMs, 0) / 1000;
 console.log(
   `worker wall time per partition (high-resolution, training + serialisation + pack write share): ${((inWorkers * 1000) / n).toFixed(3)} ms`,
 );
-console.log(`peak RSS ${peakRssGiB.toFixed(2)} GiB; statuses ${JSON.stringify(result.manifest.totals)}`);
 
 /** WAPE of the chosen model and of the baseline, on the holdout, for a set of partitions. */
 async function ourAccuracy(names: Set<string> | null) {
@@ -132,7 +137,7 @@ async function ourAccuracy(names: Set<string> | null) {
   const baseline: number[] = [];
   let pooled = { err: 0, base: 0, act: 0 };
   const store = localArtifactStore(result.runDir);
-  for (const p of result.manifest.partitions) {
+  for (const p of manifest.partitions) {
     if (p.status !== 'ok' || (names && !names.has(p.name))) continue;
     const artifact: ModelArtifact = await readArtifact(store, p.artifact!);
     const actual = artifact.holdout.actual;
@@ -158,8 +163,6 @@ const median = (xs: number[]) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
-
-if (args.includes('--train-only')) process.exit(0); // profiling and memory runs: training alone
 
 const ours = await ourAccuracy(null);
 console.log(
@@ -251,7 +254,7 @@ if (hasSklearn && peerPartitions > 0) {
     );
     console.log(
       `throughput per CPU second: many-models / peer = ${(peerPer / perPartitionCpu).toFixed(2)} ` +
-        `(many-models fits ${Object.keys(result.manifest.partitions.find((r) => r.metrics)?.metrics ?? {}).length} candidates, the peer one)`,
+        `(many-models fits ${Object.keys(manifest.partitions.find((r) => r.metrics)?.metrics ?? {}).length} candidates, the peer one)`,
     );
   }
 }

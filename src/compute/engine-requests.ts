@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { effectiveStorage } from '../azure/cluster.ts';
 import { loadConfig } from '../config/load.ts';
 import type { PartitionRecord } from '../engine/manifest.ts';
-import { trainRun } from '../engine/run.ts';
+import { trainAndReadManifest } from '../engine/run.ts';
 import { type ScoredPartition, scoreRun } from '../scoring/score.ts';
 import { scoredBucket, scoredBucketFile } from './scored-bucket.ts';
 
@@ -62,7 +62,7 @@ export async function handleRequest(
   const config = { ...loaded, storage: effectiveStorage(loaded.storage) };
   const workers = request.workers === undefined ? {} : { workers: request.workers };
   if (request.op === 'train') {
-    const result = await trainRun({
+    const result = await trainAndReadManifest({
       config,
       preparedDir: request.preparedDir,
       runsDir: path.dirname(request.outDir),

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { trainRun } from '../engine/run.ts';
+import { trainAndReadManifest } from '../engine/run.ts';
 import { scoreRun } from '../scoring/score.ts';
 import type {
   Compute,
@@ -21,7 +21,7 @@ export class LocalCompute implements Compute {
   async train(context: StageContext, request: TrainRequest): Promise<TrainOutcome> {
     const { layout } = context.lake;
     const threads = threadsFor(context, request.workers);
-    const result = await trainRun({
+    const result = await trainAndReadManifest({
       config: context.config,
       preparedDir: layout.prepared,
       runsDir: layout.runs,

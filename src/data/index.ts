@@ -14,4 +14,4 @@ export { ValidationError } from './errors.ts';
 export { type PreparedMeta, readMeta } from './meta.ts';
 export { type PrepareOptions, type PrepareResult, prepare } from './prepare.ts';
 export { type ExcludedPartition, formatReport, type ValidationReport } from './report.ts';
-export { type StreamOptions, streamPartitions } from './stream.ts';
+export { countValid, type StreamOptions, streamPartitions } from './stream.ts';

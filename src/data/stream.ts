@@ -11,6 +11,8 @@ export interface StreamOptions {
   batchSize: number;
   /** Keeps only the partitions whose model name passes (e.g. a shard). */
   filter?: (name: string) => boolean;
+  /** Reads only these hash buckets. */
+  buckets?: readonly number[];
 }
 
 /** One partition's rows inside a bucket that was read into memory. */
@@ -47,31 +49,75 @@ interface BucketPlan {
   partitions: { key: string[]; rows: number; wanted: boolean }[];
 }
 
-/**
- * The valid partitions grouped by bucket, in the order their rows sit in the bucket files: the writer sorts
- * rows by key then time, and DuckDB orders the catalog's key lists with the same collation.
- */
-async function planBuckets(
-  connection: Awaited<ReturnType<typeof openDuck>>['connection'],
+type Connection = Awaited<ReturnType<typeof openDuck>>['connection'];
+
+/** The buckets holding valid partitions, ascending (the requested ones only, when given). */
+async function bucketsOf(
+  connection: Connection,
   preparedDir: string,
-  filter: ((name: string) => boolean) | undefined,
-): Promise<BucketPlan[]> {
+  only: readonly number[] | undefined,
+): Promise<number[]> {
   const catalog = literal(path.join(preparedDir, CATALOG_FILE));
   const rows = await queryRows(
     connection,
-    `SELECT name, key, bucket, rows FROM read_parquet(${catalog}) WHERE status = 'ok' ORDER BY bucket, key`,
+    `SELECT DISTINCT bucket FROM read_parquet(${catalog}) WHERE status = 'ok' ORDER BY bucket`,
   );
-  const plans: BucketPlan[] = [];
-  for (const r of rows) {
-    const bucket = num(r.bucket);
-    if (plans.at(-1)?.bucket !== bucket) plans.push({ bucket, partitions: [] });
-    plans.at(-1)!.partitions.push({
+  const wanted = only ? new Set(only) : undefined;
+  return rows.map((r) => num(r.bucket)).filter((b) => !wanted || wanted.has(b));
+}
+
+/**
+ * One bucket's valid partitions in the order their rows sit in its file: the writer sorts rows by key then
+ * time, and DuckDB orders the catalog's key lists with the same collation. Planned a bucket at a time, so the
+ * plan in memory is one bucket's, whatever the number of partitions.
+ */
+async function planBucket(
+  connection: Connection,
+  preparedDir: string,
+  bucket: number,
+  filter: ((name: string) => boolean) | undefined,
+): Promise<BucketPlan> {
+  const catalog = literal(path.join(preparedDir, CATALOG_FILE));
+  const rows = await queryRows(
+    connection,
+    `SELECT name, key, rows FROM read_parquet(${catalog}) WHERE status = 'ok' AND bucket = ${Number(bucket)} ORDER BY key`,
+  );
+  return {
+    bucket,
+    partitions: rows.map((r) => ({
       key: (r.key as unknown[]).map(String),
       rows: num(r.rows),
       wanted: !filter || filter(String(r.name)),
-    });
+    })),
+  };
+}
+
+/** The valid partitions of a prepared folder (of some buckets) whose model name passes `filter`, counted. */
+export async function countValid(
+  preparedDir: string,
+  filter?: (name: string) => boolean,
+  buckets?: readonly number[],
+): Promise<number> {
+  const duck = await openDuck({ threads: 1, memoryLimit: '512MB' });
+  try {
+    if (!filter) {
+      const where = buckets ? ` AND bucket IN (${buckets.map(Number).join(', ') || 'NULL'})` : '';
+      const catalog = literal(path.join(preparedDir, CATALOG_FILE));
+      const [row] = await queryRows(
+        duck.connection,
+        `SELECT count(*) AS n FROM read_parquet(${catalog}) WHERE status = 'ok'${where}`,
+      );
+      return num(row?.n);
+    }
+    let count = 0;
+    for (const bucket of await bucketsOf(duck.connection, preparedDir, buckets)) {
+      const plan = await planBucket(duck.connection, preparedDir, bucket, filter);
+      for (const p of plan.partitions) if (p.wanted) count++;
+    }
+    return count;
+  } finally {
+    duck.close();
   }
-  return plans.filter((p) => p.partitions.some((q) => q.wanted));
 }
 
 /**
@@ -92,7 +138,9 @@ export async function* streamPartitions(
   const duck = await openDuck({ threads: 1, memoryLimit: '512MB' });
   let pending: Segment[] = [];
   try {
-    for (const plan of await planBuckets(duck.connection, preparedDir, options.filter)) {
+    for (const bucket of await bucketsOf(duck.connection, preparedDir, options.buckets)) {
+      const plan = await planBucket(duck.connection, preparedDir, bucket, options.filter);
+      if (!plan.partitions.some((p) => p.wanted)) continue;
       const file = path.join(preparedDir, bucketDir(plan.bucket), BUCKET_FILE);
       const rows = plan.partitions.reduce((n, p) => n + p.rows, 0);
       const read = await readColumnar(

@@ -13,19 +13,36 @@ const CHUNK = 1 << 20;
  */
 export async function writeManifestFile(file: string, manifest: RunManifest): Promise<void> {
   const { partitions, ...header } = manifest;
+  async function* lines() {
+    for (const record of partitions) yield JSON.stringify(record);
+  }
+  await writeManifestLines(file, header, lines());
+}
+
+/**
+ * The same file from the header and the records' JSON texts, one per line, in order: a caller streaming
+ * records from disk never holds them all.
+ */
+export async function writeManifestLines(
+  file: string,
+  header: Omit<RunManifest, 'partitions'>,
+  records: AsyncIterable<string>,
+): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w');
   try {
     const head = JSON.stringify(header, null, 2);
     let buffer = `${head.slice(0, -2)},\n  "partitions": [`;
-    for (let i = 0; i < partitions.length; i++) {
-      buffer += `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(partitions[i])}`;
+    let first = true;
+    for await (const record of records) {
+      buffer += `${first ? '\n' : ',\n'}    ${record}`;
+      first = false;
       if (buffer.length >= CHUNK) {
         await handle.write(buffer);
         buffer = '';
       }
     }
-    await handle.write(`${buffer}${partitions.length > 0 ? '\n  ' : ''}]\n}\n`);
+    await handle.write(`${buffer}${first ? '' : '\n  '}]\n}\n`);
     await handle.sync();
   } catch (error) {
     await handle.close();

@@ -44,19 +44,21 @@ export async function pinLake(
  * skipped (nothing is wrong with them, there is just not enough history yet); bad data fails.
  */
 export function rejectedRecords(catalog: readonly CatalogEntry[]): PartitionRecord[] {
-  return catalog
-    .filter((p) => p.status !== 'ok')
-    .map((p) => {
-      const reason = p.reason || `rejected by prepare (${p.status})`;
-      const common = { name: p.name, key: p.key, observations: p.inputRows, durationMs: 0 };
-      return p.status === 'too_short'
-        ? { ...common, status: 'skipped', reason }
-        : {
-            ...common,
-            status: 'failed',
-            error: { class: 'ValidationError', message: `${p.status}: ${reason}` },
-          };
-    });
+  return catalog.filter((p) => p.status !== 'ok').map(rejectedRecord);
+}
+
+export function rejectedRecord(
+  p: Pick<CatalogEntry, 'name' | 'key' | 'status' | 'reason' | 'inputRows'>,
+): PartitionRecord {
+  const reason = p.reason || `rejected by prepare (${p.status})`;
+  const common = { name: p.name, key: p.key, observations: p.inputRows, durationMs: 0 };
+  return p.status === 'too_short'
+    ? { ...common, status: 'skipped', reason }
+    : {
+        ...common,
+        status: 'failed',
+        error: { class: 'ValidationError', message: `${p.status}: ${reason}` },
+      };
 }
 
 /**

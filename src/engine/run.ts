@@ -8,17 +8,16 @@ import { readJsonFile } from '../contracts/json-file.ts';
 import { runManifestSchema } from '../contracts/run-manifest.ts';
 import { assertRunId } from '../core/run-id.ts';
 import { pinDir } from '../data/atomic-dir.ts';
-import { type CatalogEntry, listPartitions, readMeta } from '../data/index.ts';
+import { countValid, listPartitions, readMeta } from '../data/index.ts';
 import { assertMetaMatches } from '../data/meta.ts';
 import type { Lineage } from '../models/artifact.ts';
 import { codeVersion } from '../util/code-version.ts';
 import { type ProgressFactory, silentProgress } from '../util/progress.ts';
 import { RunJournal } from './journal.ts';
-import type { PartitionRecord, RunManifest } from './manifest.ts';
-import { writeManifestFile } from './manifest-file.ts';
-import { failedShareOf, sortRecords, totalsOf } from './merge.ts';
+import type { RunManifest } from './manifest.ts';
+import { buildManifest, type RunSummary } from './manifest-build.ts';
 import { RunError } from './run-error.ts';
-import { partitionsToTrain, pinLake, rejectedRecords } from './run-plan.ts';
+import { partitionsToTrain, pinLake } from './run-plan.ts';
 import { inShard, type Shard } from './shard.ts';
 import { trainInPool } from './train-pool.ts';
 
@@ -54,7 +53,8 @@ export interface TrainRunResult {
   runId: string;
   runDir: string;
   manifestPath: string;
-  manifest: RunManifest;
+  /** The manifest's header and totals; its records are in the file (`readManifest(manifestPath)`). */
+  summary: RunSummary;
   /** Partitions trained by this invocation (the rest came from the journal). */
   trainedNow: number;
   /** failed / total, compared with `engine.maxFailedShare`. */
@@ -62,6 +62,7 @@ export interface TrainRunResult {
   passed: boolean;
 }
 
+export type { RunSummary } from './manifest-build.ts';
 export { RunError } from './run-error.ts';
 
 export function newRunId(now = new Date()): string {
@@ -114,19 +115,7 @@ async function trainPinned(options: TrainRunOptions): Promise<TrainRunResult> {
   const meta = await readMeta(options.preparedDir);
   assertMetaMatches(meta, config.dataset, options.preparedDir);
   await pinLake(runDir, label, meta.dataFingerprint, continuing);
-  const buckets = options.buckets ? new Set(options.buckets) : undefined;
-  const catalog = (await listPartitions(options.preparedDir)).filter(
-    (p) => inShard(p.name, shard) && (!buckets || buckets.has(p.bucket)),
-  );
-  const previous = continuing ? await journal.read() : new Map<string, PartitionRecord>();
-  const rejected = rejectedRecords(catalog);
-  const valid = catalog.filter((p) => p.status === 'ok');
-  const todo = await partitionsToTrain(
-    valid,
-    previous,
-    options.onlyFailed === true,
-    localArtifactStore(runDir),
-  );
+  const plan = continuing ? await resumePlan(options, journal, runDir) : await freshPlan(options);
 
   const lineage: Lineage = {
     runId,
@@ -135,59 +124,86 @@ async function trainPinned(options: TrainRunOptions): Promise<TrainRunResult> {
     trainedAt: new Date().toISOString(),
   };
   const startedAt = new Date().toISOString();
-  const progress = (options.progress ?? silentProgress)(`train ${runId}${label}`, todo.size);
-  let fresh = new Map<string, PartitionRecord>();
-  if (todo.size > 0) {
+  const progress = (options.progress ?? silentProgress)(`train ${runId}${label}`, plan.count);
+  let trainedNow = 0;
+  if (plan.count > 0) {
     const threads = options.workers ?? (config.engine.workers || os.availableParallelism());
-    fresh = await trainInPool({ ...options, meta, todo, lineage, runDir, journal, threads, progress });
+    trainedNow = await trainInPool({
+      ...options,
+      meta,
+      wanted: plan.wanted,
+      lineage,
+      runDir,
+      journal,
+      threads,
+      progress,
+    });
   } else progress.stop();
 
-  const manifest: RunManifest = {
-    schemaVersion: 1,
-    runId,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    codeVersion: lineage.codeVersion,
-    dataFingerprint: meta.dataFingerprint,
-    partitionBy: meta.partitionBy,
-    shard: shard && shard.count > 1 ? shard : null,
-    ...recordsOf(rejected, valid, fresh, previous),
-  };
+  // Written from the catalog and the journal on disk: the main thread holds no record per partition.
   const manifestPath = manifestFile(runDir, shard, options.buckets);
-  await writeManifestFile(manifestPath, manifest);
-  const failedShare = failedShareOf(manifest);
+  const summary = await buildManifest({
+    preparedDir: options.preparedDir,
+    journalFile: journal.file,
+    manifestPath,
+    workDir: runDir,
+    header: {
+      schemaVersion: 1,
+      runId,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      codeVersion: lineage.codeVersion,
+      dataFingerprint: meta.dataFingerprint,
+      partitionBy: meta.partitionBy,
+      shard: shard && shard.count > 1 ? shard : null,
+    },
+    ...(shard ? { shard } : {}),
+    ...(options.buckets ? { buckets: options.buckets } : {}),
+  });
+  const failedShare = summary.partitionCount === 0 ? 0 : summary.totals.failed / summary.partitionCount;
   return {
     runId,
     runDir,
     manifestPath,
-    manifest,
-    trainedNow: fresh.size,
+    summary,
+    trainedNow,
     failedShare,
     passed: failedShare <= config.engine.maxFailedShare,
   };
 }
 
-/** Every partition's record: prepare's rejections, then this invocation's or the journal's; none may be missing. */
-function recordsOf(
-  rejected: readonly PartitionRecord[],
-  valid: readonly CatalogEntry[],
-  fresh: ReadonlyMap<string, PartitionRecord>,
-  previous: ReadonlyMap<string, PartitionRecord>,
-): Pick<RunManifest, 'totals' | 'partitions'> {
-  const records = new Map<string, PartitionRecord>();
-  for (const r of rejected) records.set(r.name, r);
-  for (const p of valid) {
-    const r = fresh.get(p.name) ?? previous.get(p.name);
-    if (r) records.set(p.name, r);
-  }
-  const missing = valid.filter((p) => !records.has(p.name)).map((p) => p.name);
-  if (missing.length > 0) {
-    throw new RunError(
-      `${missing.length} partition(s) produced no record (first: ${missing[0]}); re-run with --resume`,
-    );
-  }
-  const partitions = sortRecords([...records.values()]);
-  return { totals: totalsOf(partitions), partitions };
+/** Which partitions to train, by model name, and how many (for progress). */
+interface TrainPlan {
+  wanted: (name: string) => boolean;
+  count: number;
+}
+
+/** A new run trains every valid partition of its shard and buckets: counted, never listed in memory. */
+async function freshPlan(options: TrainRunOptions): Promise<TrainPlan> {
+  const { shard } = options;
+  const wanted = shard && shard.count > 1 ? (name: string) => inShard(name, shard) : undefined;
+  const count = await countValid(options.preparedDir, wanted, options.buckets);
+  return { wanted: wanted ?? (() => true), count };
+}
+
+/**
+ * A continued run trains what its journal lacks (or, with --only-failed, records as failed). This reads the
+ * journal and the catalog's valid partitions into memory: resuming is the rare path, and its memory grows
+ * with the run.
+ */
+async function resumePlan(options: TrainRunOptions, journal: RunJournal, runDir: string): Promise<TrainPlan> {
+  const buckets = options.buckets ? new Set(options.buckets) : undefined;
+  const valid = await listPartitions(
+    options.preparedDir,
+    (p) => p.status === 'ok' && inShard(p.name, options.shard) && (!buckets || buckets.has(p.bucket)),
+  );
+  const todo = await partitionsToTrain(
+    valid,
+    await journal.read(),
+    options.onlyFailed === true,
+    localArtifactStore(runDir),
+  );
+  return { wanted: (name) => todo.has(name), count: todo.size };
 }
 
 function runIdOf(options: TrainRunOptions): string {
@@ -209,4 +225,15 @@ function checkJournal(journal: RunJournal, options: TrainRunOptions, runId: stri
   if (options.onlyFailed && !existsSync(journal.file)) {
     throw new RunError(`run ${runId} has no journal in ${runDir}; there are no failures to retrain`);
   }
+}
+
+/**
+ * `trainRun`, then its manifest read back from disk: for callers that need every record in memory (a bucket's
+ * rows for the engine host, registration after `mm train`, tests). The run itself never holds them.
+ */
+export async function trainAndReadManifest(
+  options: TrainRunOptions,
+): Promise<TrainRunResult & { manifest: RunManifest }> {
+  const result = await trainRun(options);
+  return { ...result, manifest: await readManifest(result.manifestPath) };
 }

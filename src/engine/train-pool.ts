@@ -16,8 +16,10 @@ export interface TrainPoolOptions {
   config: Config;
   meta: PreparedMeta;
   preparedDir: string;
-  /** Model names to train; the rest of the lake is streamed past. */
-  todo: ReadonlySet<string>;
+  /** The partitions to train, by model name; the rest of the lake is streamed past. */
+  wanted: (name: string) => boolean;
+  /** Only these hash buckets are read (the others are not opened). */
+  buckets?: readonly number[];
   lineage: Lineage;
   runDir: string;
   journal: RunJournal;
@@ -29,11 +31,12 @@ export interface TrainPoolOptions {
 
 /**
  * Streams the partitions to train from the prepared lake in batches of typed arrays into a worker-thread pool and
- * journals every finished batch. Returns this invocation's records by name.
+ * journals every finished batch. The records go to the journal only (nothing per partition stays in this
+ * thread); returns how many partitions were trained.
  */
-export async function trainInPool(options: TrainPoolOptions): Promise<Map<string, PartitionRecord>> {
+export async function trainInPool(options: TrainPoolOptions): Promise<number> {
   const { config, meta, journal, threads, progress } = options;
-  const fresh = new Map<string, PartitionRecord>();
+  let done = 0;
   let failed = 0;
   shareCompileCache();
   const pool = new Piscina<TrainTask, PartitionRecord[]>({
@@ -46,7 +49,8 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
   try {
     for await (const batch of streamPartitions(options.preparedDir, {
       batchSize: config.engine.batchSize,
-      filter: (name) => options.todo.has(name),
+      filter: options.wanted,
+      ...(options.buckets ? { buckets: options.buckets } : {}),
     })) {
       if (options.abortSignal?.aborted) break;
       const task: TrainTask = {
@@ -71,11 +75,9 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
           // After the run failed, batches still finishing are not journaled: --resume trains them again.
           if (stopped) return;
           await journal.append(records);
-          for (const r of records) {
-            fresh.set(r.name, r);
-            if (r.status === 'failed') failed++;
-          }
-          progress.tick(fresh.size, failed);
+          done += records.length;
+          for (const r of records) if (r.status === 'failed') failed++;
+          progress.tick(done, failed);
         })
         .finally(() => inFlight.delete(job));
       // Observed here so a failure between two awaits is not an unhandled rejection; the loop rethrows it.
@@ -87,7 +89,7 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
     await Promise.all(inFlight);
     if (options.abortSignal?.aborted) {
       throw new RunError(
-        `interrupted: the ${fresh.size} partition(s) trained so far are journaled in ${options.runDir}; ` +
+        `interrupted: the ${done} partition(s) trained so far are journaled in ${options.runDir}; ` +
           'continue with --resume',
       );
     }
@@ -101,7 +103,7 @@ export async function trainInPool(options: TrainPoolOptions): Promise<Map<string
     progress.stop();
     await pool.destroy();
   }
-  return fresh;
+  return done;
 }
 
 function workerFailure(keys: string[][], error: unknown): PartitionRecord[] {

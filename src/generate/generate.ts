@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Frequency } from '../core/vocabulary.ts';
@@ -168,7 +168,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       signal: SIGNAL,
       partitions: params.map((p) => partitionTruth(p, days, options.periods)),
     };
-    await writeFile(stage(paths.truth), `${JSON.stringify(truth, null, 2)}\n`);
+    await writeTruth(stage(paths.truth), truth);
     for (const [tmp, file] of staged) await rename(tmp, file);
     staged.clear();
     return {
@@ -183,5 +183,27 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   } finally {
     duck.close();
     await Promise.all([...staged.keys()].map((tmp) => rm(tmp, { force: true })));
+  }
+}
+
+/**
+ * The ground truth as JSON, one partition per line: a million partitions' truth is more text than one
+ * JavaScript string may hold, so it is written in chunks, never built whole.
+ */
+async function writeTruth(file: string, truth: GroundTruth): Promise<void> {
+  const { partitions, ...header } = truth;
+  const handle = await open(file, 'w');
+  try {
+    let buffer = `${JSON.stringify(header, null, 2).slice(0, -2)},\n  "partitions": [`;
+    for (let i = 0; i < partitions.length; i++) {
+      buffer += `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(partitions[i])}`;
+      if (buffer.length >= 1 << 20) {
+        await handle.write(buffer);
+        buffer = '';
+      }
+    }
+    await handle.write(`${buffer}${partitions.length > 0 ? '\n  ' : ''}]\n}\n`);
+  } finally {
+    await handle.close();
   }
 }

@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionRecord } from '../../src/engine/manifest.ts';
 import { readArtifact, registerRun } from '../../src/engine/register.ts';
-import { type TrainRunResult, trainRun } from '../../src/engine/run.ts';
+import { trainAndReadManifest } from '../../src/engine/run.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
 import { type ScoredPartition, scoreRun } from '../../src/scoring/score.ts';
 import { type LakeFixture, preparedLake } from '../engine/fixture.ts';
@@ -38,7 +38,7 @@ async function parquetRows(file: string): Promise<number> {
 
 describe('the engine host (node src/compute/engine-host.ts)', () => {
   let lake: LakeFixture;
-  let inProcess: TrainRunResult;
+  let inProcess: Awaited<ReturnType<typeof trainAndReadManifest>>;
   let host: HostClient;
   const base = () => ({
     config: lake.configPath,
@@ -49,7 +49,7 @@ describe('the engine host (node src/compute/engine-host.ts)', () => {
 
   beforeAll(async () => {
     lake = await preparedLake({ partitions: 30, periods: 70, buckets: 4 });
-    inProcess = await trainRun({
+    inProcess = await trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,

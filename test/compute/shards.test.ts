@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainInShardProcesses } from '../../src/compute/shards.ts';
-import { trainRun } from '../../src/engine/run.ts';
+import { trainAndReadManifest } from '../../src/engine/run.ts';
 import { type LakeFixture, preparedLake } from '../engine/fixture.ts';
 
 describe('N engine processes with --shard i/N over one lake', () => {
@@ -19,7 +19,7 @@ describe('N engine processes with --shard i/N over one lake', () => {
       workersEach: 1,
       cwd: lake.root,
     });
-    const single = await trainRun({
+    const single = await trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,

@@ -10,7 +10,7 @@ import { listPartitions } from '../../src/data/catalog.ts';
 import { openDuck, queryRows } from '../../src/data/duckdb.ts';
 import { literal } from '../../src/data/sql.ts';
 import type { PartitionRecord } from '../../src/engine/manifest.ts';
-import { readManifest, trainRun } from '../../src/engine/run.ts';
+import { readManifest, trainAndReadManifest } from '../../src/engine/run.ts';
 import { LocalLakeSession } from '../../src/lake/local-session.ts';
 import { scoreRun } from '../../src/scoring/score.ts';
 import type { LakeSession, StageContext } from '../../src/stages/ports.ts';
@@ -83,7 +83,7 @@ describe.skipIf(!python)(
   () => {
     it('given a prepared lake of 4 hash buckets, when Spark trains it, then its manifest lists the same partitions with the same chosen models and metrics as the in-process mm train, and evaluate-and-promote, score and report read it unchanged', async () => {
       const lake = await preparedLake({ partitions: 24, periods: 70, buckets: 4 });
-      const local = await trainRun({
+      const local = await trainAndReadManifest({
         config: lake.config,
         preparedDir: lake.layout.prepared,
         runsDir: lake.layout.runs,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { registerRun } from '../../src/engine/register.ts';
-import { trainRun } from '../../src/engine/run.ts';
+import { trainAndReadManifest } from '../../src/engine/run.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
 import { preparedLake } from './fixture.ts';
 
 describe('registerRun with an abort signal', () => {
   it('given a cancelled stage, when the run is registered, then no version is written and a later call registers all', async () => {
     const lake = await preparedLake({ partitions: 6, periods: 60 });
-    const run = await trainRun({
+    const run = await trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { listPartitions } from '../../src/data/index.ts';
 import { RunJournal } from '../../src/engine/journal.ts';
 import { readArtifact } from '../../src/engine/register.ts';
-import { trainRun } from '../../src/engine/run.ts';
+import { trainAndReadManifest } from '../../src/engine/run.ts';
 import { type LakeFixture, preparedLake } from './fixture.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
@@ -52,7 +52,7 @@ describe('a training run killed with SIGKILL', () => {
       if (record.status === 'ok') await readArtifact(lake.layout.run('killed'), record.artifact!);
     }
 
-    const resumed = await trainRun({
+    const resumed = await trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,
@@ -62,7 +62,7 @@ describe('a training run killed with SIGKILL', () => {
     const trainable = await listPartitions(lake.layout.prepared, (p) => p.status === 'ok');
     expect(resumed.trainedNow).toBe(trainable.length - before.size);
 
-    const fresh = await trainRun({
+    const fresh = await trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,

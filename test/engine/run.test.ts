@@ -5,7 +5,7 @@ import { listPartitions } from '../../src/data/index.ts';
 import type { PartitionRecord } from '../../src/engine/manifest.ts';
 import { mergeRun } from '../../src/engine/merge-run.ts';
 import { readArtifact } from '../../src/engine/register.ts';
-import { RunError, trainRun } from '../../src/engine/run.ts';
+import { RunError, trainAndReadManifest } from '../../src/engine/run.ts';
 import type { ModelArtifact } from '../../src/models/artifact.ts';
 import { loadModel } from '../../src/models/index.ts';
 import { type LakeFixture, preparedLake } from './fixture.ts';
@@ -30,8 +30,8 @@ describe('trainRun', () => {
     lake = await preparedLake({ partitions: 60, periods: 80 });
   });
 
-  const run = (extra: Partial<Parameters<typeof trainRun>[0]> = {}) =>
-    trainRun({
+  const run = (extra: Partial<Parameters<typeof trainAndReadManifest>[0]> = {}) =>
+    trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { trainRun } from '../../src/engine/run.ts';
+import { trainAndReadManifest } from '../../src/engine/run.ts';
 import { preparedLake } from '../engine/fixture.ts';
 import { venvPython } from './python.ts';
 
@@ -12,7 +12,7 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 describe.skipIf(!python)('the parallel step entry script (pipelines/parallel/mm_entry.py)', () => {
   it("passes its Python unittest suite, which calls init() and run(mini_batch) as Azure ML's parallel job does, on a real prepared lake", async () => {
     const lake = await preparedLake({ partitions: 24, periods: 70, buckets: 4 });
-    const expected = await trainRun({
+    const expected = await trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { prepare } from '../../src/data/index.ts';
-import { trainRun } from '../../src/engine/run.ts';
+import { trainAndReadManifest } from '../../src/engine/run.ts';
 import { evaluateAndPromote } from '../../src/promotion/evaluate.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
 import { writeReport } from '../../src/report/write.ts';
@@ -23,7 +23,7 @@ describe.skipIf(!present)("the accelerator's noise-only sample", () => {
     const layout = lakeLayout(root);
     const config = loadConfig({ configPath: path.join(repo, 'configs/oj-sales.yaml') });
     await prepare(config, { outDir: layout.prepared });
-    const run = await trainRun({
+    const run = await trainAndReadManifest({
       config,
       preparedDir: layout.prepared,
       runsDir: layout.runs,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerRun } from '../../src/engine/register.ts';
-import { trainRun } from '../../src/engine/run.ts';
+import { trainAndReadManifest } from '../../src/engine/run.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
 import { scoreRun } from '../../src/scoring/score.ts';
 import { type LakeFixture, preparedLake } from '../engine/fixture.ts';
@@ -10,7 +10,7 @@ describe('scoreRun with an abort signal', () => {
   let lake: LakeFixture;
   beforeAll(async () => {
     lake = await preparedLake({ partitions: 24, periods: 80, batchSize: 1 });
-    const run = await trainRun({
+    const run = await trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,

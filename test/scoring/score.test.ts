@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerRun } from '../../src/engine/register.ts';
-import { trainRun } from '../../src/engine/run.ts';
+import { trainAndReadManifest } from '../../src/engine/run.ts';
 import { generatedPaths } from '../../src/generate/generate.ts';
 import { LocalModelRegistry } from '../../src/registry/local.ts';
 import { forecastArtifact } from '../../src/scoring/forecast-artifact.ts';
@@ -24,7 +24,7 @@ describe('scoreRun', () => {
   let promoted: string[];
   beforeAll(async () => {
     lake = await preparedLake({ partitions: 24, periods: 80 });
-    const run = await trainRun({
+    const run = await trainAndReadManifest({
       config: lake.config,
       preparedDir: lake.layout.prepared,
       runsDir: lake.layout.runs,
