@@ -17,7 +17,15 @@ export const CONDITION_VERSION = '2.0';
 
 const PREFIX = /^[a-z0-9][a-z0-9-]*\/$/;
 
-/** A condition allowing the write actions only on blobs whose path starts with one of `prefixes`. */
+/** Where every dataset's folder is in a lake container (src/config/namespace.ts `datasetFolder`). */
+const DATASETS = 'datasets/';
+
+/**
+ * A condition allowing the write actions only on blobs under one of the lake folders `prefixes`: at the container's
+ * root (a container of one dataset's own) or in any dataset's folder `datasets/<name>/` (src/lake/dataset-lake.ts).
+ * StringLike's `*` matches any sequence of characters (conditions-format, "String comparison operators":
+ * StringLike), so the pattern `datasets/<any>/runs/<any>` admits every dataset's runs/ folder.
+ */
 export function writesOnlyUnder(prefixes: readonly string[]): string {
   if (prefixes.length === 0) throw new Error('a write condition needs at least one path prefix');
   for (const prefix of prefixes) {
@@ -26,8 +34,24 @@ export function writesOnlyUnder(prefixes: readonly string[]): string {
   }
   const notWriting = WRITE_ACTIONS.map((action) => `!(ActionMatches{'${action}'})`).join(' AND ');
   const path = '@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path]';
-  const allowed = prefixes.map((prefix) => `${path} StringStartsWith '${prefix}'`).join(' OR ');
+  const allowed = prefixes
+    .map((prefix) => `${path} StringStartsWith '${prefix}' OR ${path} StringLike '${DATASETS}*/${prefix}*'`)
+    .join(' OR ');
   return `((${notWriting}) OR (${allowed}))`;
+}
+
+/**
+ * Whether a condition built by writesOnlyUnder admits a write to `blobPath`: the service's evaluation of its
+ * StringStartsWith and StringLike terms (`*` any sequence), for the twin's RBAC.
+ */
+export function conditionAdmitsPath(condition: string, blobPath: string): boolean {
+  for (const m of condition.matchAll(/StringStartsWith '([^']+)'/g))
+    if (blobPath.startsWith(m[1]!)) return true;
+  for (const m of condition.matchAll(/StringLike '([^']+)'/g)) {
+    const pattern = m[1]!.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+    if (new RegExp(`^${pattern.join('.*')}$`, 's').test(blobPath)) return true;
+  }
+  return false;
 }
 
 /** The prefixes a condition built by writesOnlyUnder allows writes under (for tests and the docs table). */

@@ -8,6 +8,7 @@ import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning'
 import { type AmlClientOptions, type AmlWorkspaceRef, createAmlClient } from '../../src/azure/aml-client.ts';
 import { azureMlRegistryFor, workspaceFor } from '../../src/azure/aml-registry-for.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { registryIndexPrefix } from '../../src/lake/dataset-lake.ts';
 import type { PromotionRules } from '../../src/promotion/rules.ts';
 import { registryFor } from '../../src/registry/for-config.ts';
 import type { ModelRegistry } from '../../src/registry/types.ts';
@@ -103,7 +104,9 @@ if (import.meta.main) {
       runId: values.run,
       archive: withIndexDropped(
         amlArchiver(workspaceFor(config.registry, 'prod'), {}),
-        azureMlRegistryFor(config.registry, 'prod'),
+        azureMlRegistryFor(config.registry, 'prod', {
+          artifactPrefix: registryIndexPrefix(config.storage, 'prod'),
+        }),
       ),
     });
     for (const line of result.rejected) console.log(`##vso[task.logissue type=error]${line}`);

@@ -41,6 +41,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     where.add_argument("--mount", help="Synapse: the lake's abfss:// URL, mounted with mssparkutils on every node")
     parser.add_argument("--linked-service", help="Synapse: linked service of the mount (managed identity)")
     parser.add_argument("--lake-uri", help="the same lake as a URI Spark reads (default file://<lake>)")
+    parser.add_argument("--lake-folder", default="",
+                        help="the dataset's folder in the lake (datasets/<name>; src/lake/dataset-lake.ts)")
     parser.add_argument("--app-root", default=os.environ.get("MM_APP_ROOT", os.path.dirname(os.path.dirname(HERE))))
     parser.add_argument("--node", default=os.environ.get("MM_NODE", "node"), help="Node 24 binary on every machine")
     parser.add_argument("--host-script", default="src/compute/engine-host.ts")
@@ -116,6 +118,9 @@ def run_stage(args: argparse.Namespace) -> int:
         if value and value.startswith(SYNAPSE_MOUNT_PLACEHOLDER):
             setattr(args, name, lake + value[len(SYNAPSE_MOUNT_PLACEHOLDER) :])
     lake_uri = (args.lake_uri or args.mount or f"file://{lake}").rstrip("/")
+    if args.lake_folder:  # every path below, and the engine's MM_LAKE_ROOT, is this dataset's folder of the lake
+        lake = os.path.join(lake, args.lake_folder)
+        lake_uri = f"{lake_uri}/{args.lake_folder}"
     for module in ("mm_executor.py", "mm_prepare.py"):
         if os.path.exists(os.path.join(HERE, module)):  # Synapse ships them as pyFiles already
             spark.sparkContext.addPyFile(os.path.join(HERE, module))

@@ -1,6 +1,7 @@
 import type { PipelineService } from '../compute/aml-parallel.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { Config } from '../config/schema.ts';
+import { lakePrefixOf, urlUnderPrefix } from '../lake/dataset-lake.ts';
 import type { BlobStore } from '../storage/types.ts';
 import { codeVersion } from '../util/code-version.ts';
 import { type AmlClientOptions, createAmlClient } from './aml-client.ts';
@@ -59,7 +60,11 @@ export async function amlPipelineService(options: PipelineTargetOptions): Promis
     workspace,
     client,
     lake: options.lake,
-    lakeUrl: `${config.storage.accountUrl.replace(/\/$/, '')}/${config.storage.container}`,
+    // The code snapshot goes through `lake`, the dataset's folder of the container: its URL names that folder.
+    lakeUrl: urlUnderPrefix(
+      `${config.storage.accountUrl.replace(/\/$/, '')}/${config.storage.container}`,
+      lakePrefixOf(config.storage),
+    ),
     environmentId,
     compute: config.compute.cluster,
     tags: { ...options.tags, 'mm.environment': options.env },

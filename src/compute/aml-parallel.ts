@@ -6,6 +6,7 @@ import { preparedMetaSchema } from '../contracts/prepared-meta.ts';
 import { runManifestSchema } from '../contracts/run-manifest.ts';
 import { EXIT, StageError } from '../core/errors.ts';
 import type { RunManifest } from '../engine/manifest.ts';
+import { lakePrefixOf, pipelineSpecUnderPrefix } from '../lake/dataset-lake.ts';
 import type { BlobStore } from '../storage/types.ts';
 import type { Progress } from '../util/progress.ts';
 import { sleep as defaultSleep } from '../util/sleep.ts';
@@ -105,16 +106,20 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
   if (config.compute?.engine !== 'aml')
     throw new StageError(`compute: the ${stage} pipeline needs compute.cluster`, EXIT.badInput);
   const specFile = path.join(options.pipelinesDir ?? path.resolve('pipelines'), `${stage}-pipeline.yml`);
-  const spec = withParallelKnobs(loadPipelineSpec(specFile), {
-    ...config.compute.parallel,
-    instanceCount: config.compute.instanceCount,
-    cluster: config.compute.cluster,
-    ...(options.service.environment ? { environment: options.service.environment } : {}),
-    // The cluster carries several user-assigned identities: the steps act as the one the environment names.
-    ...(config.compute.identityClientId
-      ? { environmentVariables: { AZURE_CLIENT_ID: config.compute.identityClientId } }
-      : {}),
-  });
+  // The YAML names the lake's folders (prepared/, runs/, predictions/); the job reads and writes this dataset's.
+  const spec = withParallelKnobs(
+    pipelineSpecUnderPrefix(loadPipelineSpec(specFile), lakePrefixOf(config.storage)),
+    {
+      ...config.compute.parallel,
+      instanceCount: config.compute.instanceCount,
+      cluster: config.compute.cluster,
+      ...(options.service.environment ? { environment: options.service.environment } : {}),
+      // The cluster carries several user-assigned identities: the steps act as the one the environment names.
+      ...(config.compute.identityClientId
+        ? { environmentVariables: { AZURE_CLIENT_ID: config.compute.identityClientId } }
+        : {}),
+    },
+  );
   const meta = await readJson(lake, 'prepared/meta.json', preparedMetaSchema, 'prepared meta');
   if (!meta)
     throw new StageError(

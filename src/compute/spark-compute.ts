@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { readManifest } from '../engine/run.ts';
+import { lakePrefixOf } from '../lake/dataset-lake.ts';
 import type {
   Compute,
   ScoreOutcome,
@@ -84,7 +85,8 @@ export class SparkCompute implements Compute {
         `the dataset config ${context.source.configPath} must be inside the project: the Spark job reads it from the app bundle`,
       );
     }
-    return { stage, runId, config, env: context.source.env };
+    const lakeFolder = lakePrefixOf(context.config.storage);
+    return { stage, runId, config, env: context.source.env, ...(lakeFolder ? { lakeFolder } : {}) };
   }
 
   /** A file the agent names, as the cluster sees it: it must be in the lake. */
@@ -95,7 +97,8 @@ export class SparkCompute implements Compute {
         `${option} ${file} is not in the lake (${context.lake.location}); on ${this.name} the cluster reads it from there`,
       );
     }
-    return path.posix.join(this.#service.lakeOnCluster, relative.split(path.sep).join('/'));
+    const folder = lakePrefixOf(context.config.storage);
+    return path.posix.join(this.#service.lakeOnCluster, folder, relative.split(path.sep).join('/'));
   }
 
   async #run(context: StageContext, stage: SparkStageRequest): Promise<void> {

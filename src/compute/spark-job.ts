@@ -11,6 +11,8 @@ export interface SparkStageRequest {
   modelsDir?: string;
   /** Leave registration to the caller (the stage on the agent registers in the AML dev registry). */
   noRegister?: boolean;
+  /** The dataset's folder in the lake (`datasets/<name>`), when the lake is shared by datasets. */
+  lakeFolder?: string;
 }
 
 /** Where the job finds the lake, Node and the app on the cluster's machines. */
@@ -35,6 +37,7 @@ export function sparkJobArgs(request: SparkStageRequest, placement: SparkPlaceme
   if (request.futurePath) args.push('--future', request.futurePath);
   if (request.modelsDir) args.push('--models-dir', request.modelsDir);
   if (request.noRegister) args.push('--no-register');
+  if (request.lakeFolder) args.push('--lake-folder', request.lakeFolder);
   return args;
 }
 

@@ -101,6 +101,12 @@ export function loadConfig(options: LoadConfigOptions): Config {
     raw = deepMerge(raw, { environment: options.env });
   }
   if (options.overrides) raw = deepMerge(raw, options.overrides);
+  if (isPlain(raw.storage) && raw.storage.prefix !== undefined) {
+    throw new ConfigError(sources.join(' + '), [
+      'storage.prefix: set from dataset.name (datasets/<name>), not by hand; remove it (a container of its own ' +
+        "goes in the dataset config's storage block, without a prefix)",
+    ]);
+  }
   const config = parseConfig(raw, sources.join(' + '));
   const dataset = config.dataset;
   dataset.name ??= datasetNameFromFile(options.configPath);

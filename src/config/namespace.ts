@@ -16,17 +16,26 @@ export function datasetNameFromFile(configPath: string): string {
   return slug || 'dataset';
 }
 
+/** The dataset's folder below a storage root or in a lake container. */
+export function datasetFolder(name: string): string {
+  return `datasets/${name}`;
+}
+
 /**
  * The storage a dataset's stages use. An environment's storage root is shared by every dataset run against it, so
  * each dataset gets its own folder `datasets/<name>/` under it: the demo and a user's data never share a prepared
  * lake, runs, registries, predictions or reports. A root named in the dataset config itself is already that
  * dataset's own and is used as it is.
  *
- * On Azure only the local cache is namespaced: the lake container's prefixes (prepared/, predictions/, ...) are
- * what the access conditions and the Synapse view address, so a second dataset there needs its own container
- * (`storage.container`); train and score refuse a lake prepared from another dataset either way.
+ * On Azure both the local cache and the lake container are namespaced: `prefix` is the dataset's folder in the
+ * container, from which src/lake/dataset-lake.ts builds every lake path (blob keys, pipeline datastore URIs, the
+ * Spark job's lake folder, the Synapse data source, the model index).
  */
 export function namespacedStorage(storage: StorageConfig, name: string): StorageConfig {
   if (storage.kind === 'local') return { ...storage, root: path.join(storage.root, 'datasets', name) };
-  return { ...storage, cacheRoot: path.join(storage.cacheRoot, 'datasets', name) };
+  return {
+    ...storage,
+    cacheRoot: path.join(storage.cacheRoot, 'datasets', name),
+    prefix: datasetFolder(name),
+  };
 }

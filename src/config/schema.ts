@@ -91,7 +91,15 @@ export const promotionSchema = z.strictObject({
 });
 
 export const storageSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('local'), root: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('local'),
+    root: z.string().min(1),
+    /** On a cluster, where `root` is the mount of a dataset's folder of the Azure lake: that folder (cluster.ts). */
+    prefix: z
+      .string()
+      .regex(/^datasets\/[a-z0-9][a-z0-9_-]{0,63}$/)
+      .optional(),
+  }),
   z.strictObject({
     kind: z.literal('azure'),
     /** ADLS Gen2 account blob endpoint, e.g. https://mmdevlake.blob.core.windows.net */
@@ -103,6 +111,14 @@ export const storageSchema = z.discriminatedUnion('kind', [
       .default('lake'),
     /** Local working folder for DuckDB and workers; the lake is synced to and from it. */
     cacheRoot: z.string().min(1).default('.mm/cache'),
+    /**
+     * The dataset's folder in the container, `datasets/<dataset.name>`: set by loadConfig (src/config/namespace.ts),
+     * never written in a file; every lake path is built from it in src/lake/dataset-lake.ts.
+     */
+    prefix: z
+      .string()
+      .regex(/^datasets\/[a-z0-9][a-z0-9_-]{0,63}$/)
+      .optional(),
     /**
      * The lake trained candidates come from, when it is not this one: in the prod environment, the dev lake. The
      * promotion stage reads the run (`runs/<id>`) and the prepared data from it and publishes both to this lake,

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { registryIndexPrefix } from '../lake/dataset-lake.ts';
 import { workingRoot } from '../storage/layout.ts';
 import { DeferredRegistry } from './deferred.ts';
 import { LocalModelRegistry } from './local.ts';
@@ -25,6 +26,10 @@ export function registryFor(config: Config, stage: Stage, options: RegistryForOp
   const workspace = stage === 'prod' ? registry.prodWorkspace : registry.devWorkspace;
   return new DeferredRegistry(stage, `azureml:${workspace}`, async () => {
     const { azureMlRegistryFor } = await import('../azure/aml-registry-for.ts');
-    return azureMlRegistryFor(registry, stage, { readsFromIndex: options.readsFromIndex === true });
+    return azureMlRegistryFor(registry, stage, {
+      readsFromIndex: options.readsFromIndex === true,
+      // The model index and artifacts sit in the dataset's folder of the lake datastore, like everything else.
+      artifactPrefix: registryIndexPrefix(config.storage, stage),
+    });
   });
 }

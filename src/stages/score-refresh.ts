@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { scoredRowSchema } from '../contracts/engine-rows.ts';
 import { listPartitions } from '../data/index.ts';
+import { lakePrefixOf, synapseDataSourceName, urlUnderPrefix } from '../lake/dataset-lake.ts';
 import type { ScoredPartition } from '../scoring/score.ts';
 import type { PredictionStatus } from '../scoring/types.ts';
 import { loadWarehouse } from '../scoring/write.ts';
@@ -109,7 +110,12 @@ export async function refreshPredictionsView(context: StageContext, runId: strin
   await refresh({
     server: config.synapse.server,
     database: config.synapse.database,
-    lakeUrl: dfsUrl(config.storage.accountUrl, config.storage.container),
+    // The views read this dataset's folder of the lake, through a data source of its own.
+    lakeUrl: urlUnderPrefix(
+      dfsUrl(config.storage.accountUrl, config.storage.container),
+      lakePrefixOf(config.storage),
+    ),
+    dataSource: synapseDataSourceName(config.storage),
     partitionBy: config.dataset.partitionBy,
     timeColumn: config.dataset.time,
     latestRunId: runId,

@@ -6,7 +6,7 @@ import {
   type Grant,
   STACK_IDENTITIES,
 } from '../../infra/access-plan.ts';
-import { writablePrefixes } from '../../infra/blob-conditions.ts';
+import { conditionAdmitsPath } from '../../infra/blob-conditions.ts';
 import {
   type Environment,
   type IdentityRole,
@@ -41,7 +41,7 @@ function conditionAllows(grant: TwinGrant, operation: { dataAction?: string }, b
   if (!grant.condition || !operation.dataAction || !CONDITIONED_WRITES.test(operation.dataAction))
     return true;
   if (blobPath === undefined) return false;
-  return writablePrefixes(grant.condition).some((prefix) => blobPath.startsWith(prefix));
+  return conditionAdmitsPath(grant.condition, blobPath);
 }
 
 export interface Decision {

@@ -92,8 +92,15 @@ beforeAll(async () => {
       credential: twinCredential(twin.issuer, twin.estate.principal(principal)),
       maxTries: 1,
     });
-  await dev('dev/dataprep').uploadDir(path.join(trainer, 'lake/datasets/demo/prepared'), 'prepared');
-  await dev('dev/training').uploadDir(path.join(trainer, `lake/datasets/demo/runs/${RUN}`), `runs/${RUN}`);
+  // In the lake the demo's folders are below its own folder, as in the local root (src/lake/dataset-lake.ts).
+  await dev('dev/dataprep').uploadDir(
+    path.join(trainer, 'lake/datasets/demo/prepared'),
+    'datasets/demo/prepared',
+  );
+  await dev('dev/training').uploadDir(
+    path.join(trainer, `lake/datasets/demo/runs/${RUN}`),
+    `datasets/demo/runs/${RUN}`,
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -128,7 +135,7 @@ describe('EvaluateAndPromote as the prod promotion identity', () => {
       maxTries: 1,
     });
     // What the Score stage (prod/scoring) reads next is now in prod.
-    expect(await prod.get(`runs/${RUN}/decisions.json`)).toBeDefined();
-    expect(await prod.get('prepared/meta.json')).toBeDefined();
+    expect(await prod.get(`datasets/demo/runs/${RUN}/decisions.json`)).toBeDefined();
+    expect(await prod.get('datasets/demo/prepared/meta.json')).toBeDefined();
   }, 300_000);
 });

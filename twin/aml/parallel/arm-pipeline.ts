@@ -52,7 +52,7 @@ export interface ArmPipelineOptions {
  * from the job's nodes and their registered component versions (the reverse of the CLI's YAML-to-REST
  * conversion, src/azure/pipeline-job.ts), the code version downloaded from its codeUri, and the YAML run by
  * ./pipeline.ts (its parallel step on ./runner.ts). The mm_lake datastore is a folder on this machine's disk:
- * `prepared/` and the run's folder are downloaded before the job and the run's folder uploaded after it, as the
+ * the dataset's `prepared/` and run folder (below its `datasets/<name>/` when the job names one) are downloaded before the job and the run's folder uploaded after it, as the
  * cluster's identity; a ro/rw mount is imitated by that copy (no FUSE here), so its hazards are not shown.
  * The steps' processes run on `options.nodes`: in the runtime image (inputs mounted read-only, outputs read-write),
  * or on this host.
@@ -117,8 +117,13 @@ export function runArmPipeline(
     // The datastore: what the job reads, on this disk.
     const lakeDir = path.join(work, 'lake');
     const runId = literal.run_id;
-    await store().downloadDir('prepared', path.join(lakeDir, 'prepared'));
-    if (runId) await store().downloadDir(`runs/${runId}`, path.join(lakeDir, 'runs', runId));
+    // The dataset's folder of the datastore, as the job's prepared input names it (src/lake/dataset-lake.ts).
+    const folder =
+      /\/paths\/(.*?)prepared\/?$/.exec(String((inputs.prepared as Json | undefined)?.path ?? ''))?.[1] ?? '';
+    const inLake = (key: string) => `${folder}${key}`;
+    await store().downloadDir(inLake('prepared'), path.join(lakeDir, inLake('prepared')));
+    if (runId)
+      await store().downloadDir(inLake(`runs/${runId}`), path.join(lakeDir, inLake(`runs/${runId}`)));
     options.onEvent?.(`${job.name}: nodes run in ${options.nodes.where}`);
     const result = await runPipelineJob({
       file,
@@ -128,8 +133,8 @@ export function runArmPipeline(
       nodes: options.nodes,
       env: { ...hostApp(work, options), ...options.nodeEnvironment },
     });
-    if (runId && existsSync(path.join(lakeDir, 'runs', runId)))
-      await store().uploadDir(path.join(lakeDir, 'runs', runId), `runs/${runId}`);
+    if (runId && existsSync(path.join(lakeDir, inLake(`runs/${runId}`))))
+      await store().uploadDir(path.join(lakeDir, inLake(`runs/${runId}`)), inLake(`runs/${runId}`));
     for (const [step, r] of Object.entries(result.steps)) {
       const why =
         r.parallel?.reason ?? r.parallel?.failures[0]?.error ?? (r.exitCode ? `exit ${r.exitCode}` : '');
