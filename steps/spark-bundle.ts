@@ -1,9 +1,9 @@
 // `npm run spark:bundle [-- --out <dir>]`: builds the runtime folder the Spark engines install on their machines
-// (src/compute/spark-bundle.ts, docs/spark.md): upload it to the Databricks runtime volume or the Synapse runtime
+// (scripts/spark/bundle.ts, docs/spark.md): upload it to the Databricks runtime volume or the Synapse runtime
 // folder of this version. Build it on linux-x64 (the executors' platform): the native bindings are this machine's.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildSparkBundle } from '../src/compute/spark-bundle.ts';
+import { buildSparkBundle } from '../scripts/spark/bundle.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: '.mm/spark-runtime' } } });
 const started = Date.now();

@@ -13,6 +13,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { closure, type LockEntry } from '../images/serving-deps.ts';
 
 export const BUNDLE_FILE = 'mm-spark-app.tar.gz';
 export const INIT_SCRIPT = 'install-mm.sh';
@@ -20,46 +21,14 @@ const PYTHON_FILES = ['mm_spark.py', 'mm_executor.py', 'mm_prepare.py'];
 /** What of the repository the app needs at run time (no tests, benchmarks, infra or docs). */
 const APP_PARTS = ['src', 'configs', 'environments', 'pipelines/spark', 'package.json'];
 
-interface LockEntry {
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-}
-
 /**
- * The installed packages the root package needs at run time: its `dependencies` and, transitively, theirs,
- * resolved the way Node resolves them (nearest node_modules up the tree), from package-lock.json. Workspaces'
- * and dev dependencies stay out; optional ones are kept where they are installed (this platform's bindings).
+ * The installed packages the root package needs at run time: its `dependencies` and, transitively, theirs, as
+ * Node resolves them (the lock-file closure the serving image uses). Workspaces' and dev dependencies stay out;
+ * optional ones are kept where they are installed (this platform's bindings).
  */
 export function productionPackages(lock: { packages: Record<string, LockEntry> }, root: string): string[] {
-  const installed = (location: string) => location in lock.packages && existsSync(path.join(root, location));
-  const resolve = (from: string, name: string): string | undefined => {
-    let base = from;
-    for (;;) {
-      const candidate = `${base ? `${base}/` : ''}node_modules/${name}`;
-      if (installed(candidate)) return candidate;
-      if (!base) return undefined;
-      const at = base.lastIndexOf('/node_modules/');
-      base = at < 0 ? '' : base.slice(0, at);
-    }
-  };
-  const seen = new Set<string>();
-  const visit = (location: string) => {
-    const entry = lock.packages[location] ?? {};
-    const names = [
-      ...Object.keys(entry.dependencies ?? {}),
-      ...Object.keys(entry.optionalDependencies ?? {}),
-      ...Object.keys(entry.peerDependencies ?? {}),
-    ];
-    for (const name of names) {
-      const found = resolve(location, name);
-      if (!found || seen.has(found)) continue;
-      seen.add(found);
-      visit(found);
-    }
-  };
-  visit('');
-  return [...seen].sort();
+  const roots = Object.keys(lock.packages['']?.dependencies ?? {});
+  return [...closure(lock.packages, roots)].filter((p) => existsSync(path.join(root, p))).sort();
 }
 
 async function sha256(file: string): Promise<string> {

@@ -1,12 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_FILE, buildSparkBundle, productionPackages } from '../../scripts/spark/bundle.ts';
 import type { EngineAnswer } from '../../src/compute/engine-requests.ts';
-import { BUNDLE_FILE, buildSparkBundle, productionPackages } from '../../src/compute/spark-bundle.ts';
 import { listPartitions } from '../../src/data/catalog.ts';
 import { preparedLake } from '../engine/fixture.ts';
 
@@ -18,24 +26,30 @@ describe('the production packages of the Spark app bundle', () => {
     const lock = {
       packages: {
         '': { dependencies: { a: '1' }, devDependencies: { vitest: '1' } },
-        'node_modules/a': { dependencies: { b: '1', c: '1' }, optionalDependencies: { 'a-linux': '1' } },
+        'node_modules/a': {
+          dependencies: { b: '1', c: '1' },
+          optionalDependencies: { 'a-linux': '1', 'a-darwin': '1' },
+        },
         'node_modules/a/node_modules/b': {},
         'node_modules/b': {},
         'node_modules/c': { dependencies: { b: '1' } },
+        'node_modules/a-linux': {},
         'node_modules/a-darwin': {},
         'node_modules/vitest': {},
         'node_modules/workspace-only': {},
       },
     };
-    for (const p of Object.keys(lock.packages).filter(Boolean))
+    for (const p of Object.keys(lock.packages).filter((p) => p && !p.endsWith('a-darwin')))
       mkdirSync(path.join(root, p), { recursive: true });
     // The optional binding of another platform is in the lock but not installed here.
     expect(productionPackages(lock, root)).toEqual([
       'node_modules/a',
+      'node_modules/a-linux',
       'node_modules/a/node_modules/b',
       'node_modules/b',
       'node_modules/c',
     ]);
+    rmSync(root, { recursive: true, force: true });
   });
 });
 
