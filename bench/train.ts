@@ -89,10 +89,27 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
   return (c.user + c.system) / 1e6;
 };
 
+/**
+ * Resident memory of this process sampled every 250 ms, the peak kept per phase: while partitions train, and
+ * after the last one (writing the manifest from the journal). The process's own maxRSS is the overall peak.
+ */
+const rss = { training: 0, manifest: 0, phase: 'training' as 'training' | 'manifest' };
+setInterval(() => {
+  rss[rss.phase] = Math.max(rss[rss.phase], process.memoryUsage.rss());
+}, 250).unref();
+const phases = () => ({
+  tick() {},
+  stop() {
+    rss.phase = 'manifest';
+  },
+});
+
 async function timedRun(runId: string, shard?: { index: number; count: number }) {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
+  rss.phase = 'training';
   const result = await trainRun({
+    progress: phases,
     config,
     preparedDir,
     runsDir: path.join(root, 'runs'),
@@ -121,6 +138,9 @@ console.log(
     `(from a ${nSmall}-partition run: ${small.cpu.toFixed(2)} s CPU)`,
 );
 console.log(`peak RSS ${peakRssGiB.toFixed(2)} GiB; statuses ${JSON.stringify(result.summary.totals)}`);
+console.log(
+  `sampled RSS peak: ${(rss.training / 2 ** 30).toFixed(2)} GiB while training, ${(rss.manifest / 2 ** 30).toFixed(2)} GiB writing the manifest`,
+);
 
 if (args.includes('--train-only')) process.exit(0); // profiling and memory runs: training alone
 

@@ -25,11 +25,16 @@ export class RunJournal {
   }
 
   async append(records: readonly PartitionRecord[]): Promise<void> {
-    if (records.length === 0) return;
+    await this.appendLines(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+
+  /** Appends records already serialised, one JSON line each (a worker's batch), then fsyncs. */
+  async appendLines(lines: string): Promise<void> {
+    if (lines.length === 0) return;
     try {
       await mkdir(path.dirname(this.file), { recursive: true });
       await this.#endTornLine();
-      await appendFile(this.file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      await appendFile(this.file, lines);
       const handle = await open(this.file, 'r+');
       try {
         await handle.sync();

@@ -10,7 +10,7 @@ import { describeEnvironmentError } from './environment-error.ts';
 import type { RunJournal } from './journal.ts';
 import type { PartitionRecord } from './manifest.ts';
 import { RunError } from './run-error.ts';
-import type { TrainTask } from './worker.ts';
+import type { TrainedBatch, TrainTask } from './worker.ts';
 
 export interface TrainPoolOptions {
   config: Config;
@@ -39,7 +39,7 @@ export async function trainInPool(options: TrainPoolOptions): Promise<number> {
   let done = 0;
   let failed = 0;
   shareCompileCache();
-  const pool = new Piscina<TrainTask, PartitionRecord[]>({
+  const pool = new Piscina<TrainTask, TrainedBatch>({
     filename: new URL('./worker.ts', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
@@ -71,12 +71,12 @@ export async function trainInPool(options: TrainPoolOptions): Promise<number> {
           if (described) throw new RunError(`${described}; free the space or fix the device, then --resume`);
           return workerFailure(keys, error);
         })
-        .then(async (records) => {
+        .then(async (batch) => {
           // After the run failed, batches still finishing are not journaled: --resume trains them again.
           if (stopped) return;
-          await journal.append(records);
-          done += records.length;
-          for (const r of records) if (r.status === 'failed') failed++;
+          await journal.appendLines(batch.journal);
+          done += batch.count;
+          failed += batch.failed;
           progress.tick(done, failed);
         })
         .finally(() => inFlight.delete(job));
@@ -106,9 +106,9 @@ export async function trainInPool(options: TrainPoolOptions): Promise<number> {
   return done;
 }
 
-function workerFailure(keys: string[][], error: unknown): PartitionRecord[] {
+function workerFailure(keys: string[][], error: unknown): TrainedBatch {
   const e = error instanceof Error ? error : new Error(String(error));
-  return keys.map((key) => ({
+  const records: PartitionRecord[] = keys.map((key) => ({
     name: modelName(key),
     key,
     status: 'failed',
@@ -116,4 +116,6 @@ function workerFailure(keys: string[][], error: unknown): PartitionRecord[] {
     observations: 0,
     durationMs: 0,
   }));
+  const journal = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+  return { journal, count: records.length, failed: records.length };
 }

@@ -18,13 +18,36 @@ export interface TrainTask {
   runDir: string;
 }
 
+/** What a worker sends back: the batch's journal lines, ready to append, and their count by outcome. */
+export interface TrainedBatch {
+  /** One JSON record per partition, each ending in a newline. */
+  journal: string;
+  count: number;
+  failed: number;
+}
+
+/**
+ * Trains a batch (`trainRecords`) and serialises its records here, in the worker: the main thread appends the
+ * text to the journal as it is, so it neither clones nested records across threads nor stringifies them.
+ */
+export default async function trainBatch(task: TrainTask): Promise<TrainedBatch> {
+  const records = await trainRecords(task);
+  let journal = '';
+  let failed = 0;
+  for (const record of records) {
+    journal += `${JSON.stringify(record)}\n`;
+    if (record.status === 'failed') failed++;
+  }
+  return { journal, count: records.length, failed };
+}
+
 /**
  * Trains every partition of a batch and writes the batch's `ok` artifacts as one pack (see `src/artifacts/pack.ts`)
  * before returning the records, so a journal line never points at a missing artifact. One partition's failure is
  * its own record, never the batch's. `durationMs` is high-resolution wall time: the partition's training and
  * serialisation plus its share of the pack write.
  */
-export default async function trainBatch(task: TrainTask): Promise<PartitionRecord[]> {
+export async function trainRecords(task: TrainTask): Promise<PartitionRecord[]> {
   const records: PartitionRecord[] = [];
   const documents: string[] = [];
   const packed: number[] = [];
