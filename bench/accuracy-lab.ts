@@ -181,6 +181,10 @@ for (const [key, full] of hist) {
     if (b[0] && y >= b[0].lower[h]! && y <= b[0].upper[h]!) in80++;
     if (b[1] && y >= b[1].lower[h]! && y <= b[1].upper[h]!) in95++;
   }
+  if (option('--key') === key) {
+    console.log(`${key} ${promoted}: forecast ${Array.from(values, (v) => v.toFixed(0)).join(' ')}`);
+    console.log(`actual ${observed.map((r) => `${Math.round((Number(r.t) - last) / 7)}:${r.y}`).join(' ')}`);
+  }
   err += e;
   npts += k;
   const mase = e / k / (mae / m);

@@ -47,6 +47,8 @@ interface SystemResult {
   name: string;
   forecasts: Map<string, Forecast>; // `${key}|${h}`
   secondsPerSeries: number;
+  /** CPU seconds per series (user + system), where the system reports them; NaN otherwise. */
+  cpuPerSeries: number;
   note?: string;
 }
 
@@ -200,14 +202,29 @@ async function ours(
   ];
   const started = performance.now();
   const stageSeconds: string[] = [];
+  // CPU (user + system, the stage's process and its workers) from GNU time where it is installed.
+  const gnuTime = existsSync('/usr/bin/time');
+  let cpu = gnuTime ? 0 : Number.NaN;
   for (const stage of stages) {
     const t0 = performance.now();
-    const result = await execa(
+    const command = [
       process.execPath,
-      [path.join(repo, 'src/cli/main.ts'), ...stage, '--config', 'config.yaml'],
+      path.join(repo, 'src/cli/main.ts'),
+      ...stage,
+      '--config',
+      'config.yaml',
+    ];
+    const cpuFile = path.join(dir, 'stage.cpu');
+    const result = await execa(
+      gnuTime ? '/usr/bin/time' : command[0]!,
+      gnuTime ? ['-f', '%U %S', '-o', cpuFile, ...command] : command.slice(1),
       { cwd: dir, reject: false, all: true, env: { CI: 'true' } },
     );
     if (result.exitCode !== 0) throw new Error(`mm ${stage[0]} exited ${result.exitCode}:\n${result.all}`);
+    if (gnuTime) {
+      const [user, system] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+      cpu += user! + system!;
+    }
     stageSeconds.push(`${stage[0]} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const seconds = (performance.now() - started) / 1000;
@@ -234,6 +251,7 @@ async function ours(
     name: `many-models (mm, end to end, ${windows} backtest window${windows === 1 ? '' : 's'}${combination ? ', combination' : ''})`,
     forecasts,
     secondsPerSeries: seconds / series,
+    cpuPerSeries: cpu / series,
     note: `mm wall time per stage for ${series} series: ${stageSeconds.join(', ')} (each stage is a fresh Node process)`,
   };
 }
@@ -266,20 +284,21 @@ async function peerSystems(dir: string): Promise<SystemResult[]> {
   return [...r, ...readPeer([py])];
 }
 
+type PeerTimes = { forecasts: Map<string, Forecast>; seconds: Map<string, number>; cpu: Map<string, number> };
+
 function readPeer(files: readonly string[]): SystemResult[] {
-  const systems = new Map<string, { forecasts: Map<string, Forecast>; seconds: Map<string, number> }>();
+  const systems = new Map<string, PeerTimes>();
   for (const file of files) readPeerFile(file, systems);
+  const mean = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0) / m.size;
   return [...systems].map(([name, s]) => ({
     name,
     forecasts: s.forecasts,
-    secondsPerSeries: [...s.seconds.values()].reduce((a, b) => a + b, 0) / s.seconds.size,
+    secondsPerSeries: mean(s.seconds),
+    cpuPerSeries: mean(s.cpu),
   }));
 }
 
-function readPeerFile(
-  file: string,
-  systems: Map<string, { forecasts: Map<string, Forecast>; seconds: Map<string, number> }>,
-): void {
+function readPeerFile(file: string, systems: Map<string, PeerTimes>): void {
   const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
   const cols = header!.split(',').map((c) => c.replaceAll('"', ''));
   const at = (name: string) => cols.indexOf(name);
@@ -289,7 +308,7 @@ function readPeerFile(
       .match(/("([^"]|"")*"|[^,]*)(,|$)/g)!
       .map((c) => c.replace(/,$/, '').replace(/^"|"$/g, ''));
     const model = cells[at('model')]!;
-    const s = systems.get(model) ?? { forecasts: new Map(), seconds: new Map() };
+    const s = systems.get(model) ?? { forecasts: new Map(), seconds: new Map(), cpu: new Map() };
     systems.set(model, s);
     const key = cells[at('key')]!;
     s.forecasts.set(`${key}|${cells[at('h')]}`, {
@@ -300,6 +319,8 @@ function readPeerFile(
       hi95: Number(cells[at('hi95')]),
     });
     s.seconds.set(key, Number(cells[at('seconds')]));
+    // Files written before the cpu column existed have none: NaN, printed as "–".
+    s.cpu.set(key, at('cpu') >= 0 ? Number(cells[at('cpu')]) : Number.NaN);
   }
 }
 
@@ -371,17 +392,16 @@ for (const [name, ds] of Object.entries(DATASETS)) {
       `\n### ${name}: ${series} series, last ${HELD_OUT} weeks held out (${points.length} observed points)\n`,
     );
     console.log(
-      '| system | WAPE | mean MASE | median MASE | 80 % coverage | 95 % coverage | time per series |',
+      '| system | WAPE | mean MASE | median MASE | 80 % coverage | 95 % coverage | time per series | CPU per series |',
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const system of systems) {
       const s = score(system, points, scales);
-      const time =
-        system.secondsPerSeries < 1
-          ? `${(system.secondsPerSeries * 1000).toFixed(1)} ms`
-          : `${system.secondsPerSeries.toFixed(2)} s`;
+      const seconds = (v: number) =>
+        !Number.isFinite(v) ? '–' : v < 1 ? `${(v * 1000).toFixed(1)} ms` : `${v.toFixed(2)} s`;
+      const time = seconds(system.secondsPerSeries);
       console.log(
-        `| ${system.name} | ${fmt(s.wape)} | ${fmt(s.meanMase)} | ${fmt(s.medianMase)} | ${pct(s.cover80)} | ${pct(s.cover95)} | ${time} |${s.missing ? ` (${s.missing} points without a forecast)` : ''}`,
+        `| ${system.name} | ${fmt(s.wape)} | ${fmt(s.meanMase)} | ${fmt(s.medianMase)} | ${pct(s.cover80)} | ${pct(s.cover95)} | ${time} | ${seconds(system.cpuPerSeries)} |${s.missing ? ` (${s.missing} points without a forecast)` : ''}`,
       );
     }
     for (const system of systems) if (system.note) console.log(`\n${system.note}`);

@@ -198,7 +198,7 @@ function intervalsFor(
   y: Float64Array,
   origins: readonly number[],
   forecast: ForecastConfig,
-): Intervals {
+): Intervals | undefined {
   const scale = countObserved(y) > 0 && !y.some((v) => v < 0) ? 'log1p' : 'none';
   const { holdout, intervals: levels } = forecast;
   const residuals: number[] = [];
@@ -209,6 +209,9 @@ function intervalsFor(
     residualsOf(scale, y.subarray(cut, cut + holdout), f, residuals);
     if (w < origins.length - 1) residualsOf(scale, y.subarray(cut, cut + holdout), f, earlier);
   });
+  // No observed actual in any window (a holdout inside a gap): no evidence for a width, so no band at all rather
+  // than a band of width 0 that claims certainty.
+  if (residuals.length === 0) return undefined;
   const fitted = fitIntervals(scale, residuals, levels, holdout);
   const last = backtest.forecasts.at(-1);
   if (earlier.length === 0 || !last) return fitted;
@@ -320,8 +323,9 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
       metric: forecast.selectionMetric,
       scores: Object.fromEntries(Object.entries(pooled).map(([k, v]) => [k, v[forecast.selectionMetric]])),
     },
-    intervals: intervalsFor(evaluated.backtests[chosen.kind]!, y, origins, forecast),
     lineage,
   };
+  const intervals = intervalsFor(evaluated.backtests[chosen.kind]!, y, origins, forecast);
+  if (intervals) artifact.intervals = intervals;
   return { status: 'ok', artifact, observations };
 }
