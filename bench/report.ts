@@ -33,7 +33,7 @@ function specs(n: number): PartitionSpec[] {
         ? { seasonal_naive: m, ridge: m + 0.02, naive: m * 1.4 }
         : { ridge: m, ets: m + 0.02, seasonal_naive: m * 1.3, naive: m * 1.4 },
       chosen: isBaseline ? 'seasonal_naive' : 'ridge',
-      outcome: isBaseline ? 'promote-fallback' : 'promote',
+      outcome: isBaseline ? 'promote-baseline' : 'promote',
       noArtifact: !charted.has(i),
     };
   });

@@ -12,7 +12,7 @@ export const OUTCOMES = DECISION_OUTCOMES;
 const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
   promote: 'promoted',
   'keep-champion': 'champion kept',
-  'promote-fallback': 'baseline promoted as fallback',
+  'promote-baseline': 'baseline promoted as a stand-in',
   'not-trained': 'not trained',
 };
 

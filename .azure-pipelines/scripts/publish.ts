@@ -121,7 +121,7 @@ export async function runPublish(argv: readonly string[], io: RunPublishIo = {})
     const t = result.totals;
     out(
       `decisions of run ${values.run}: ${t.promote} promoted, ${t['keep-champion']} champion kept, ` +
-        `${t['promote-fallback']} fallback, ${t['not-trained']} not trained\nsummary: ${result.summaryPath}`,
+        `${t['promote-baseline']} baseline stand-in, ${t['not-trained']} not trained\nsummary: ${result.summaryPath}`,
     );
     // Azure DevOps attaches the Markdown file to the run's summary page.
     if (env.TF_BUILD) out(`##vso[task.uploadsummary]${result.summaryPath}`);

@@ -8,7 +8,33 @@ import { candidateKind, maybeNumber } from './run-manifest.ts';
  * non-finite value into null, or where there is no such model (no champion yet).
  */
 
-export const DECISION_OUTCOMES = ['promote', 'keep-champion', 'promote-fallback', 'not-trained'] as const;
+export const DECISION_OUTCOMES = ['promote', 'keep-champion', 'promote-baseline', 'not-trained'] as const;
+
+/**
+ * Outcome names written by older versions, read as today's: `promote-fallback` was the baseline going to prod as a
+ * stand-in ("fallback" now means only covariates carried forward). Decisions files and prod tags keep the old
+ * name where they were written; every reader goes through `currentOutcome`.
+ */
+const LEGACY_OUTCOMES: Readonly<Record<string, (typeof DECISION_OUTCOMES)[number]>> = {
+  'promote-fallback': 'promote-baseline',
+};
+
+/** Today's name of an outcome read from a file or a tag (an unknown one is returned as it is, for the schema). */
+export function currentOutcome(outcome: unknown): unknown {
+  return typeof outcome === 'string' ? (LEGACY_OUTCOMES[outcome] ?? outcome) : outcome;
+}
+
+/** Totals keyed by outcome, with an older file's keys renamed (the counts of both names added up). */
+function currentTotals(totals: unknown): unknown {
+  if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) return totals;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(totals)) {
+    const name = currentOutcome(key) as string;
+    out[name] =
+      typeof out[name] === 'number' && typeof value === 'number' ? (out[name] as number) + value : value;
+  }
+  return out;
+}
 
 export const ruleCheckSchema = z.object({
   /** A rule name of `src/promotion/rules.ts`; a string here so files written under older rules still read. */
@@ -20,7 +46,7 @@ export const ruleCheckSchema = z.object({
 export const decisionRecordSchema = z.object({
   name: z.string().min(1),
   key: z.array(z.string()),
-  outcome: z.enum(DECISION_OUTCOMES),
+  outcome: z.preprocess(currentOutcome, z.enum(DECISION_OUTCOMES)),
   reasons: z.array(z.string()),
   checks: z.array(ruleCheckSchema),
   metricName: z.string(),
@@ -44,12 +70,15 @@ export const decisionsFileSchema = z.object({
   rulesVersion: z.string(),
   dryRun: z.boolean(),
   decidedAt: z.string(),
-  totals: z.object({
-    promote: count,
-    'keep-champion': count,
-    'promote-fallback': count,
-    'not-trained': count,
-  }),
+  totals: z.preprocess(
+    currentTotals,
+    z.object({
+      promote: count,
+      'keep-champion': count,
+      'promote-baseline': count,
+      'not-trained': count,
+    }),
+  ),
   decisions: z.array(decisionRecordSchema),
 });
 

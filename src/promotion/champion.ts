@@ -1,7 +1,7 @@
 import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
 import type { ModelRegistry, ModelVersion } from '../registry/types.ts';
 import type { Lineage } from './rules.ts';
-import { TAG } from './tags.ts';
+import { isBaselineStandIn, TAG } from './tags.ts';
 
 /** The served model kind as the prod tags record it (`mm.kind`, written with the lineage tags). */
 export const KIND_TAG = 'mm.kind';
@@ -29,7 +29,7 @@ const isKind = (value: string | undefined): value is CandidateKind =>
 
 function kindFromTags(tags: Record<string, string>): CandidateKind | undefined {
   if (isKind(tags[KIND_TAG])) return tags[KIND_TAG];
-  const byRole = tags[TAG.role] === 'fallback' ? tags[TAG.baselineKind] : tags[TAG.candidateKind];
+  const byRole = isBaselineStandIn(tags) ? tags[TAG.baselineKind] : tags[TAG.candidateKind];
   return isKind(byRole) ? byRole : undefined;
 }
 

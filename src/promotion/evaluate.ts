@@ -51,7 +51,7 @@ interface Plan {
 
 /**
  * Evaluate-and-promote: a decision with its reasons for every partition of a run, and every qualifying model
- * (or, where prod has nothing yet, the baseline as a tagged fallback) registered in prod in one bulk call.
+ * (or, where prod has nothing yet, the baseline as a tagged stand-in) registered in prod in one bulk call.
  * Idempotent: a re-run judges each partition against the champion it had before this run and registers nothing
  * twice. Every input problem is found before anything is written, so bad input promotes nothing.
  */
@@ -123,7 +123,7 @@ export async function evaluateAndPromote(options: EvaluateOptions): Promise<Deci
   const totals: DecisionsFile['totals'] = {
     promote: 0,
     'keep-champion': 0,
-    'promote-fallback': 0,
+    'promote-baseline': 0,
     'not-trained': 0,
   };
   for (const plan of ready) totals[plan.record.outcome]++;
@@ -199,7 +199,7 @@ async function planPartition(
   };
   if (ownVersion) plan.ownVersion = ownVersion;
   if (promotes) {
-    const served = servedArtifact(artifact, decision.outcome === 'promote-fallback');
+    const served = servedArtifact(artifact, decision.outcome === 'promote-baseline');
     plan.request = {
       artifact: served,
       tags: {

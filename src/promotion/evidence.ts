@@ -86,8 +86,8 @@ export function evidenceFrom(
   };
 }
 
-/** The artifact prod serves for an outcome: the candidate as trained, or its baseline refit as the fallback. */
-export function servedArtifact(artifact: ModelArtifact, fallback: boolean): ModelArtifact {
-  if (!fallback) return artifact;
+/** The artifact prod serves for an outcome: the candidate as trained, or its baseline refit as the stand-in. */
+export function servedArtifact(artifact: ModelArtifact, standIn: boolean): ModelArtifact {
+  if (!standIn) return artifact;
   return { ...artifact, chosen: artifact.baseline, model: artifact.baselineModel };
 }

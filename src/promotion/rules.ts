@@ -65,8 +65,8 @@ export type Outcome =
   | 'promote'
   /** The candidate fails a rule; the current prod champion keeps serving. */
   | 'keep-champion'
-  /** The candidate fails and prod has no model yet: the baseline is promoted, tagged as a fallback. */
-  | 'promote-fallback';
+  /** The candidate fails and prod has no model yet: the baseline is promoted, tagged as its stand-in. */
+  | 'promote-baseline';
 
 export interface PromotionDecision {
   outcome: Outcome;
@@ -159,7 +159,7 @@ export function decide(evidence: PromotionEvidence, rules: PromotionRules): Prom
 
   const failed = checks.filter((c) => !c.passed);
   const outcome: Outcome =
-    failed.length === 0 ? 'promote' : evidence.hasChampion ? 'keep-champion' : 'promote-fallback';
+    failed.length === 0 ? 'promote' : evidence.hasChampion ? 'keep-champion' : 'promote-baseline';
   const reasons =
     failed.length === 0
       ? [`passes ${checks.map((c) => c.rule).join(', ')}`]

@@ -1,11 +1,11 @@
 import type { DecisionRecord, DecisionsFile } from './decision-record.ts';
 
-const OUTCOMES: DecisionRecord['outcome'][] = ['promote', 'promote-fallback', 'keep-champion', 'not-trained'];
+const OUTCOMES: DecisionRecord['outcome'][] = ['promote', 'promote-baseline', 'keep-champion', 'not-trained'];
 
 const fmt = (v: number | null) => (v === null ? '-' : Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 function describe(d: DecisionRecord): string {
-  const served = d.outcome === 'promote-fallback' ? 'baseline stand-in' : d.candidateKind;
+  const served = d.outcome === 'promote-baseline' ? 'baseline stand-in' : d.candidateKind;
   const metrics = `${d.metricName} ${fmt(d.metrics.candidate)} vs baseline ${fmt(d.metrics.baseline)}`;
   const champion = d.metrics.champion === null ? '' : `, champion ${fmt(d.metrics.champion)}`;
   return `${d.outcome.padEnd(16)} ${d.name} [${d.key.join(', ')}] ${served}: ${metrics}${champion}`;

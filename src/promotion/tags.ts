@@ -1,3 +1,4 @@
+import { currentOutcome } from '../contracts/decisions.ts';
 import { EXIT } from '../core/errors.ts';
 import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
 import { decide, type PromotionDecision, type PromotionEvidence, type PromotionRules } from './rules.ts';
@@ -24,7 +25,7 @@ export const TAG = {
   scale: 'mm.holdout.scale',
   history: 'mm.history',
   outcome: 'mm.promotion.outcome',
-  /** 'candidate' or 'fallback': which model this prod version is. */
+  /** 'candidate' or 'baseline' (the baseline as a stand-in): which model this prod version is; see `isBaselineStandIn`. */
   role: 'mm.role',
   /** The champion's lineage when the decision was made; the candidate's own is in its lineage tags. */
   championFingerprint: 'mm.champion.data.fingerprint',
@@ -32,6 +33,17 @@ export const TAG = {
   fingerprint: 'mm.data.fingerprint',
   codeVersion: 'mm.code.version',
 } as const;
+
+/**
+ * Whether a prod version is the baseline standing in for a candidate that failed the rules where prod had no
+ * champion. Versions promoted before the rename carry `mm.role=fallback` and `mm.promotion.outcome=promote-fallback`;
+ * they are read the same (the tags in a registry are not rewritten).
+ */
+export function isBaselineStandIn(tags: Readonly<Record<string, string>>): boolean {
+  const role = tags[TAG.role];
+  if (role !== undefined) return role === 'baseline' || role === 'fallback';
+  return currentOutcome(tags[TAG.outcome]) === 'promote-baseline';
+}
 
 const numbers = (values: readonly number[]) => values.map((v) => String(Number(v.toPrecision(12)))).join(',');
 
@@ -53,7 +65,7 @@ export function tagsFromEvidence(
     [TAG.scale]: String(evidence.scale),
     [TAG.history]: String(evidence.history),
     [TAG.outcome]: decision.outcome,
-    [TAG.role]: decision.outcome === 'promote-fallback' ? 'fallback' : 'candidate',
+    [TAG.role]: decision.outcome === 'promote-baseline' ? 'baseline' : 'candidate',
   };
   if (evidence.lineage?.champion) {
     tags[TAG.championFingerprint] = evidence.lineage.champion.dataFingerprint;
@@ -168,7 +180,7 @@ export interface TagVerdict {
 
 /**
  * Re-derives the decision from the recorded evidence and checks the tags against it: a model may be in prod as
- * a promoted candidate only if the rules promote it, or as a fallback only if prod had no champion.
+ * a promoted candidate only if the rules promote it, or as the baseline stand-in only if prod had no champion.
  */
 export function verifyPromotionTags(tags: Record<string, string>, rules: PromotionRules): TagVerdict {
   let evidence: PromotionEvidence;
@@ -196,10 +208,9 @@ export function verifyPromotionTags(tags: Record<string, string>, rules: Promoti
       violations.push(`tag ${key} claims ${tags[key]} but the recorded holdout values give ${computed}`);
     }
   }
-  const role = tags[TAG.role];
-  if (role === 'fallback') {
+  if (isBaselineStandIn(tags)) {
     if (evidence.hasChampion)
-      violations.push('a fallback model may only be promoted where prod has no champion');
+      violations.push('a baseline stand-in may only be promoted where prod has no champion');
   } else if (decision.outcome !== 'promote') {
     violations.push(`the promotion rules reject this model: ${decision.reasons.join('; ')}`);
   }

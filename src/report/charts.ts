@@ -177,7 +177,7 @@ function promotionCharts(s: Summary): ChartSpec[] {
     countChart(
       'outcomes',
       'Promotion decisions',
-      `promote: passes every rule; keep-champion: prod keeps its model; promote-fallback: the baseline goes to prod as a ` +
+      `promote: passes every rule; keep-champion: prod keeps its model; promote-baseline: the baseline goes to prod as a ` +
         `stand-in because prod had nothing; not-trained: failed or skipped. ${s.outcomes.promote} of ${s.partitions} promoted.`,
       [...OUTCOMES],
       OUTCOMES.map((o) => s.outcomes![o]),

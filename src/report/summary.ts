@@ -2,7 +2,7 @@ import { CANDIDATES, type CandidateKind } from '../core/vocabulary.ts';
 import { LIFT_CLASSES, type LiftClass, liftClassOf, MEANINGFUL_LIFT, median } from './stats.ts';
 import type { ReportData } from './types.ts';
 
-export const OUTCOMES = ['promote', 'keep-champion', 'promote-fallback', 'not-trained'] as const;
+export const OUTCOMES = ['promote', 'keep-champion', 'promote-baseline', 'not-trained'] as const;
 export type OutcomeName = (typeof OUTCOMES)[number];
 
 /** The headline numbers at the top of the page. */

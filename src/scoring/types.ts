@@ -20,7 +20,7 @@ export interface PredictionRow {
   horizonStep: number | null;
   /** The training run of the prod model; null without a model. */
   trainingRunId: string | null;
-  /** The prod model is the tagged baseline stand-in (promotion outcome promote-fallback). */
+  /** The prod model is the tagged baseline stand-in (promotion outcome promote-baseline). */
   baselineModel: boolean | null;
   /** True when this period's planned covariates were missing and the model's documented fallback was used. */
   usedFallback: boolean;

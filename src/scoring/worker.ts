@@ -1,6 +1,6 @@
 import { futureTimes } from '../calendar/index.ts';
 import type { Config } from '../config/schema.ts';
-import { TAG } from '../promotion/tags.ts';
+import { isBaselineStandIn } from '../promotion/tags.ts';
 import { registryFor } from '../registry/for-config.ts';
 import { LocalModelRegistry } from '../registry/local.ts';
 import type { ModelRegistry } from '../registry/types.ts';
@@ -82,7 +82,7 @@ export default async function scoreBatch(task: ScoreTask): Promise<PredictionRow
     const { artifact, version } = loaded;
     const lineage = {
       trainingRunId: artifact.lineage.runId,
-      baselineModel: version.tags[TAG.outcome] === 'promote-fallback',
+      baselineModel: isBaselineStandIn(version.tags),
     };
     try {
       const times = futureTimes(lastObservedDay(artifact), horizon, artifact.frequency);

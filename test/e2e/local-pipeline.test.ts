@@ -73,7 +73,7 @@ describe('the local pipeline, end to end through mm', () => {
   it('puts in prod exactly the partitions the rules promote (or fall back), each provably allowed by its tags', async () => {
     const decisions = readJson<DecisionsFile>(lake().decisions('first'));
     const promoted = decisions.decisions
-      .filter((d) => d.outcome === 'promote' || d.outcome === 'promote-fallback')
+      .filter((d) => d.outcome === 'promote' || d.outcome === 'promote-baseline')
       .map((d) => d.name)
       .sort();
     const prod = await prodLatest();
@@ -110,10 +110,10 @@ describe('the local pipeline, end to end through mm', () => {
       // Which period of the horizon, which training run made the model, and whether it is the baseline stand-in.
       expect(row.steps).toEqual([1, 2, 3, 4, 5, 6]);
       expect(row.trained_by).toEqual(['first']);
-      expect(row.baseline).toEqual([outcomes.get(String(row.model_name)) === 'promote-fallback']);
+      expect(row.baseline).toEqual([outcomes.get(String(row.model_name)) === 'promote-baseline']);
     }
     expect(rows.some((r) => (r.baseline as boolean[])[0])).toBe(
-      [...outcomes.values()].includes('promote-fallback'),
+      [...outcomes.values()].includes('promote-baseline'),
     );
   });
 

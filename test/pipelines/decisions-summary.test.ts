@@ -11,7 +11,7 @@ const sample = decisionsFile([
   decision('s1', 'promote', { candidate: 0.1, baseline: 0.2 }),
   decision('s2', 'promote', { candidate: 0.2, baseline: 0.3 }),
   decision('s3', 'keep-champion', { candidate: 0.3, baseline: 0.25, champion: 0.22 }),
-  decision('s4', 'promote-fallback', { candidate: 0.5, baseline: 0.4 }),
+  decision('s4', 'promote-baseline', { candidate: 0.5, baseline: 0.4 }),
   decision('s5', 'not-trained'),
 ]);
 
@@ -22,7 +22,7 @@ describe('the decisions summary on the run', () => {
     expect(md).toContain('### Promotion decisions of run ado-1042\n');
     expect(md).toContain('| promoted | 2 | 40.0 % |');
     expect(md).toContain('| champion kept | 1 | 20.0 % |');
-    expect(md).toContain('| baseline promoted as fallback | 1 | 20.0 % |');
+    expect(md).toContain('| baseline promoted as a stand-in | 1 | 20.0 % |');
     expect(md).toContain('| not trained | 1 | 20.0 % |');
   });
 
@@ -36,7 +36,7 @@ describe('the decisions summary on the run', () => {
     const rows = md.split('\n').filter((l) => /^\| s\d /.test(l));
     expect(rows).toEqual([
       '| s5 / brand | not trained | — | — | — | partition failed validation: too short for the holdout |',
-      '| s4 / brand | baseline promoted as fallback | 0.5000 | 0.4000 | — | candidate wape 0.3000 does not beat baseline wape 0.2500 |',
+      '| s4 / brand | baseline promoted as a stand-in | 0.5000 | 0.4000 | — | candidate wape 0.3000 does not beat baseline wape 0.2500 |',
       '| s3 / brand | champion kept | 0.3000 | 0.2500 | 0.2200 | candidate wape 0.3000 does not beat baseline wape 0.2500 |',
     ]);
   });

@@ -169,7 +169,7 @@ describe('the ML pipeline run locally, stage by stage, with the commands in ml.y
     expect(file.decisions.map((d) => d.name).sort()).toEqual(manifest.partitions.map((p) => p.name).sort());
     for (const p of manifest.partitions) {
       const d = file.decisions.find((x) => x.name === p.name)!;
-      expect(d.outcome, p.name).toMatch(p.status === 'ok' ? /^promote(-fallback)?$/ : /^not-trained$/);
+      expect(d.outcome, p.name).toMatch(p.status === 'ok' ? /^promote(-baseline)?$/ : /^not-trained$/);
     }
     expect(file.totals['keep-champion']).toBe(0);
   });
@@ -216,7 +216,7 @@ describe('the ML pipeline run locally, stage by stage, with the commands in ml.y
         readFileSync(path.join(lake(), 'runs', RUN_ID, 'decisions.json'), 'utf8'),
       ) as DecisionsFile;
       const promoted = decisions.decisions.filter(
-        (d) => d.outcome === 'promote' || d.outcome === 'promote-fallback',
+        (d) => d.outcome === 'promote' || d.outcome === 'promote-baseline',
       );
       expect(rows.length).toBeGreaterThanOrEqual(promoted.length);
       for (const d of promoted) {

@@ -30,7 +30,7 @@ export function decision(
     },
     candidateKind: trained ? 'ridge' : null,
     championKind: null,
-    prodVersion: outcome === 'promote' || outcome === 'promote-fallback' ? 1 : null,
+    prodVersion: outcome === 'promote' || outcome === 'promote-baseline' ? 1 : null,
   };
 }
 
@@ -41,7 +41,7 @@ export function decisionsFile(
   const totals: DecisionsFile['totals'] = {
     promote: 0,
     'keep-champion': 0,
-    'promote-fallback': 0,
+    'promote-baseline': 0,
     'not-trained': 0,
   };
   for (const d of decisions) totals[d.outcome] += 1;

@@ -61,7 +61,7 @@ describe('publish-decisions', () => {
     const result = await publish(args());
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(result.out).toContain(
-      `decisions of run ${RUN}: 1 promoted, 1 champion kept, 0 fallback, 1 not trained`,
+      `decisions of run ${RUN}: 1 promoted, 1 champion kept, 0 baseline stand-in, 1 not trained`,
     );
     expect(readFileSync(path.join(project, 'artifacts/decisions/decisions.json'), 'utf8')).toBe(written);
     const summary = readFileSync(path.join(project, 'artifacts/decisions/summary.md'), 'utf8');

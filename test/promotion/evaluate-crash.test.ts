@@ -61,7 +61,7 @@ describe('evaluateAndPromote killed mid-promotion', () => {
     const file = await evaluateAndPromote({ runDir, prod, rules: promotionSchema.parse({}), dryRun: false });
     expect(file.totals).toEqual({
       promote: 900,
-      'promote-fallback': 300,
+      'promote-baseline': 300,
       'keep-champion': 0,
       'not-trained': 0,
     });

@@ -99,7 +99,7 @@ describe('evaluateAndPromote on engine-trained artifacts', () => {
       dryRun: false,
     });
     expect(first.totals['not-trained']).toBe(1);
-    expect(first.totals.promote + first.totals['promote-fallback']).toBe(PARTITIONS - 1);
+    expect(first.totals.promote + first.totals['promote-baseline']).toBe(PARTITIONS - 1);
 
     const second = await evaluateAndPromote({
       runDir: await trainRun('run-2', 0.6, (i) => (i % 2 === 0 ? withoutRidge : forecast)),

@@ -56,15 +56,15 @@ describe('evaluateAndPromote', () => {
     const outcome = Object.fromEntries(file.decisions.map((d) => [d.key.join('/'), d.outcome]));
     expect(outcome).toEqual({
       '1/a': 'promote',
-      '2/b': 'promote-fallback',
+      '2/b': 'promote-baseline',
       '3/c': 'not-trained',
       '4/d': 'not-trained',
-      '5/e': 'promote-fallback',
+      '5/e': 'promote-baseline',
       '6/f': 'promote',
       '7/g': 'promote',
       '8/h': 'promote',
     });
-    expect(file.totals).toEqual({ promote: 4, 'promote-fallback': 2, 'keep-champion': 0, 'not-trained': 2 });
+    expect(file.totals).toEqual({ promote: 4, 'promote-baseline': 2, 'keep-champion': 0, 'not-trained': 2 });
     const byKey = (k: string) => file.decisions.find((d) => d.key.join('/') === k)!;
     expect(byKey('2/b').reasons).toEqual([
       'beats-baseline failed: wape 0.1500 (ridge) vs baseline 0.1000 (seasonal_naive) needing <= 0.0950 (margin 0.05)',
@@ -76,7 +76,7 @@ describe('evaluateAndPromote', () => {
     // Prod holds a model exactly where the decision promoted one, and each passes the policy pack's check.
     const models = await prodModels();
     for (const d of file.decisions) {
-      const promoted = d.outcome === 'promote' || d.outcome === 'promote-fallback';
+      const promoted = d.outcome === 'promote' || d.outcome === 'promote-baseline';
       expect(models.has(d.name)).toBe(promoted);
       expect(d.prodVersion).toBe(promoted ? 1 : null);
       expect(d.newVersion).toBe(promoted);
@@ -99,10 +99,10 @@ describe('evaluateAndPromote', () => {
       [TAG.role]: 'candidate',
       [TAG.outcome]: 'promote',
     });
-    const fallback = await prod.load(modelName(['2', 'b']));
-    expect(fallback?.version.tags).toMatchObject({ [TAG.role]: 'fallback', 'mm.kind': 'seasonal_naive' });
-    expect(fallback?.artifact.chosen).toBe('seasonal_naive');
-    expect(fallback?.artifact.model).toEqual(fallback?.artifact.baselineModel);
+    const standIn = await prod.load(modelName(['2', 'b']));
+    expect(standIn?.version.tags).toMatchObject({ [TAG.role]: 'baseline', 'mm.kind': 'seasonal_naive' });
+    expect(standIn?.artifact.chosen).toBe('seasonal_naive');
+    expect(standIn?.artifact.model).toEqual(standIn?.artifact.baselineModel);
 
     expect(JSON.parse(await readFile(decisionsPath(runDir), 'utf8'))).toEqual(file);
   });
@@ -201,7 +201,7 @@ describe('evaluateAndPromote', () => {
     ]);
     expect(a.decisions.map((d) => d.outcome)).toEqual(b.decisions.map((d) => d.outcome));
     for (const [i, d] of a.decisions.entries()) {
-      const promoted = d.outcome === 'promote' || d.outcome === 'promote-fallback';
+      const promoted = d.outcome === 'promote' || d.outcome === 'promote-baseline';
       expect(Number(d.newVersion) + Number(b.decisions[i]?.newVersion)).toBe(promoted ? 1 : 0);
     }
     for (const v of (await prodModels()).values()) expect(v.version).toBe(1);

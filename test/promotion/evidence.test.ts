@@ -65,7 +65,7 @@ describe('holdoutScale', () => {
 });
 
 describe('servedArtifact', () => {
-  it('serves the baseline refit as the fallback, and the candidate as is otherwise', () => {
+  it('serves the baseline refit as the stand-in, and the candidate as is otherwise', () => {
     const artifact = makeArtifact({ key: ['1'] }, run);
     expect(servedArtifact(artifact, false)).toBe(artifact);
     const fallback = servedArtifact(artifact, true);

@@ -28,7 +28,7 @@ describe('decide', () => {
 
   it('falls back to the baseline when the candidate loses to it and there is no champion', () => {
     const d = decide(evidence({ candidate: { kind: 'ets', forecast: [70, 130, 100, 100] } }), rules);
-    expect(d.outcome).toBe('promote-fallback');
+    expect(d.outcome).toBe('promote-baseline');
     expect(d.reasons).toEqual([
       'beats-baseline failed: wape 0.1500 (ets) vs baseline 0.1000 (seasonal_naive) needing <= 0.0950 (margin 0.05)',
     ]);
@@ -38,7 +38,7 @@ describe('decide', () => {
     // WAPE 0.097 against a baseline of 0.100: better, but by 3 %, under the 5 % margin.
     const slight = { kind: 'ridge' as const, forecast: [80.6, 119.4, 100, 100] };
     const d = decide(evidence({ candidate: slight }), rules);
-    expect(d.outcome).toBe('promote-fallback');
+    expect(d.outcome).toBe('promote-baseline');
     expect(d.reasons[0]).toMatch(
       /^beats-baseline failed: wape 0.0970 \(ridge\) vs baseline 0.1000 .* needing <= 0.0950/,
     );

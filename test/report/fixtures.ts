@@ -180,7 +180,7 @@ export function writeRun(
       rulesVersion: '1',
       dryRun: false,
       decidedAt: '2024-03-01T10:05:00.000Z',
-      totals: { promote: 0, 'keep-champion': 0, 'promote-fallback': 0, 'not-trained': 0 },
+      totals: { promote: 0, 'keep-champion': 0, 'promote-baseline': 0, 'not-trained': 0 },
       decisions,
     };
     for (const d of decisions) file.totals[d.outcome] += 1;
@@ -196,7 +196,7 @@ function decision(
   candidate: number | null = null,
   baseline: number | null = null,
 ): DecisionRecord {
-  const failed = outcome === 'keep-champion' || outcome === 'promote-fallback';
+  const failed = outcome === 'keep-champion' || outcome === 'promote-baseline';
   return {
     name,
     key: spec.key,
@@ -369,7 +369,7 @@ export function signalSpecs(): PartitionSpec[] {
       key: ['S6', 'dominicks'],
       wape: { ridge: 0.3, seasonal_naive: 0.22 },
       chosen: 'seasonal_naive',
-      outcome: 'promote-fallback',
+      outcome: 'promote-baseline',
     },
     { key: HOSTILE_KEY, wape: { ridge: 0.4, seasonal_naive: 0.5 }, chosen: 'ridge' },
     { key: ['S8', 'failed'], status: 'failed' },
@@ -388,7 +388,7 @@ export function noiseSpecs(count = 12): PartitionSpec[] {
         ? { seasonal_naive: base, ridge: base + 0.02 }
         : { seasonal_naive: base, ridge: base * 0.99 },
       chosen: isBaseline ? 'seasonal_naive' : 'ridge',
-      outcome: isBaseline ? 'promote-fallback' : 'keep-champion',
+      outcome: isBaseline ? 'promote-baseline' : 'keep-champion',
     } satisfies PartitionSpec;
   });
 }

@@ -73,7 +73,7 @@ describe('mm evaluate-and-promote', () => {
     expect(await runCli(['evaluate-and-promote', '--config', config])).toBe(0);
     expect(out).toBe(
       'evaluate-and-promote: run run-b, rules v3, 3 partitions\n' +
-        '  promote 1 | promote-fallback 1 | keep-champion 0 | not-trained 1\n' +
+        '  promote 1 | promote-baseline 1 | keep-champion 0 | not-trained 1\n' +
         '  registered 2 new prod version(s); 0 already in prod from this run\n' +
         `  decisions: ${path.join(newer, 'decisions.json')}\n`,
     );
@@ -88,7 +88,7 @@ describe('mm evaluate-and-promote', () => {
     expect(out).toMatch(/^evaluate-and-promote \(dry run\): run run-1/);
     expect(out).toContain('would register 2 new prod version(s)');
     expect(out).toMatch(/promote {10}mm-1-a-[0-9a-f]{12} \[1, a\] ridge: wape 0\.0250 vs baseline 0\.1000/);
-    expect(out).toMatch(/promote-fallback mm-2-b-[0-9a-f]{12} \[2, b\] baseline stand-in/);
+    expect(out).toMatch(/promote-baseline mm-2-b-[0-9a-f]{12} \[2, b\] baseline stand-in/);
     expect(out).toContain('dry run: nothing was registered or written');
     expect(await exists(path.join(runDir, 'decisions.json'))).toBe(false);
     expect(await exists(path.join(lake, 'registry', 'prod'))).toBe(false);
@@ -100,7 +100,7 @@ describe('mm evaluate-and-promote', () => {
     expect(await runCli(['evaluate-and-promote', '--config', config, '--run', 'run-1'])).toBe(0);
     out = '';
     expect(await runCli(['evaluate-and-promote', '--config', config, '--run', 'run-2'])).toBe(0);
-    expect(out).toContain('promote 0 | promote-fallback 0 | keep-champion 2 | not-trained 1');
+    expect(out).toContain('promote 0 | promote-baseline 0 | keep-champion 2 | not-trained 1');
     out = '';
     expect(await runCli(['evaluate-and-promote', '--config', config, '--run', 'run-1'])).toBe(0);
     expect(out).toContain('registered 0 new prod version(s); 2 already in prod from this run');
@@ -134,7 +134,7 @@ describe('mm evaluate-and-promote', () => {
       [STEP, '--config', config, '--run', 'run-1'],
       { cwd: dir, env: { ...process.env, CI: '1' } },
     );
-    expect(stdout).toContain('promote 1 | promote-fallback 1 | keep-champion 0 | not-trained 1');
+    expect(stdout).toContain('promote 1 | promote-baseline 1 | keep-champion 0 | not-trained 1');
     const done = stderr.split('\n').filter((line) => line.includes('"event":"done"'));
     expect(JSON.parse(done[0] ?? '{}')).toMatchObject({ stage: 'evaluate-and-promote', done: 3, total: 3 });
   });
