@@ -1,6 +1,7 @@
 /** One stage of one run, as the Spark job (`pipelines/spark/mm_spark.py`) takes it, wherever Spark runs. */
 export interface SparkStageRequest {
-  stage: 'train' | 'score';
+  /** `prepare` writes the prepared lake with mm prepare's rules (pipelines/spark/mm_prepare.py). */
+  stage: 'prepare' | 'train' | 'score';
   runId: string;
   /** Dataset config and environment, relative to the app root on the cluster (they travel in the app bundle). */
   config: string;
@@ -13,6 +14,8 @@ export interface SparkStageRequest {
   noRegister?: boolean;
   /** The dataset's folder in the lake (`datasets/<name>`), when the lake is shared by datasets. */
   lakeFolder?: string;
+  /** Prepare: hash buckets (default: the count mm prepare picks for the prepared rows). */
+  buckets?: number;
 }
 
 /** Where the job finds the lake, Node and the app on the cluster's machines. */
@@ -37,6 +40,7 @@ export function sparkJobArgs(request: SparkStageRequest, placement: SparkPlaceme
   if (request.futurePath) args.push('--future', request.futurePath);
   if (request.modelsDir) args.push('--models-dir', request.modelsDir);
   if (request.noRegister) args.push('--no-register');
+  if (request.buckets !== undefined) args.push('--buckets', String(request.buckets));
   if (request.lakeFolder) args.push('--lake-folder', request.lakeFolder);
   return args;
 }

@@ -68,6 +68,28 @@ describe('Databricks submission (Jobs API 2.1 runs/submit + runs/get)', () => {
     );
   });
 
+  it('given a prepare stage with a bucket count, when it is submitted and followed, then the same job script runs its prepare stage on the lake volume with those buckets, as a run of its own', async () => {
+    const { sim, target } = await workspace();
+    await (await beginDatabricksStage(train, target, { intervalMs: 1 })).pollUntilDone();
+    const prepare: SparkStageRequest = { ...train, stage: 'prepare', buckets: 64 };
+    const final = await (await beginDatabricksStage(prepare, target, { intervalMs: 1 })).pollUntilDone();
+
+    expect(final.succeeded).toBe(true);
+    expect(sim.runs.size).toBe(2);
+    const submitted = [...sim.runs.values()][1]!.submitted as {
+      run_name: string;
+      tasks: { task_key: string; spark_python_task: { python_file: string; parameters: string[] } }[];
+    };
+    expect(submitted.run_name).toBe(`mm-prepare-${train.runId}`);
+    const task = submitted.tasks[0]!;
+    expect(task.task_key).toBe('prepare');
+    expect(task.spark_python_task.python_file).toBe('/opt/mm/app/pipelines/spark/mm_spark.py');
+    expect(task.spark_python_task.parameters.slice(0, 3)).toEqual(['prepare', '--run', train.runId]);
+    expect(task.spark_python_task.parameters.join(' ')).toMatch(
+      /--lake \/Volumes\/mm\/lake\/lake .*--buckets 64$/,
+    );
+  });
+
   it('given a pipeline step retried after submitting, when the same run id is submitted again, then Databricks returns the first run instead of starting a second', async () => {
     const { sim, target } = await workspace();
     const first = await beginDatabricksStage(train, target, { intervalMs: 1 });
