@@ -182,8 +182,9 @@ for (const [key, full] of hist) {
     if (b[1] && y >= b[1].lower[h]! && y <= b[1].upper[h]!) in95++;
   }
   if (option('--key') === key) {
+    console.log(JSON.stringify(a.model).slice(0, 1500));
     console.log(`${key} ${promoted}: forecast ${Array.from(values, (v) => v.toFixed(0)).join(' ')}`);
-    console.log(`actual ${observed.map((r) => `${Math.round((Number(r.t) - last) / 7)}:${r.y}`).join(' ')}`);
+    console.log(`actual ${observed.filter((r) => Number(r.t) > cut).map((r) => `${Math.round((Number(r.t) - last) / 7)}:${r.y}`).join(' ')}`);
   }
   err += e;
   npts += k;

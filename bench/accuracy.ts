@@ -69,7 +69,8 @@ const partialPeers = args.includes('--partial-peers');
 const windows = Number(option('--windows') ?? 1);
 // --combination: the configuration chosen for real data on the design set (bench/accuracy-lab.ts --dev, which
 // never reads the held-out weeks): the mean of the best model candidates unless a single one is 10 % better on the
-// backtests, and no beats-baseline gate (on one 12-week window it overrules the selection by chance).
+// backtests, no trend column in ridge and arx, and no beats-baseline gate (on one 12-week window it overrules the
+// selection by chance).
 const combination = args.includes('--combination');
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
@@ -185,7 +186,7 @@ async function ours(
       `  holdout: ${HELD_OUT}`,
       `  backtestWindows: ${windows}`,
       ...(candidates ? [`  candidates: [${candidates}]`] : []),
-      ...(combination ? ['  combineFrom: models', '  comboMargin: 0.1'] : []),
+      ...(combination ? ['  combineFrom: models', '  comboMargin: 0.1', '  trend: false'] : []),
       ...(combination ? ['promotion:', '  mustBeatBaseline: false'] : []),
       'validation:',
       '  maxGapShare: 0.5',

@@ -56,6 +56,11 @@ export const forecastSchema = z.strictObject({
    * score is mostly luck, and a combination is the robust default (measured in bench/results/accuracy.md).
    */
   comboMargin: z.number().min(0).max(1).default(0),
+  /**
+   * Whether ridge and arx fit a linear trend column (and extrapolate it over the horizon). On a year or two of
+   * weekly retail data a fitted slope is mostly noise that the forecast then carries forward.
+   */
+  trend: z.boolean().default(true),
   /** Central prediction interval levels every forecast carries (0.8 = the 10 % and 90 % quantiles). */
   intervals: z.array(z.number().gt(0).lt(1)).min(1).default([0.8, 0.95]),
 });

@@ -222,7 +222,8 @@ function intervalsFor(
 }
 
 function train(series: Series, options: TrainPartitionOptions, observations: number): PartitionOutcome {
-  const { context, partitionBy, lineage } = options;
+  const { partitionBy, lineage } = options;
+  const context = options.forecast.trend ? options.context : { ...options.context, trend: false };
   const { time, y } = series;
   const n = y.length;
   const { holdout } = options.forecast;

@@ -112,6 +112,8 @@ export interface DesignPlan {
   holidayCount: number;
   /** Indices of covariates that vary and are observed enough to use. */
   covariates: number[];
+  /** False leaves the trend column out (`forecast.trend`); absent means true. */
+  trend?: boolean;
 }
 
 /**
@@ -133,7 +135,7 @@ export function chooseColumns(plan: DesignPlan): string[] {
   if (f === 'D') groups.push([1, 2, 3, 4, 5, 6].map((d) => `dow:${d}`));
   if (useSeasonLag) groups.push([`lag:${m}`]);
   if (yearly) groups.push(['sin:1', 'cos:1']);
-  groups.push(['trend']);
+  if (plan.trend !== false) groups.push(['trend']);
   if (yearly) for (let k = 2; k <= HARMONICS[f]; k++) groups.push([`sin:${k}`, `cos:${k}`]);
   const rows = plan.observed - (useSeasonLag ? m : 1);
   let budget = Math.max(1, Math.floor(rows / 8));

@@ -281,6 +281,7 @@ export function fitRidge(
     spanDays: n > 0 ? time[n - 1]! - time[0]! : 0,
     holidayCount: countHolidays(time, context.frequency),
     covariates: features.flatMap((f, j) => (f.varies ? [j] : [])),
+    trend: context.trend !== false,
   });
   const names = options.lags === false ? chosen.filter((c) => !c.startsWith('lag:')) : chosen;
   const columns = compileColumns(names) as CompiledColumns;

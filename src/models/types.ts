@@ -6,6 +6,8 @@ export interface SeriesContext {
   seasonLength: number;
   /** Feature (covariate) names, aligned with `Series.x`. */
   features: string[];
+  /** False: ridge and arx fit no trend column (`forecast.trend`); absent means true. */
+  trend?: boolean;
 }
 
 /** Future covariates for the forecast horizon: one array per feature, each of length `horizon`. */
