@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AcrGate } from './acr/acr-gate.ts';
+import { pullImage } from './acr/pull.ts';
+import { startRegistry } from './acr/registry-process.ts';
 import { ArmGate, TokenBuckets } from './aml/arm-gate.ts';
 import { simulateJobs } from './aml/jobs-state.ts';
 import { simulateModels } from './aml/models-state.ts';
@@ -27,6 +30,12 @@ export interface TwinOptions {
    * /app/environments: the image carries the committed environment files, the twin's stacks differ from them.
    */
   nodes?: { image: string; digest?: string; environmentsDir?: string };
+  /**
+   * Start the dev and prod container registries (twin/acr/: needs Debian's docker-registry). A pipeline job whose
+   * environment version names an image in one of them then runs on nodes of that image, pulled as the cluster's
+   * identity (AcrPull), instead of on `nodes`.
+   */
+  registries?: boolean;
   onEvent?: (event: { job: string; node?: number; message: string }) => void;
 }
 
@@ -39,7 +48,7 @@ export interface TwinOptions {
 export async function startTwin(options: TwinOptions) {
   const estate = new TwinEstate({ subscriptionId: '00000000-0000-0000-0000-000000000000' });
   const issuer = new TokenIssuer(estate.tenantId);
-  const tls = selfSignedCertificate(['*.blob.core.windows.net', 'management.azure.com']);
+  const tls = selfSignedCertificate(['*.blob.core.windows.net', 'management.azure.com', '*.azurecr.io']);
   const work = await mkdtemp(path.join(tmpdir(), 'mm-twin-'));
   const caFile = path.join(work, 'twin-ca.pem');
   await writeFile(caFile, tls.cert);
@@ -79,12 +88,33 @@ export async function startTwin(options: TwinOptions) {
       })
     : hostNodes();
   /** Every pipeline job the twin ran, with where its nodes ran and how it ended. */
-  const pipelineRuns: { job: string; where: string; status: () => string }[] = [];
+  const pipelineRuns: { job: string; where: () => string; status: () => string }[] = [];
   const models = simulateModels(arm, { subscriptionId: estate.subscriptionId, datastores, pageSize: 100 });
-  const router = await new TwinRouter()
+  const registry = options.registries ? await startRegistry(path.join(work, 'registry')) : undefined;
+  const acr = registry
+    ? await new AcrGate({ estate, issuer, upstream: registry.url, tls }).start()
+    : undefined;
+  const router = new TwinRouter()
     .route(/^[a-z0-9]+\.blob\.core\.windows\.net$/, portOf(lakes.proxy.endpoint))
-    .route(/^management\.azure\.com$/, portOf(arm.endpoint))
-    .start();
+    .route(/^management\.azure\.com$/, portOf(arm.endpoint));
+  if (acr) router.route(/^[a-z0-9]+\.azurecr\.io$/, portOf(acr.endpoint));
+  await router.start();
+  /** Nodes of an image from the twin's registries, pulled once per image as `principalId`. */
+  const pulled = new Map<string, Promise<NodeRuntime>>();
+  const nodesOfImage = (image: string, principalId: string): Promise<NodeRuntime> => {
+    const known = pulled.get(image);
+    if (known) return known;
+    const login = image.split('/')[0]!;
+    const started = acr!
+      .refreshTokenFor(principalId, login)
+      .then((refreshToken) => pullImage(image, { refreshToken, caFile, proxy: router.url }))
+      .then(({ digest }) =>
+        imageNodes({ image, digest, mounts: [{ source: caFile, target: caFile, readOnly: true }] }),
+      );
+    started.catch(() => pulled.delete(image)); // a later job tries again (the image may have been pushed since)
+    pulled.set(image, started);
+    return started;
+  };
   const environmentFor = (principals: TwinPrincipal[], label: string): Record<string, string> => ({
     HTTPS_PROXY: router.url,
     NO_PROXY: '127.0.0.1,localhost',
@@ -129,9 +159,19 @@ export async function startTwin(options: TwinOptions) {
         codes: jobs.codes,
         ws: job.ws,
         nodes,
+        ...(acr
+          ? {
+              nodesFor: async (environmentId: string) => {
+                const m = /\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(environmentId);
+                const image = m ? jobs.environments.get(`${job.ws}/${m[1]}:${m[2]}`)?.image : undefined;
+                if (typeof image !== 'string' || !/^[a-z0-9]+\.azurecr\.io\//.test(image)) return nodes;
+                return nodesOfImage(image, identities[0]!.principalId);
+              },
+            }
+          : {}),
         onEvent: (message) => options.onEvent?.({ job: job.name, message }),
       });
-      pipelineRuns.push({ job: job.name, where: nodes.where, status: running.status });
+      pipelineRuns.push({ job: job.name, where: running.where, status: running.status });
       return running;
     },
   });
@@ -146,12 +186,15 @@ export async function startTwin(options: TwinOptions) {
     jobs,
     runner,
     nodes,
+    acr,
     pipelineRuns,
     work,
     environmentFor,
     async stop() {
       for (const job of runner.jobs.values()) for (const node of job.nodes) node?.child?.kill('SIGKILL');
       await router.stop();
+      await acr?.stop();
+      await registry?.stop();
       await arm.stop();
       await msi.stop();
       await lakes.stop();

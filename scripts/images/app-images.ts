@@ -123,7 +123,7 @@ export function contextFiles(context: string): string[] {
  * What the build's RUN steps borrow from this machine, never kept in the image: its CA bundle (egress may
  * re-sign TLS) through a global npmrc, and an npm cache so a rebuild does not download every package again.
  */
-function buildVolumes(store: ImageStore): Mount[] {
+export function buildVolumes(store: ImageStore): Mount[] {
   const volumes: Mount[] = [];
   const cache = path.join(path.dirname(store.root), 'npm-cache');
   mkdirSync(cache, { recursive: true });

@@ -88,6 +88,14 @@ export class AcrGate {
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * An ACR refresh token for a principal, as the exchange would give it: for the twin's own image pulls on behalf
+   * of a compute cluster's identity (the role check happens when it asks for an access token, as for anyone).
+   */
+  refreshTokenFor(principalId: string, login: string): Promise<string> {
+    return this.#sign({ kind: 'refresh', sub: principalId }, login, 3 * 3600);
+  }
+
   /** The registry's ARM resource id, the scope its role assignments are made on. */
   #registryId(name: string): string | undefined {
     const env = (['dev', 'prod'] as const).find((e) => this.#estate.names[e].containerRegistry === name);

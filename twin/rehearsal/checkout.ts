@@ -7,10 +7,12 @@ import { twinStackOutputs } from './stack-outputs.ts';
 /** What a checkout links from the repository: the code, never the repository's own environments/ or caches. */
 const LINKED = [
   '.azure-pipelines',
+  '.dockerignore',
   'bin',
   'infra',
   'node_modules',
   'package.json',
+  'package-lock.json',
   'pipelines',
   'scripts',
   'src',

@@ -1,5 +1,19 @@
 import { ensureAppImage } from '../../scripts/images/app-images.ts';
 import { buildahUnavailable } from '../../scripts/images/buildah.ts';
+import { registryUnavailable } from '../acr/registry-process.ts';
+
+/**
+ * Whether the twin can run its container registries, so that the Image stages are rehearsed (`az acr build` on
+ * buildah, pushed to the twin's ACR) and the cluster jobs run the image those pushed. Required under CI.
+ */
+export async function rehearsalRegistries(log: (line: string) => void): Promise<boolean> {
+  const missing = (await buildahUnavailable()) ?? registryUnavailable();
+  if (!missing) return true;
+  if (process.env.CI)
+    throw new Error(`the rehearsal's Image stages need the twin's registries under CI, but ${missing}`);
+  log(`the Image stages are not rehearsed: ${missing}`);
+  return false;
+}
 
 /**
  * The image the rehearsal's cluster nodes run: the runtime image of this checkout (pipelines/Dockerfile on the

@@ -4,8 +4,11 @@
  * Azure for, and which refusals it met. A refusal "survived" is one the step met and still exited 0.
  */
 export interface CallRecord {
-  /** 'storage' (a lake), 'arm' (Resource Manager / Azure ML) or 'token' (Entra ID / managed identity). */
-  service: 'storage' | 'arm' | 'token';
+  /**
+   * 'storage' (a lake), 'arm' (Resource Manager / Azure ML), 'registry' (a container registry: token exchanges,
+   * pushes and pulls) or 'token' (Entra ID / managed identity).
+   */
+  service: 'storage' | 'arm' | 'registry' | 'token';
   status: number;
   /** Lake account for storage calls. */
   account?: string;
@@ -50,6 +53,7 @@ export function summarise(calls: CallRecord[]) {
       .map(([account, modes]) => `${account} (${[...modes].sort().join('')})`),
     storage: count('storage'),
     arm: count('arm'),
+    registry: count('registry'),
     tokens: count('token'),
     met,
   };
@@ -67,7 +71,7 @@ export function formatTable(reports: StepReport[]): string {
     'step',
     'identity',
     'lake(s) touched',
-    'calls (lake/ARM/token)',
+    'calls (lake/ARM/ACR/token)',
     '403/429/409 met',
     'cluster nodes ran in',
     'result',
@@ -89,7 +93,7 @@ export function formatTable(reports: StepReport[]): string {
       r.step,
       r.identity,
       s.lakes.join(', ') || '-',
-      `${s.storage}/${s.arm}/${s.tokens}`,
+      `${s.storage}/${s.arm}/${s.registry}/${s.tokens}`,
       met,
       [...new Set(r.nodes ?? [])].map(shortDigest).join(', ') || '-',
       result,

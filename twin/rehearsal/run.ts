@@ -3,23 +3,31 @@
 // order, each as a real process signed in as the identity its service connection stands for. Prints the table
 // (stage, identity, lakes, calls, refusals met, duration) and exits 0 only if every step passed.
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTwin, type Twin } from '../index.ts';
 import { createCheckout, placeFile } from './checkout.ts';
-import { rehearsalNodeImage } from './cluster-image.ts';
+import { rehearsalNodeImage, rehearsalRegistries } from './cluster-image.ts';
 import { type RehearsalStep, rehearsalSteps } from './ml-stages.ts';
 import { type CallRecord, formatTable, type StepReport } from './report.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 
-/** Steps the twin cannot stand in for, and why (said in the table, never silently dropped). */
-const NOT_REHEARSED: Record<string, string> = {
-  Image: 'the twin has no container registry for `az acr build` (test:images builds the image with buildah)',
-  ImageProd:
-    'the twin has no container registry for `az acr build` (test:images builds the image with buildah)',
+/** Steps the twin cannot stand in for without its registries, and why (said in the table, never dropped). */
+const NEEDS_REGISTRIES: Record<string, string> = {
+  Image: 'the twin runs no container registry here (docker-registry or buildah missing)',
+  ImageProd: 'the twin runs no container registry here (docker-registry or buildah missing)',
 };
 
 /** What the rehearsal cannot show at all, said under the table. */
@@ -45,7 +53,10 @@ const DEMO_CONFIG = [
   '',
 ].join('\n');
 
-function callsSince(twin: Twin, mark: { storage: number; arm: number; token: number }): CallRecord[] {
+function callsSince(
+  twin: Twin,
+  mark: { storage: number; arm: number; registry: number; token: number },
+): CallRecord[] {
   return [
     ...twin.lakes.proxy.log
       .slice(mark.storage)
@@ -53,6 +64,9 @@ function callsSince(twin: Twin, mark: { storage: number; arm: number; token: num
     ...twin.arm.log
       .slice(mark.arm)
       .map((c) => ({ service: 'arm' as const, status: c.status, method: c.method })),
+    ...(twin.acr?.log ?? [])
+      .slice(mark.registry)
+      .map((c) => ({ service: 'registry' as const, status: c.status, method: c.method })),
     ...twin.msi.log.slice(mark.token).map((c) => ({ service: 'token' as const, status: c.status })),
   ];
 }
@@ -85,6 +99,8 @@ function tail(file: string, lines: number): string {
 
 export async function rehearse(options: {
   keep?: boolean;
+  /** Stages to leave out (tests: what happens downstream when a stage has not run). */
+  leaveOut?: string[];
   timeoutMs?: number;
   log?: (line: string) => void;
 }) {
@@ -101,9 +117,21 @@ export async function rehearse(options: {
   const steps = rehearsalSteps(path.join(repo, '.azure-pipelines/ml.yml'), runtime);
   // The app root of the twin's cluster nodes (the runtime image's /app): the code with the same environments/.
   const nodeApp = path.join(work, 'node-app');
-  const image = await rehearsalNodeImage(log);
+  // With registries, the cluster jobs run the image the Image stages pushed; without, this checkout's image.
+  const registries = await rehearsalRegistries(log);
+  const image = registries ? undefined : await rehearsalNodeImage(log);
+  const NOT_REHEARSED = registries ? {} : NEEDS_REGISTRIES;
+  // `az` as ml.yml's Image stages run it (AzureCLI@2): twin/acr/az.ts, against the twin's registries.
+  const bin = path.join(work, 'bin');
+  mkdirSync(bin);
+  writeFileSync(
+    path.join(bin, 'az'),
+    `#!/bin/sh\nexec "${process.execPath}" "${repo}/twin/acr/az.ts" "$@"\n`,
+  );
+  chmodSync(path.join(bin, 'az'), 0o755);
   const twin = await startTwin({
     appRoot: nodeApp,
+    registries,
     ...(image ? { nodes: { ...image, environmentsDir: path.join(nodeApp, 'environments') } } : {}),
     onEvent: (e) => log(`   twin: ${e.job}${e.node !== undefined ? ` node ${e.node}` : ''}: ${e.message}`),
   });
@@ -120,7 +148,9 @@ export async function rehearse(options: {
     let failed = false;
     for (const [i, step] of steps.entries()) {
       const identity = step.identity ? `${step.identity.stack}/${step.identity.role}` : '(none)';
-      const skip = NOT_REHEARSED[step.stage];
+      const skip =
+        (NOT_REHEARSED as Record<string, string>)[step.stage] ??
+        (options.leaveOut?.includes(step.stage) ? 'left out by the caller' : undefined);
       if (skip || failed) {
         reports.push({
           stage: step.stage,
@@ -144,7 +174,7 @@ export async function rehearse(options: {
         ? [twin.estate.principal(`${step.identity.stack}/${step.identity.role}`)]
         : [];
       const env: NodeJS.ProcessEnv = {
-        PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        PATH: `${registries ? `${bin}:` : ''}${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
         HOME: process.env.HOME,
         CI: 'true',
         // ml.yml's pipeline variable, which Azure DevOps exposes to every step.
@@ -155,6 +185,7 @@ export async function rehearse(options: {
         storage: twin.lakes.proxy.log.length,
         arm: twin.arm.log.length,
         token: twin.msi.log.length,
+        registry: twin.acr?.log.length ?? 0,
         jobs: twin.pipelineRuns.length,
       };
       const started = performance.now();
@@ -169,7 +200,7 @@ export async function rehearse(options: {
         exitCode,
         seconds,
         calls: callsSince(twin, mark),
-        nodes: twin.pipelineRuns.slice(mark.jobs).map((j) => j.where),
+        nodes: twin.pipelineRuns.slice(mark.jobs).map((j) => j.where()),
       });
       if (exitCode !== 0) {
         failed = true;

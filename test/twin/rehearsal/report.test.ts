@@ -9,12 +9,14 @@ describe('the rehearsal’s table', () => {
       { service: 'storage', status: 403, account: 'mmprodlake', method: 'GET' },
       { service: 'arm', status: 429, method: 'PUT' },
       { service: 'arm', status: 409, method: 'PUT' },
+      { service: 'registry', status: 201, method: 'PUT' },
       { service: 'token', status: 200 },
     ]);
     expect(s).toEqual({
       lakes: ['mmdevlake (r)', 'mmprodlake (rw)'],
       storage: 3,
       arm: 2,
+      registry: 1,
       tokens: 1,
       met: { 403: 1, 429: 1, 409: 1 },
     });
@@ -41,7 +43,7 @@ describe('the rehearsal’s table', () => {
         notRun: 'an earlier step failed',
       },
     ]);
-    expect(table).toMatch(/\| Train .*\| 0\/1\/0 .*\| passed \(survived\) /);
+    expect(table).toMatch(/\| Train .*\| 0\/1\/0\/0 .*\| passed \(survived\) /);
     expect(table).toMatch(/\| Train .*\| localhost\/mm-runtime:local@sha256:abababababab \| passed/);
     expect(table).toMatch(/\| Score .*\| - +\| not run/);
     expect(table).toMatch(/\| Score .*\| not run: an earlier step failed /);

@@ -44,6 +44,11 @@ export interface ArmPipelineOptions {
   ws: string;
   /** Where the cluster's processes run: the runtime image, or this host where buildah is missing. */
   nodes: NodeRuntime;
+  /**
+   * The nodes for the job's environment version (the image it names, pulled from its registry), when the twin has
+   * registries; `nodes` otherwise.
+   */
+  nodesFor?: (environmentId: string) => Promise<NodeRuntime>;
   onEvent?: (message: string) => void;
 }
 
@@ -60,8 +65,9 @@ export interface ArmPipelineOptions {
 export function runArmPipeline(
   job: { name: string; properties: Json },
   options: ArmPipelineOptions,
-): RunningJob {
+): RunningJob & { where(): string } {
   let status = 'Queued';
+  let where = options.nodes.where;
   const work = path.join(options.workDir, job.name);
   const store = (container = options.lake.container) =>
     new AzureBlobStore({ accountUrl: options.lake.accountUrl, container, credential: options.credential });
@@ -124,14 +130,21 @@ export function runArmPipeline(
     await store().downloadDir(inLake('prepared'), path.join(lakeDir, inLake('prepared')));
     if (runId)
       await store().downloadDir(inLake(`runs/${runId}`), path.join(lakeDir, inLake(`runs/${runId}`)));
-    options.onEvent?.(`${job.name}: nodes run in ${options.nodes.where}`);
+    // The steps' component versions name the environment (the REST body's componentSpec, as jobs-state checks).
+    const environmentId = Object.values(properties.jobs ?? {})
+      .map((n) => options.components.get(`${options.ws}|${n.componentId}`) ?? {})
+      .map((c) => String((c.task as Json | undefined)?.environment ?? c.environment ?? ''))
+      .find(Boolean);
+    const nodes = options.nodesFor && environmentId ? await options.nodesFor(environmentId) : options.nodes;
+    where = nodes.where;
+    options.onEvent?.(`${job.name}: nodes run in ${nodes.where}`);
     const result = await runPipelineJob({
       file,
       inputs: literal,
       datastores: { mm_lake: lakeDir },
       workDir: path.join(work, 'job'),
-      nodes: options.nodes,
-      env: { ...hostApp(work, options), ...options.nodeEnvironment },
+      nodes,
+      env: { ...hostApp(work, nodes, options.appRoot), ...options.nodeEnvironment },
     });
     if (runId && existsSync(path.join(lakeDir, inLake(`runs/${runId}`))))
       await store().uploadDir(path.join(lakeDir, inLake(`runs/${runId}`)), inLake(`runs/${runId}`));
@@ -151,27 +164,24 @@ export function runArmPipeline(
     status = 'Failed';
   });
   void done;
-  return { status: () => status };
+  return { status: () => status, where: () => where };
 }
 
 /**
  * On host nodes, what the runtime image otherwise provides: `mm` on PATH and the app's root. An image node has
  * both (/app, /usr/local/bin/mm) and gets nothing from this machine's environment.
  */
-function hostApp(work: string, options: ArmPipelineOptions): Record<string, string> {
-  if (options.nodes.kind !== 'host') return {};
+function hostApp(work: string, nodes: NodeRuntime, appRoot: string): Record<string, string> {
+  if (nodes.kind !== 'host') return {};
   const bin = path.join(work, 'bin');
   mkdirSync(bin, { recursive: true });
-  writeFileSync(
-    path.join(bin, 'mm'),
-    `#!/bin/sh\nexec "${process.execPath}" "${options.appRoot}/bin/mm.js" "$@"\n`,
-  );
+  writeFileSync(path.join(bin, 'mm'), `#!/bin/sh\nexec "${process.execPath}" "${appRoot}/bin/mm.js" "$@"\n`);
   chmodSync(path.join(bin, 'mm'), 0o755);
-  if (!existsSync(options.nodes.python))
-    throw new Error(`no Python for the parallel step at ${options.nodes.python} (set MM_VENV)`);
+  if (!existsSync(nodes.python))
+    throw new Error(`no Python for the parallel step at ${nodes.python} (set MM_VENV)`);
   return {
     PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME ?? '',
-    MM_APP_ROOT: options.appRoot,
+    MM_APP_ROOT: appRoot,
   };
 }
