@@ -87,6 +87,7 @@ const mases: number[] = [];
 const chosen = new Map<string, number>();
 const perSeries: string[] = [];
 const started = performance.now();
+const cpu0 = process.cpuUsage();
 // --dev: the honest design set. The last 12 weeks of the prepared history are held out instead (with their
 // covariates as the plan) and the real held-out weeks are not read, so design choices are made without them.
 const dev = args.includes('--dev');
@@ -184,7 +185,12 @@ for (const [key, full] of hist) {
   if (option('--key') === key) {
     console.log(JSON.stringify(a.model).slice(0, 1500));
     console.log(`${key} ${promoted}: forecast ${Array.from(values, (v) => v.toFixed(0)).join(' ')}`);
-    console.log(`actual ${observed.filter((r) => Number(r.t) > cut).map((r) => `${Math.round((Number(r.t) - last) / 7)}:${r.y}`).join(' ')}`);
+    console.log(
+      `actual ${observed
+        .filter((r) => Number(r.t) > cut)
+        .map((r) => `${Math.round((Number(r.t) - last) / 7)}:${r.y}`)
+        .join(' ')}`,
+    );
   }
   err += e;
   npts += k;
@@ -199,6 +205,9 @@ for (const [key, full] of hist) {
   );
 }
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpu0);
+// Model work alone (train with every backtest, promote's margin, forecast): CPU per series, no I/O or start-up.
+const cpuMsPerSeries = (cpu.user + cpu.system) / 1000 / hist.size;
 mases.sort((p, q) => p - q);
 if (args.includes('--per-series')) console.log(perSeries.join('\n'));
 console.log(
@@ -208,7 +217,7 @@ console.log(
     (100 * in80) / npts
   ).toFixed(
     0,
-  )} %  95 % ${((100 * in95) / npts).toFixed(0)} %  (${npts} points, ${seconds.toFixed(1)} s)  served ${JSON.stringify(
+  )} %  95 % ${((100 * in95) / npts).toFixed(0)} %  (${npts} points, ${seconds.toFixed(1)} s, ${cpuMsPerSeries.toFixed(2)} ms CPU per series)  served ${JSON.stringify(
     Object.fromEntries(chosen),
   )}`,
 );

@@ -9,7 +9,15 @@
 // log price and promotion as xreg on the log scale) and scikit-learn (Debian python3-sklearn: log-log regression)
 // forecast the same 12 weeks from the same history. Every system is scored the same way: pooled WAPE, mean and
 // median MASE (scale: the in-sample lag-1 MAE of the history), 80 % and 95 % interval coverage, time per series.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -267,7 +275,12 @@ async function peerSystems(dir: string): Promise<SystemResult[]> {
   const rParts = [0, 1].map((part) => path.join(dir, `r-${part}.csv`));
   const py = path.join(dir, 'py.csv');
   if (partialPeers) {
-    return [...readPeer(rParts.filter((file) => existsSync(file))), ...readPeer([py].filter(existsSync))];
+    // Every R output in the folder: the two halves, and any extra process started by hand for a slow series
+    // (e.g. `Rscript forecast_r.R history.csv future.csv r-extra-7.csv 6 7` fits the 7th series alone).
+    const rFiles = readdirSync(dir)
+      .filter((f) => /^r-.*\.csv$/.test(f))
+      .map((f) => path.join(dir, f));
+    return [...readPeer(rFiles), ...readPeer([py].filter(existsSync))];
   }
   const absent = [...rParts, py].filter((file) => !existsSync(file));
   if (reusePeers && absent.length > 0) {
