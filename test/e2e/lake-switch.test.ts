@@ -1,49 +1,26 @@
 // The prepared lake is switched with one rename, and what a crash between the old two renames left is recovered:
 // through the real CLI, on a generated dataset.
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pinDir } from '../../src/data/atomic-dir.ts';
-import { createMmProject, type MmProject } from '../support/mm-project.ts';
+import { createMmProject, fingerprintOf, type MmProject, weeklySalesConfig } from '../support/mm-project.ts';
 
-const _repo = path.resolve(import.meta.dirname, '../..');
 let project: string;
 const lake = () => path.join(project, 'lake', 'datasets', 'sales');
 const prepared = () => path.join(lake(), 'prepared');
 
 let mmProject: MmProject;
-const _mm = (...args: string[]) => mmProject.mm(...args);
 const ok = (...args: string[]) => mmProject.mmOk(...args);
-
-const fingerprintOf = (dir: string) =>
-  (JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { dataFingerprint: string })
-    .dataFingerprint;
 
 beforeAll(async () => {
   mmProject = createMmProject('lake-switch');
   project = mmProject.dir;
-  writeFileSync(
-    path.join(project, 'configs/sales.yaml'),
-    [
-      'dataset: { path: ../raw/sales.parquet, partitionBy: [Store, Brand], time: WeekStarting, target: Quantity, frequency: W }',
-      'forecast: { horizon: 4, holdout: 8, candidates: [naive, mean] }',
-      'engine: { workers: 1 }',
-      '',
-    ].join('\n'),
+  mmProject.write(
+    'configs/sales.yaml',
+    weeklySalesConfig({ horizon: 4, holdout: 8, candidates: '[naive, mean]', features: [] }),
   );
-  await ok(
-    'generate',
-    '--partitions',
-    '3',
-    '--periods',
-    '60',
-    '--seed',
-    '5',
-    '--future',
-    '0',
-    '--out',
-    'raw/sales.parquet',
-  );
+  await mmProject.generateSales({ partitions: 3, periods: 60, seed: 5 });
   await ok('prepare', '--config', 'configs/sales.yaml');
 }, 120_000);
 

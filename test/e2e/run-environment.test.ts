@@ -2,19 +2,11 @@
 // breaks neither --resume nor --only-failed. Real `mm train` processes; the full disk is a tiny tmpfs mounted over
 // the run's folder in a private mount namespace (unshare), so nothing outside the test sees it.
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMmProject, type MmProject, weeklySalesConfig } from '../support/mm-project.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(repo, 'src/cli/main.ts');
@@ -22,20 +14,8 @@ let project: string;
 const runDir = (run: string) => path.join(project, 'lake', 'datasets', 'sales', 'runs', run);
 const train = ['train', '--config', 'configs/sales.yaml'];
 
-function mm(...args: string[]) {
-  return execa(process.execPath, [MAIN, ...args], {
-    cwd: project,
-    reject: false,
-    all: true,
-    env: { CI: 'true' },
-  });
-}
-
-async function ok(...args: string[]) {
-  const result = await mm(...args);
-  expect(result.exitCode, `mm ${args.join(' ')}\n${result.all}`).toBe(0);
-  return result;
-}
+let mmProject: MmProject;
+const ok = (...args: string[]) => mmProject.mmOk(...args);
 
 /** Whether this machine lets the test mount a tmpfs in a private namespace (root, or user namespaces). */
 function canMountPrivately(): boolean {
@@ -54,33 +34,19 @@ function canMountPrivately(): boolean {
 }
 
 beforeAll(async () => {
-  project = mkdtempSync(path.join(tmpdir(), 'mm-run-env-'));
-  symlinkSync(path.join(repo, 'node_modules'), path.join(project, 'node_modules'));
-  mkdirSync(path.join(project, 'environments'));
-  mkdirSync(path.join(project, 'configs'));
-  writeFileSync(path.join(project, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
-  writeFileSync(
-    path.join(project, 'configs/sales.yaml'),
-    [
-      'dataset: { path: ../raw/sales.parquet, partitionBy: [Store, Brand], time: WeekStarting, target: Quantity, frequency: W }',
-      'forecast: { horizon: 4, holdout: 8, candidates: [naive, mean, ridge] }',
-      'engine: { workers: 1, batchSize: 2 }',
-      '',
-    ].join('\n'),
+  mmProject = createMmProject('run-env');
+  project = mmProject.dir;
+  mmProject.write(
+    'configs/sales.yaml',
+    weeklySalesConfig({
+      horizon: 4,
+      holdout: 8,
+      candidates: '[naive, mean, ridge]',
+      features: [],
+      batchSize: 2,
+    }),
   );
-  await ok(
-    'generate',
-    '--partitions',
-    '6',
-    '--periods',
-    '60',
-    '--seed',
-    '12',
-    '--future',
-    '0',
-    '--out',
-    'raw/sales.parquet',
-  );
+  await mmProject.generateSales({ partitions: 6, periods: 60, seed: 12 });
   await ok('prepare', '--config', 'configs/sales.yaml');
 }, 120_000);
 

@@ -4,9 +4,8 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMmProject, type MmProject } from '../support/mm-project.ts';
+import { createMmProject, type MmProject, weeklySalesConfig } from '../support/mm-project.ts';
 
-const _repo = path.resolve(import.meta.dirname, '../..');
 let project: string;
 const root = () => path.join(project, 'lake', 'datasets', 'sales');
 const predictions = () => path.join(root(), 'predictions');
@@ -41,29 +40,17 @@ const staged = () => {
 beforeAll(async () => {
   mmProject = createMmProject('score-publish');
   project = mmProject.dir;
-  writeFileSync(
-    path.join(project, 'configs/sales.yaml'),
-    [
-      'dataset: { path: ../raw/sales.parquet, partitionBy: [Store, Brand], time: WeekStarting, target: Quantity, frequency: W }',
-      'forecast: { horizon: 4, holdout: 8, candidates: [naive, mean] }',
-      'engine: { workers: 1 }',
-      'promotion: { minHistory: 0, mustBeatBaseline: false }',
-      '',
-    ].join('\n'),
+  mmProject.write(
+    'configs/sales.yaml',
+    weeklySalesConfig({
+      horizon: 4,
+      holdout: 8,
+      candidates: '[naive, mean]',
+      features: [],
+      extra: ['promotion: { minHistory: 0, mustBeatBaseline: false }'],
+    }),
   );
-  await ok(
-    'generate',
-    '--partitions',
-    '3',
-    '--periods',
-    '60',
-    '--seed',
-    '8',
-    '--future',
-    '0',
-    '--out',
-    'raw/sales.parquet',
-  );
+  await mmProject.generateSales({ partitions: 3, periods: 60, seed: 8 });
   await ok('prepare', '--config', 'configs/sales.yaml');
   await ok('train', '--config', 'configs/sales.yaml', '--run', 't1');
   await ok('evaluate-and-promote', '--config', 'configs/sales.yaml', '--run', 't1');
