@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { journalLineSchema } from '../contracts/journal.ts';
 import { CATALOG_FILE } from '../data/buckets.ts';
-import { num, openDuck } from '../data/duckdb.ts';
+import { type Duck, num, openDuck } from '../data/duckdb.ts';
 import { literal } from '../data/sql.ts';
 import type { PartitionStatus, RunManifest } from './manifest.ts';
 import { writeManifestLines } from './manifest-file.ts';
@@ -33,11 +33,12 @@ const MEMORY_LIMIT = '256MB';
 const CHUNK = 1 << 20;
 
 /**
- * Writes a run's manifest from the prepared catalog and the run's journal on disk, never holding the records:
- * DuckDB takes each partition's latest journal line, joins it to the catalog and sorts by name (spilling beyond
- * a fixed memory limit), and the records stream through to the file. Partitions prepare rejected get prepare's
- * reason; a valid partition in this run's shard or buckets without a journal record is an error naming it.
- * Journal lines are kept as written (a record's JSON); a line that is not a record is skipped, as on resume.
+ * Writes a run's manifest from the prepared catalog and the run's journal on disk, never holding the records: the
+ * journal is read once, and each valid line's name, status and byte range go to DuckDB, which keeps each
+ * partition's latest line, joins the catalog and sorts by name (small rows, spilling beyond a fixed memory
+ * limit); the records are then copied from the journal, in that order, to the file. Partitions prepare rejected
+ * get prepare's reason; a valid partition in this run's shard or buckets without a journal record is an error
+ * naming it. A line that is not a record (torn by a kill) is skipped, as on resume; records are kept as written.
  */
 export async function buildManifest(options: BuildManifestOptions): Promise<RunSummary> {
   await mkdir(options.workDir, { recursive: true });
@@ -59,21 +60,80 @@ async function* linesOf(file: string): AsyncGenerator<string> {
   for await (const line of lines) if (line) yield line;
 }
 
+/** A journal line: its text and where its bytes are in the file. */
+interface JournalLine {
+  text: string;
+  offset: number;
+  length: number;
+}
+
+/** The journal's lines with their byte ranges, read in chunks; a last line without its newline is included. */
+async function* journalLines(file: string): AsyncGenerator<JournalLine> {
+  if (!existsSync(file)) return;
+  const handle = await open(file, 'r');
+  try {
+    const chunk = Buffer.alloc(CHUNK);
+    let carry = Buffer.alloc(0);
+    let base = 0; // file offset of carry[0]
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      const data =
+        carry.length > 0
+          ? Buffer.concat([carry, chunk.subarray(0, bytesRead)])
+          : chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
+        if (nl > start)
+          yield { text: data.toString('utf8', start, nl), offset: base + start, length: nl - start };
+        start = nl + 1;
+      }
+      carry = Buffer.from(data.subarray(start));
+      base += start;
+    }
+    if (carry.length > 0) yield { text: carry.toString('utf8'), offset: base, length: carry.length };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Loads every valid journal line's name, order, status and byte range into DuckDB table `lines`. */
+async function indexJournal(connection: Duck['connection'], file: string): Promise<void> {
+  await connection.run(
+    'CREATE TABLE lines (name VARCHAR, seq BIGINT, status VARCHAR, "offset" BIGINT, length INTEGER)',
+  );
+  const appender = await connection.createAppender('lines');
+  let seq = 0;
+  for await (const line of journalLines(file)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(line.text);
+    } catch {
+      continue;
+    }
+    const parsed = journalLineSchema.safeParse(value);
+    if (!parsed.success) continue;
+    appender.appendVarchar(parsed.data.name);
+    appender.appendBigInt(BigInt(seq++));
+    appender.appendVarchar(parsed.data.status);
+    appender.appendBigInt(BigInt(line.offset));
+    appender.appendInteger(line.length);
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
 function joinSql(options: BuildManifestOptions): string {
   const catalog = literal(path.join(options.preparedDir, CATALOG_FILE));
-  // The latest line of each partition wins (a resumed or retrained partition appends a newer one). One thread
-  // keeps the journal's line order in row_number().
-  const journal = existsSync(options.journalFile)
-    ? `SELECT json, row_number() OVER () AS seq
-         FROM read_json_objects(${literal(options.journalFile)}, format = 'newline_delimited', ignore_errors = true)`
-    : 'SELECT NULL::JSON AS json, 0::BIGINT AS seq WHERE false';
   const buckets = options.buckets
     ? `WHERE c.bucket IN (${options.buckets.map(Number).join(', ') || 'NULL'})`
     : '';
-  return `WITH j AS (${journal}),
-    latest AS (SELECT json ->> '$.name' AS name, arg_max(json, seq)::VARCHAR AS record
-                 FROM j WHERE json ->> '$.status' IN ('ok', 'failed', 'skipped') GROUP BY 1)
-    SELECT c.name, c.key, c.status, c.reason, c.input_rows, l.record
+  // The latest line of each partition wins: a retrained or resumed partition appends a newer one.
+  return `WITH latest AS (
+      SELECT name, arg_max(status, seq) AS record_status, arg_max("offset", seq) AS record_offset,
+             arg_max(length, seq) AS record_length
+        FROM lines GROUP BY name)
+    SELECT c.name, c.key, c.status, c.reason, c.input_rows, l.record_status, l.record_offset, l.record_length
       FROM read_parquet(${catalog}) c LEFT JOIN latest l ON l.name = c.name
       ${buckets}
      ORDER BY c.name`;
@@ -86,20 +146,23 @@ async function writeBody(
 ): Promise<{ count: number; byStatus: Record<PartitionStatus, number> }> {
   const duck = await openDuck({ threads: 1, memoryLimit: MEMORY_LIMIT, tempDirectory: spill });
   const out = await open(body, 'w');
+  const journal = existsSync(options.journalFile) ? openSync(options.journalFile, 'r') : undefined;
   const byStatus: Record<PartitionStatus, number> = { ok: 0, failed: 0, skipped: 0 };
   let count = 0;
   let missing = 0;
   let firstMissing = '';
   try {
+    await indexJournal(duck.connection, options.journalFile);
     const result = await duck.connection.stream(joinSql(options));
     let buffer = '';
+    let scratch = Buffer.alloc(1 << 16);
     for await (const rows of result.yieldRowObjectJs()) {
       for (const row of rows) {
         const name = String(row.name);
         if (!inShard(name, options.shard)) continue;
         const status = String(row.status);
-        let line: string | undefined;
-        let recordStatus: PartitionStatus | undefined;
+        let line: string;
+        let recordStatus: PartitionStatus;
         if (status !== 'ok') {
           const record = rejectedRecord({
             name,
@@ -110,14 +173,13 @@ async function writeBody(
           });
           line = JSON.stringify(record);
           recordStatus = record.status;
-        } else if (typeof row.record === 'string') {
-          const parsed = journalLineSchema.safeParse(JSON.parse(row.record));
-          if (parsed.success) {
-            line = row.record;
-            recordStatus = parsed.data.status;
-          }
-        }
-        if (line === undefined || recordStatus === undefined) {
+        } else if (row.record_status !== null && row.record_status !== undefined && journal !== undefined) {
+          const length = num(row.record_length);
+          if (scratch.length < length) scratch = Buffer.alloc(length);
+          readSync(journal, scratch, 0, length, num(row.record_offset));
+          line = scratch.toString('utf8', 0, length);
+          recordStatus = String(row.record_status) as PartitionStatus;
+        } else {
           if (missing++ === 0) firstMissing = name;
           continue;
         }
@@ -132,6 +194,7 @@ async function writeBody(
     }
     await out.write(buffer);
   } finally {
+    if (journal !== undefined) closeSync(journal);
     await out.close();
     duck.close();
   }
