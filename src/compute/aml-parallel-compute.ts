@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { readManifest } from '../engine/run.ts';
 import type {
   Compute,
   ScoreOutcome,
@@ -10,6 +8,7 @@ import type {
 } from '../stages/ports.ts';
 import type { BlobStore } from '../storage/types.ts';
 import { type PipelineService, runAmlParallel } from './aml-parallel.ts';
+import { pullRunManifest } from './pulled-run.ts';
 
 export class AmlParallelComputeError extends Error {
   override readonly name = 'ValidationError';
@@ -59,12 +58,8 @@ export class AmlParallelCompute implements Compute {
         '--only-failed is not for aml-parallel; re-run with --resume (done buckets are kept)',
       );
     const outcome = await this.#run(context, 'train', request.runId);
-    const prefix = `runs/${request.runId}`;
-    await context.lake.pull([prefix], context.abortSignal ? { abortSignal: context.abortSignal } : {});
-    const manifestPath = path.join(context.lake.layout.run(request.runId), 'manifest.json');
     return {
-      manifest: await readManifest(manifestPath),
-      manifestPath,
+      ...(await pullRunManifest(context, request.runId)),
       registered: true,
       where: `${outcome.buckets} buckets on ${clusterOf(context)} (${outcome.jobs.at(-1)})`,
     };

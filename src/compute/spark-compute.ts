@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { readManifest } from '../engine/run.ts';
 import { lakePrefixOf } from '../lake/dataset-lake.ts';
 import type {
   Compute,
@@ -9,6 +8,7 @@ import type {
   TrainOutcome,
   TrainRequest,
 } from '../stages/ports.ts';
+import { pullRunManifest } from './pulled-run.ts';
 import type { SparkStageRequest } from './spark-job.ts';
 import type { PollerOptions, SparkJobPoller } from './spark-poller.ts';
 
@@ -58,12 +58,8 @@ export class SparkCompute implements Compute {
       );
     }
     await this.#run(context, { ...this.#stage(context, 'train', request.runId), noRegister: true });
-    const prefix = `runs/${request.runId}`;
-    await context.lake.pull([prefix], context.abortSignal ? { abortSignal: context.abortSignal } : {});
-    const manifestPath = path.join(context.lake.layout.run(request.runId), 'manifest.json');
     return {
-      manifest: await readManifest(manifestPath),
-      manifestPath,
+      ...(await pullRunManifest(context, request.runId)),
       registered: false,
       where: this.#service.where,
     };
