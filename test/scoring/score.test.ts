@@ -73,6 +73,24 @@ describe('scoreRun', () => {
     expect(without.usedFallback).toBeGreaterThan(0);
   });
 
+  it('marks the rows of a baseline stand-in, also one promoted under the old name (mm.role=fallback)', async () => {
+    const prod = new LocalModelRegistry({ root: lake.root, stage: 'prod' });
+    const [legacy, current] = [promoted[1]!, promoted[2]!];
+    const again = async (name: string, tags: Record<string, string>) => {
+      const latest = (await prod.load(name))!;
+      await prod.registerMany([{ artifact: latest.artifact, tags: { ...latest.version.tags, ...tags } }]);
+    };
+    await again(legacy, { 'mm.role': 'fallback', 'mm.promotion.outcome': 'promote-fallback' });
+    await again(current, { 'mm.role': 'baseline', 'mm.promotion.outcome': 'promote-baseline' });
+    const result = await score('s-stand-in');
+    const rows = await query(
+      ':memory:',
+      `SELECT model_name, bool_and(baseline_model) AS b FROM read_parquet('${result.parquetPath}') WHERE status = 'ok' GROUP BY ALL`,
+    );
+    const standIns = rows.filter((r) => r.b === true).map((r) => r.model_name);
+    expect(standIns.sort()).toEqual([legacy, current].sort());
+  });
+
   it('writes the same numbers the shared forecast function gives for the model', async () => {
     const prod = new LocalModelRegistry({ root: lake.root, stage: 'prod' });
     const loaded = (await prod.load(promoted[0]!))!;
