@@ -214,6 +214,7 @@ async function ours(
   // CPU (user + system, the stage's process and its workers) from GNU time where it is installed.
   const gnuTime = existsSync('/usr/bin/time');
   let cpu = gnuTime ? 0 : Number.NaN;
+  const stageCpu: string[] = [];
   for (const stage of stages) {
     const t0 = performance.now();
     const command = [
@@ -233,6 +234,7 @@ async function ours(
     if (gnuTime) {
       const [user, system] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
       cpu += user! + system!;
+      stageCpu.push(`${stage[0]} ${(user! + system!).toFixed(1)} s`);
     }
     stageSeconds.push(`${stage[0]} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
@@ -261,7 +263,7 @@ async function ours(
     forecasts,
     secondsPerSeries: seconds / series,
     cpuPerSeries: cpu / series,
-    note: `mm wall time per stage for ${series} series: ${stageSeconds.join(', ')} (each stage is a fresh Node process)`,
+    note: `mm wall time per stage for ${series} series: ${stageSeconds.join(', ')}; CPU: ${stageCpu.join(', ') || '–'} (each stage is a fresh Node process)`,
   };
 }
 
