@@ -82,13 +82,21 @@ def merge_buckets(steps: Steps, work: str, key, group: pd.DataFrame) -> pd.DataF
 
 
 def run_prepare(spark, args, lake: str, lake_uri: str, log) -> int:
-    from pyspark.sql import functions as F
-
     steps = Steps(node=args.node, app_root=args.app_root, config=args.config, env=args.env, lake=lake)
     source = steps.value("source")
     work = os.path.join(lake, "spark-prepare", args.run)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
+    try:
+        return _prepare(spark, args, steps, source, work, lake_uri, log)
+    finally:
+        # Shards and merged buckets are scratch: the lake was swapped in (or not) by the finish step.
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _prepare(spark, args, steps: Steps, source: dict, work: str, lake_uri: str, log) -> int:
+    from pyspark.sql import functions as F
+
     # The raw files as Spark reads them: CSV as text (header, RFC 4180 quotes, fields over several lines), the
     # way `mm prepare` reads it, so each rule sees the same values.
     if source["format"] == "csv":
@@ -141,6 +149,4 @@ def run_prepare(spark, args, lake: str, lake_uri: str, log) -> int:
 
     bucket_table.repartition(tasks, "task").groupBy("task").applyInPandas(per_task, schema="bucket INT").collect()
     spark.stop()
-    code = steps.run("finish", "--work", work, "--buckets", str(buckets), capture=False).returncode
-    shutil.rmtree(work, ignore_errors=True)
-    return code
+    return steps.run("finish", "--work", work, "--buckets", str(buckets), capture=False).returncode
