@@ -69,7 +69,9 @@ export interface BuildImageOptions {
 
 /** `buildah bud` with vfs storage and chroot isolation; one build per store at a time. Returns the image id. */
 export async function buildImage(options: BuildImageOptions): Promise<string> {
-  const args = ['bud', '--isolation', 'chroot', '--pull=never', '--layers=false', '-f', options.dockerfile];
+  // --layers: each step's result is cached in the store, so a build whose earlier steps match one before (the same
+  // base, package-lock.json and Debian packages: the npm ci and apt-get steps) reuses them, as Docker does.
+  const args = ['bud', '--isolation', 'chroot', '--pull=never', '--layers', '-f', options.dockerfile];
   args.push('-t', options.tag);
   for (const [key, value] of Object.entries(options.buildArgs ?? {}))
     args.push('--build-arg', `${key}=${value}`);
