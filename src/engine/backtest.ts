@@ -17,19 +17,21 @@ export function countObserved(y: ArrayLike<number>, end = y.length): number {
   return count;
 }
 
-/** Origins (training window ends), oldest first; the last is `n - holdout`. Windows without `minTrain` observed
- * points before them are left out. */
+/**
+ * Origins (training window ends), oldest first; the last is `n - holdout`. The earlier windows step back `holdout`
+ * periods at a time; a window without a single observed actual (inside a gap) tells nothing and is stepped over,
+ * and stepping stops where fewer than `minTrain` observed points would precede the window.
+ */
 export function backtestOrigins(
   y: Float64Array,
   holdout: number,
   windows: number,
   minTrain: number,
 ): number[] {
-  const cuts: number[] = [];
-  for (let w = 0; w < windows; w++) {
-    const cut = y.length - holdout * (w + 1);
-    if (cut <= 0 || (w > 0 && countObserved(y, cut) < minTrain)) break;
-    cuts.push(cut);
+  const cuts: number[] = [y.length - holdout];
+  for (let cut = y.length - 2 * holdout; cuts.length < windows; cut -= holdout) {
+    if (cut <= 0 || countObserved(y, cut) < minTrain) break;
+    if (countObserved(y, cut + holdout) > countObserved(y, cut)) cuts.push(cut);
   }
   return cuts.reverse();
 }

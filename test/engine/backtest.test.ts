@@ -36,6 +36,15 @@ describe('rolling-origin backtests', () => {
     expect(backtestOrigins(new Float64Array(30).fill(1), 8, 1, 8)).toEqual([22]);
   });
 
+  it('given a gap over an earlier window, steps over it to a window with actuals (the holdout always stays)', () => {
+    const y = new Float64Array(156).fill(1);
+    y.fill(Number.NaN, 136, 148); // the window 140..147 has no observed actual
+    expect(backtestOrigins(y, 8, 3, 8)).toEqual([124, 132, 148]);
+    // A holdout inside the gap is still the last origin: promotion judges it (and finds no actuals).
+    y.fill(Number.NaN, 136, 156);
+    expect(backtestOrigins(y, 8, 2, 8).at(-1)).toBe(148);
+  });
+
   it('scores each candidate on all windows pooled, and records the windows and scores in the artifact', () => {
     const fixture = retailSeries({ seed: 31 });
     const artifact = artifactOf(fixture, { candidates: ['naive', 'mean'], selectionMetric: 'mase' });
