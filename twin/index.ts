@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { removeImage } from '../scripts/images/buildah.ts';
 import { AcrGate } from './acr/acr-gate.ts';
 import { pullImage } from './acr/pull.ts';
 import { startRegistry } from './acr/registry-process.ts';
@@ -195,6 +196,8 @@ export async function startTwin(options: TwinOptions) {
       await router.stop();
       await acr?.stop();
       await registry?.stop();
+      // The images the nodes pulled: the next twin pulls them again from its own registry.
+      for (const image of pulled.keys()) await removeImage(image).catch(() => undefined);
       await arm.stop();
       await msi.stop();
       await lakes.stop();

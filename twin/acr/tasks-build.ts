@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import path from 'node:path';
 import { buildVolumes, contextFiles } from '../../scripts/images/app-images.ts';
 import { ensureBaseImage } from '../../scripts/images/base-image.ts';
-import { buildImage, imageInfo } from '../../scripts/images/buildah.ts';
+import { buildah, buildImage, imageInfo, removeImage } from '../../scripts/images/buildah.ts';
 import { defaultStore } from '../../scripts/images/store.ts';
 
 const SOURCE_LABEL = 'io.many-models.tasks-source';
@@ -54,6 +54,11 @@ export async function tasksBuild(options: {
       store,
       onLine: options.log,
     });
+    // One build result kept: earlier sources' images would pile up in the store run after run.
+    const tags = await buildah(['images', '--format', '{{.Name}}:{{.Tag}}', 'localhost/acr-tasks'], {
+      store,
+    });
+    for (const old of tags.split('\n').filter((t) => t && t !== image)) await removeImage(old, { store });
     return { image, reused: false };
   } finally {
     rmSync(upload, { recursive: true, force: true });
