@@ -55,10 +55,13 @@ export async function tasksBuild(options: {
       onLine: options.log,
     });
     // One build result kept: earlier sources' images would pile up in the store run after run.
-    const tags = await buildah(['images', '--format', '{{.Name}}:{{.Tag}}', 'localhost/acr-tasks'], {
-      store,
-    });
-    for (const old of tags.split('\n').filter((t) => t && t !== image)) await removeImage(old, { store });
+    try {
+      const tags = await buildah(['images', '--format', '{{.Name}}:{{.Tag}}'], { store });
+      for (const old of tags.split('\n').filter((t) => t.startsWith('localhost/acr-tasks:') && t !== image))
+        await removeImage(old, { store });
+    } catch (error) {
+      options.log(`(older build results left in the store: ${(error as Error).message})`);
+    }
     return { image, reused: false };
   } finally {
     rmSync(upload, { recursive: true, force: true });
