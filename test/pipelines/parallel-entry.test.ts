@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { trainAndReadManifest } from '../../src/engine/run.ts';
+import { shardLabel, trainAndReadManifest } from '../../src/engine/run.ts';
 import { preparedLake } from '../engine/fixture.ts';
 import { venvPython } from './python.ts';
 
@@ -35,4 +35,20 @@ describe.skipIf(!python)('the parallel step entry script (pipelines/parallel/mm_
     expect(result.stderr).toMatch(/Ran 7 tests/);
     expect(result.stderr).not.toMatch(/skipped/);
   }, 180_000);
+
+  it("names a set of buckets' files as the engine does (its _label twins shardLabel: this keeps them one rule)", () => {
+    const sets = [[0], [7], [3, 1], [12, 2, 999], [100, 5]];
+    const result = spawnSync(
+      python!,
+      [
+        '-c',
+        'import json, sys; sys.path.insert(0, "pipelines/parallel"); import mm_entry; ' +
+          'print(json.dumps([mm_entry._label(b) for b in json.loads(sys.argv[1])]))',
+        JSON.stringify(sets),
+      ],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(sets.map((b) => shardLabel(undefined, b)));
+  });
 });
