@@ -19,6 +19,7 @@ export class JournalError extends Error {
 export class RunJournal {
   readonly file: string;
   #checked = false;
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(runDir: string, shardLabel: string) {
     this.file = path.join(runDir, `journal${shardLabel}.jsonl`);
@@ -28,8 +29,18 @@ export class RunJournal {
     await this.appendLines(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
-  /** Appends records already serialised, one JSON line each (a worker's batch), then fsyncs. */
-  async appendLines(lines: string): Promise<void> {
+  /**
+   * Appends records already serialised, one JSON line each (a worker's batch), then fsyncs. Appends run one at a
+   * time, in call order: two batches finishing together must not both write while the first is still ending a
+   * torn line, or the second batch's first record is glued onto it and lost.
+   */
+  appendLines(lines: string): Promise<void> {
+    const run = this.#queue.then(() => this.#appendNow(lines));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #appendNow(lines: string): Promise<void> {
     if (lines.length === 0) return;
     try {
       await mkdir(path.dirname(this.file), { recursive: true });

@@ -110,6 +110,18 @@ describe('buildManifest', () => {
     expect((await readdir(dir)).sort()).toEqual(['catalog.parquet', 'journal.jsonl', 'manifest.json']);
   });
 
+  it('given a line torn by a kill and lines appended after it (a resumed run), then every record after it is read', async () => {
+    await writeCatalog(dir, 4, {});
+    const journal = path.join(dir, 'journal.jsonl');
+    const torn = JSON.stringify(record(1, 'ok'));
+    await writeFile(journal, `${JSON.stringify(record(0, 'ok'))}\n${torn.slice(0, torn.length / 2)}\n`);
+    await appendFile(journal, [1, 2, 3].map((i) => `${JSON.stringify(record(i, 'ok', 5))}\n`).join(''));
+    const summary = await build();
+    const manifest = await readManifest(path.join(dir, 'manifest.json'));
+    expect(summary.partitionCount).toBe(4);
+    expect(manifest.partitions.map((p) => p.durationMs)).toEqual([1, 5, 5, 5]);
+  });
+
   it('given a valid partition without a journal record, then it fails naming the partition and --resume', async () => {
     await writeCatalog(dir, 3, {});
     await writeFile(
