@@ -23,7 +23,7 @@ import type { DatasetProblem } from '../data/checks.ts';
 import { openDuck } from '../data/duckdb.ts';
 import { ValidationError } from '../data/errors.ts';
 import { fingerprint } from '../data/lake-write.ts';
-import type { PreparedMeta } from '../data/meta.ts';
+import { type PreparedMeta, preparedMetaFor } from '../data/meta.ts';
 import { prepare } from '../data/prepare.ts';
 import { emptyReport, excludedLines, type ValidationReport } from '../data/report.ts';
 import { ident, literal } from '../data/sql.ts';
@@ -268,20 +268,7 @@ export async function finishSparkPrepare(
             `merged ${print.rows} rows but the shards prepared ${expected}; nothing was replaced`,
           );
         }
-        const meta: PreparedMeta = {
-          schemaVersion: 1,
-          partitionBy: dataset.partitionBy,
-          time: dataset.time,
-          target: dataset.target,
-          features: dataset.features,
-          frequency: dataset.frequency,
-          buckets: options.buckets,
-          dataFingerprint: print.fingerprint,
-          source: dataset.path,
-          createdAt: new Date().toISOString(),
-          partitions: report.partitions,
-          rows: { input: report.rows, prepared: print.rows, filled: report.filled.periods },
-        };
+        const meta = preparedMetaFor(dataset, options.buckets, print, report);
         await writeJsonAtomic(path.join(tmp, META_FILE), meta);
         await writeJsonAtomic(path.join(tmp, REPORT_FILE), report);
         return meta;

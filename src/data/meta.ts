@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { DatasetConfig } from '../config/schema.ts';
 import { ContractError, readJsonFile } from '../contracts/json-file.ts';
 import { type PreparedMeta, preparedMetaSchema } from '../contracts/prepared-meta.ts';
 import { META_FILE } from './buckets.ts';
 import { ValidationError } from './errors.ts';
+import type { ValidationReport } from './report.ts';
 
 export { type PreparedMeta, preparedMetaSchema } from '../contracts/prepared-meta.ts';
 
@@ -70,4 +72,30 @@ export function assertMetaMatches(meta: PreparedMeta, dataset: DatasetShape, pre
       differences,
     );
   }
+}
+
+/**
+ * The meta of a freshly written lake. One builder for `mm prepare` and the Spark preparation, because the two must
+ * write equal lakes (test/compute/spark-prepare.test.ts compares them field by field).
+ */
+export function preparedMetaFor(
+  dataset: Pick<DatasetConfig, keyof DatasetShape>,
+  buckets: number,
+  print: { rows: number; fingerprint: string },
+  report: ValidationReport,
+): PreparedMeta {
+  return {
+    schemaVersion: 1,
+    partitionBy: [...dataset.partitionBy],
+    time: dataset.time,
+    target: dataset.target,
+    features: [...dataset.features],
+    frequency: dataset.frequency,
+    buckets,
+    dataFingerprint: print.fingerprint,
+    source: dataset.path,
+    createdAt: new Date().toISOString(),
+    partitions: report.partitions,
+    rows: { input: report.rows, prepared: print.rows, filled: report.filled.periods },
+  };
 }

@@ -21,7 +21,7 @@ import {
   writeBuckets,
   writeCatalog,
 } from './lake-write.ts';
-import type { PreparedMeta } from './meta.ts';
+import { type PreparedMeta, preparedMetaFor } from './meta.ts';
 import { emptyReport, excludedLines, type ValidationReport } from './report.ts';
 import { createRawView, resolveSource } from './source.ts';
 import { addDuplicateExamples, partitionStats } from './stats.ts';
@@ -162,20 +162,7 @@ async function writeLake(input: LakeInput): Promise<{ meta: PreparedMeta; writte
             `prepared ${print.rows} rows but planned ${expected}; the prepared data was not replaced`,
           );
         }
-        const meta: PreparedMeta = {
-          schemaVersion: 1,
-          partitionBy: dataset.partitionBy,
-          time: dataset.time,
-          target: dataset.target,
-          features: dataset.features,
-          frequency: dataset.frequency,
-          buckets: input.buckets,
-          dataFingerprint: print.fingerprint,
-          source: dataset.path,
-          createdAt: new Date().toISOString(),
-          partitions: report.partitions,
-          rows: { input: report.rows, prepared: print.rows, filled: report.filled.periods },
-        };
+        const meta = preparedMetaFor(dataset, input.buckets, print, report);
         await writeJsonAtomic(path.join(tmp, META_FILE), meta);
         if (input.reportInside) await writeJsonAtomic(path.join(tmp, input.reportInside), report);
         return meta;
