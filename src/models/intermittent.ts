@@ -1,14 +1,8 @@
 import { z } from 'zod';
+import { FlatModel } from './flat.ts';
 import { summarise } from './series-math.ts';
-import { checkRequest, finite, parseParams } from './state.ts';
-import {
-  type FittedModel,
-  type Forecast,
-  type ForecastRequest,
-  ModelError,
-  type ModelFactory,
-  type ModelState,
-} from './types.ts';
+import { finite, parseParams } from './state.ts';
+import { type FittedModel, ModelError, type ModelFactory } from './types.ts';
 
 /**
  * Intermittent demand (many zero periods): Croston's method, its bias-corrected variant SBA (Syntetos-Boylan)
@@ -34,26 +28,11 @@ const intermittentSchema = z.object({
 });
 type IntermittentParams = z.infer<typeof intermittentSchema>;
 
-class Intermittent implements FittedModel {
-  readonly kind = 'intermittent' as const;
-  readonly #p: IntermittentParams;
-
-  constructor(params: IntermittentParams) {
-    this.#p = params;
-  }
-
-  forecast(request: ForecastRequest): Forecast {
-    const horizon = checkRequest(request, this.#p.features);
-    return { values: new Float64Array(horizon).fill(this.#p.rate), usedFallback: false };
-  }
-
-  toState(): ModelState {
-    return { kind: 'intermittent', version: INTERMITTENT_VERSION, params: { ...this.#p } };
-  }
-}
+const newIntermittent = (params: IntermittentParams): FittedModel =>
+  new FlatModel('intermittent', INTERMITTENT_VERSION, params, (p) => p.rate);
 
 export function loadIntermittent(params: unknown): FittedModel {
-  return new Intermittent(parseParams('intermittent', INTERMITTENT_VERSION, intermittentSchema, params));
+  return newIntermittent(parseParams('intermittent', INTERMITTENT_VERSION, intermittentSchema, params));
 }
 
 /** Share of observed periods with zero demand; NaN without observations. */
@@ -154,7 +133,7 @@ export const intermittentFactory: ModelFactory = {
     if (summary.count === 0) throw new ModelError('the series has no observed (non-missing) values');
     // No demand at all: nothing to smooth, the expected demand is 0.
     if (!(init.size > 0)) {
-      return new Intermittent({
+      return newIntermittent({
         method: 'tsb',
         alpha: 0,
         beta: 0,
@@ -172,7 +151,7 @@ export const intermittentFactory: ModelFactory = {
       for (const beta of BETAS) consider('tsb', alpha, beta, runTsb(y, alpha, beta, init));
     }
     const chosen = best!;
-    return new Intermittent({
+    return newIntermittent({
       method: chosen.method,
       alpha: chosen.alpha,
       beta: chosen.beta,

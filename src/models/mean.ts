@@ -1,14 +1,8 @@
 import { z } from 'zod';
+import { FlatModel } from './flat.ts';
 import { output } from './series-math.ts';
-import { checkRequest, finite, parseParams } from './state.ts';
-import {
-  type FittedModel,
-  type Forecast,
-  type ForecastRequest,
-  ModelError,
-  type ModelFactory,
-  type ModelState,
-} from './types.ts';
+import { finite, parseParams } from './state.ts';
+import { type FittedModel, ModelError, type ModelFactory } from './types.ts';
 
 /**
  * The historical mean of the last season of observations: the benchmark that repeating one noisy value (naive)
@@ -24,23 +18,8 @@ const meanSchema = z.object({
 });
 type MeanParams = z.infer<typeof meanSchema>;
 
-class Mean implements FittedModel {
-  readonly kind = 'mean' as const;
-  readonly #params: MeanParams;
-
-  constructor(params: MeanParams) {
-    this.#params = params;
-  }
-
-  forecast(request: ForecastRequest): Forecast {
-    const horizon = checkRequest(request, this.#params.features);
-    return { values: new Float64Array(horizon).fill(this.#params.mean), usedFallback: false };
-  }
-
-  toState(): ModelState {
-    return { kind: 'mean', version: MEAN_VERSION, params: { ...this.#params } };
-  }
-}
+const newMean = (params: MeanParams): FittedModel =>
+  new FlatModel('mean', MEAN_VERSION, params, (p) => p.mean);
 
 export const meanFactory: ModelFactory = {
   kind: 'mean',
@@ -56,10 +35,10 @@ export const meanFactory: ModelFactory = {
       }
     }
     if (count === 0) throw new ModelError('the series has no observed (non-missing) values');
-    return new Mean({ mean: output(sum / count, false), window, features: context.features.length });
+    return newMean({ mean: output(sum / count, false), window, features: context.features.length });
   },
 };
 
 export function loadMean(params: unknown): FittedModel {
-  return new Mean(parseParams('mean', MEAN_VERSION, meanSchema, params));
+  return newMean(parseParams('mean', MEAN_VERSION, meanSchema, params));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FlatModel } from './flat.ts';
 import { output, summarise } from './series-math.ts';
 import { checkRequest, finite, finiteArray, parseParams } from './state.ts';
 import {
@@ -22,23 +23,8 @@ const seasonalSchema = z.object({ season: finiteArray.min(1), features: z.number
 type NaiveParams = z.infer<typeof naiveSchema>;
 type SeasonalParams = z.infer<typeof seasonalSchema>;
 
-class Naive implements FittedModel {
-  readonly kind = 'naive' as const;
-  readonly #params: NaiveParams;
-
-  constructor(params: NaiveParams) {
-    this.#params = params;
-  }
-
-  forecast(request: ForecastRequest): Forecast {
-    const horizon = checkRequest(request, this.#params.features);
-    return { values: new Float64Array(horizon).fill(this.#params.last), usedFallback: false };
-  }
-
-  toState(): ModelState {
-    return { kind: 'naive', version: NAIVE_VERSION, params: { ...this.#params } };
-  }
-}
+const newNaive = (params: NaiveParams): FittedModel =>
+  new FlatModel('naive', NAIVE_VERSION, params, (p) => p.last);
 
 class SeasonalNaive implements FittedModel {
   readonly kind = 'seasonal_naive' as const;
@@ -74,7 +60,7 @@ function lastObserved(y: Float64Array): number {
 export const naiveFactory: ModelFactory = {
   kind: 'naive',
   fit(series, context: SeriesContext) {
-    return new Naive({ last: output(lastObserved(series.y), false), features: context.features.length });
+    return newNaive({ last: output(lastObserved(series.y), false), features: context.features.length });
   },
 };
 
@@ -105,7 +91,7 @@ export const seasonalNaiveFactory: ModelFactory = {
 };
 
 export function loadNaive(params: unknown): FittedModel {
-  return new Naive(parseParams('naive', NAIVE_VERSION, naiveSchema, params));
+  return newNaive(parseParams('naive', NAIVE_VERSION, naiveSchema, params));
 }
 
 export function loadSeasonalNaive(params: unknown): FittedModel {
