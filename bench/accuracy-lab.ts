@@ -6,10 +6,10 @@
 // held-out weeks only to score, never to choose: selection sees the prepared history alone.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { type ForecastConfig, forecastSchema } from '../src/config/schema.ts';
 import type { CandidateKind } from '../src/core/vocabulary.ts';
 import type { Series } from '../src/data/batch.ts';
+import { queryOnce } from '../src/data/duckdb.ts';
 import { trainPartition } from '../src/engine/train-partition.ts';
 import { loadModel } from '../src/models/index.ts';
 import { bands } from '../src/models/intervals.ts';
@@ -30,33 +30,22 @@ const META = {
   tuna: { file: 'tuna.csv', key: 'Brand', target: 'Quantity', features: ['Price', 'Promo'] },
 }[dataset]!;
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
-
 const lake = path.join(dir, 'lake/datasets/config');
 const prepared = readdirSync(lake)
   .filter((d) => d.startsWith('.prepared.v-'))
   .map((d) => path.join(lake, d))
   .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
-const history = await rows(
+const history = await queryOnce(
   `SELECT "${META.key}" AS k, epoch(WeekStarting)::BIGINT / 86400 AS t, "${META.target}" AS y, ${META.features
     .map((f, i) => `"${f}" AS x${i}`)
     .join(', ')} FROM read_parquet('${prepared}/bucket=*/part.parquet') ORDER BY k, t`,
 );
-const future = await rows(
+const future = await queryOnce(
   `SELECT "${META.key}" AS k, epoch(CAST(WeekStarting AS DATE))::BIGINT / 86400 AS t,
       ${META.features.map((f, i) => `"${f}" AS x${i}`).join(', ')}
      FROM read_csv('${dir}/mm-future.csv') ORDER BY k, WeekStarting`,
 );
-const actualRows = await rows(
+const actualRows = await queryOnce(
   `SELECT "${META.key}" AS k, epoch(CAST(WeekStarting AS DATE))::BIGINT / 86400 AS t, "${META.target}" AS y
      FROM read_csv('${path.resolve(import.meta.dirname, '../../shared/data', META.file)}') ORDER BY k, t`,
 );

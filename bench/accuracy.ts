@@ -20,8 +20,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { execa } from 'execa';
+import { queryOnce } from '../src/data/duckdb.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const DATA = path.resolve(repo, '../shared/data');
@@ -81,23 +81,12 @@ const windows = Number(option('--windows') ?? 1);
 // selection by chance).
 const combination = args.includes('--combination');
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
-
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Splits each series into a regular weekly history (gaps as NA, covariates carried forward) and 12 held-out weeks. */
 async function split(ds: Dataset, dir: string) {
-  const raw = await rows(
+  const raw = await queryOnce(
     `SELECT "${ds.key}" AS k, CAST(WeekStarting AS DATE) AS d, "${ds.target}" AS y, "${ds.price}" AS p, "${ds.promo}" AS q
        FROM read_csv('${path.join(DATA, ds.file)}') ORDER BY k, d`,
   );
@@ -241,7 +230,7 @@ async function ours(
   const seconds = (performance.now() - started) / 1000;
   // The lake keeps each dataset under its own folder (lake/datasets/<config>/predictions/run_id=scored/...).
   const file = path.join(dir, 'lake/**/predictions/run_id=scored/*.parquet');
-  const predicted = await rows(
+  const predicted = await queryOnce(
     `SELECT "${ds.key}" AS k, CAST(WeekStarting AS VARCHAR) AS d, forecast,
         lower_80, upper_80, lower_95, upper_95 FROM read_parquet('${file}') WHERE status = 'ok'`,
   );

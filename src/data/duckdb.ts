@@ -45,6 +45,16 @@ export async function queryRows(
   return reader.getRowObjectsJS() as Record<string, unknown>[];
 }
 
+/** One query on a fresh in-memory DuckDB, closed after (for scripts and checks that read a file or two). */
+export async function queryOnce(sql: string, options: DuckOptions = {}): Promise<Record<string, unknown>[]> {
+  const duck = await openDuck(options);
+  try {
+    return await queryRows(duck.connection, sql);
+  } finally {
+    duck.close();
+  }
+}
+
 /** DuckDB returns BIGINT as bigint; counts and sizes here always fit a double. */
 export function num(value: unknown): number {
   if (typeof value === 'bigint') return Number(value);

@@ -2,8 +2,8 @@
 // the holdout, a price plan that misses some horizon weeks, and a horizon far longer than anything measured.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { queryOnce } from '../../src/data/duckdb.ts';
 import type { DecisionsFile } from '../../src/promotion/decision-record.ts';
 import { createMmProject, type MmProject, weeklySalesConfig } from '../support/mm-project.ts';
 
@@ -14,17 +14,6 @@ const mmOk = (...args: string[]) => project.mmOk(...args);
 
 const config = (horizon: number, holdout = 8) =>
   weeklySalesConfig({ path: '../raw/sales.csv', horizon, holdout, maxFailedShare: 0.2 });
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
 
 describe('given weekly data with 5 % of the weeks missing and a price plan for the next 8 weeks', () => {
   beforeAll(async () => {
@@ -70,7 +59,7 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
       'raw/sales.future.csv',
     );
     expect(full.stdout).not.toContain('fallback used');
-    const [ridge] = await query(
+    const [ridge] = await queryOnce(
       `SELECT DISTINCT Store, Brand FROM read_parquet('${path.join(lake().predictions, 'run_id=full', 'predictions.parquet')}')
          WHERE model_kind = 'ridge' ORDER BY ALL LIMIT 1`,
     );
@@ -89,7 +78,7 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
     await mmOk('score', '--config', 'configs/gaps.yaml', '--run', 'partial', '--future', 'raw/partial.csv');
 
     const file = path.join(lake().predictions, 'run_id=partial', 'predictions.parquet');
-    const perPartition = await query(
+    const perPartition = await queryOnce(
       `SELECT Store, Brand, max(fallback_periods) AS periods, count(*) FILTER (WHERE used_fallback) AS rows
          FROM read_parquet('${file}') WHERE status = 'ok' GROUP BY Store, Brand`,
     );
@@ -99,13 +88,13 @@ describe('given weekly data with 5 % of the weeks missing and a price plan for t
       expect(Number(row.periods), `${row.Store}/${row.Brand}`).toBe(hit ? 1 : 0);
       expect(Number(row.rows)).toBe(hit ? 1 : 0);
     }
-    const fellBack = await query(
+    const fellBack = await queryOnce(
       `SELECT strftime(WeekStarting, '%Y-%m-%d') AS week FROM read_parquet('${file}')
          WHERE used_fallback AND Store = '${store}' AND Brand = '${brand}'`,
     );
     expect(fellBack.map((r) => r.week)).toEqual([week]);
     // Every forecast carries its 80 % and 95 % prediction intervals, nested around it.
-    const [bands] = await query(
+    const [bands] = await queryOnce(
       `SELECT count(*) AS n, count(*) FILTER (WHERE lower_95 <= lower_80 AND lower_80 <= forecast
          AND forecast <= upper_80 AND upper_80 <= upper_95 AND lower_95 >= 0) AS nested
          FROM read_parquet('${file}') WHERE status = 'ok'`,
