@@ -7,12 +7,15 @@
  * Databricks, as a workspace admin and metastore admin:
  * - the stage identity becomes a workspace service principal with the `allow-cluster-create` entitlement, which a
  *   one-time run on a new job cluster (Jobs API 2.1 runs/submit) needs (workspace SCIM API,
- *   POST /api/2.0/preview/scim/v2/ServicePrincipals: schemas, applicationId, displayName, entitlements);
+ *   POST /api/2.0/preview/scim/v2/ServicePrincipals: schemas, applicationId, displayName, entitlements;
+ *   https://docs.databricks.com/api/azure/workspace/serviceprincipals/create);
  * - a storage credential on the stack's access connector (Unity Catalog API, POST
- *   /api/2.1/unity-catalog/storage-credentials with `azure_managed_identity.access_connector_id`), so the lake is
+ *   /api/2.1/unity-catalog/storage-credentials with `azure_managed_identity.access_connector_id`,
+ *   https://docs.databricks.com/api/azure/workspace/storagecredentials/create), so the lake is
  *   read with a managed identity and no key;
  * - an external location over the lake container (POST /api/2.1/unity-catalog/external-locations: name, url,
- *   credential_name) and an external volume on it, which "must be registered against a directory within an external
+ *   credential_name; https://docs.databricks.com/api/azure/workspace/externallocations/create) and an external
+ *   volume on it, which "must be registered against a directory within an external
  *   location" (https://learn.microsoft.com/azure/databricks/sql/language-manual/sql-ref-syntax-ddl-create-volume);
  * - READ VOLUME and WRITE VOLUME on that volume only, with USE CATALOG / USE SCHEMA to reach it; a service principal
  *   is named by its application id in GRANT.
