@@ -43,10 +43,56 @@ export interface WritePackOptions {
   durable?: boolean;
 }
 
+/** A pack laid out in memory: its file (relative to its folder), its bytes and each document's byte range. */
+export interface PlannedPack {
+  file: string;
+  bytes: Buffer;
+  ranges: { offset: number; length: number }[];
+}
+
+/**
+ * Lays `documents` (each a JSON text without newlines) out as one pack under a fresh (random) name, so a
+ * writer knows every document's reference before anything is on disk (the registry links a model's versions by
+ * reference, some of them inside the same pack).
+ */
+export function planPack(documents: readonly string[]): PlannedPack {
+  const file = `${PACK_FOLDER}/${randomBytes(8).toString('hex')}.jsonl`;
+  const ranges: PlannedPack['ranges'] = [];
+  const buffers: Buffer[] = [];
+  let offset = 0;
+  for (const document of documents) {
+    const bytes = Buffer.from(`${document}\n`, 'utf8');
+    ranges.push({ offset, length: bytes.length - 1 });
+    buffers.push(bytes);
+    offset += bytes.length;
+  }
+  return { file, bytes: Buffer.concat(buffers, offset), ranges };
+}
+
+/**
+ * Writes a planned pack below `dir`, never over an existing file ('wx'): a pack is written once and never
+ * replaced. Readers learn of it only from what is written after this returns (a journal line, a registry pointer),
+ * so a pack torn by a killed process is referenced by nothing.
+ */
+export async function writePlannedPack(
+  dir: string,
+  pack: PlannedPack,
+  options: WritePackOptions = {},
+): Promise<void> {
+  const target = path.join(dir, pack.file);
+  await mkdir(path.dirname(target), { recursive: true });
+  const handle = await open(target, 'wx');
+  try {
+    await handle.writeFile(pack.bytes);
+    if (options.durable !== false) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Writes one pack holding `documents` (each a JSON text without newlines) and returns each one's reference, in
- * order. The file name is fresh (random), so a pack is written once and never replaced; a pack torn by a killed
- * process is referenced by no journal line, because the journal is appended only after this returns.
+ * order; see `planPack` and `writePlannedPack`.
  */
 export async function writePack(
   runDir: string,
@@ -54,24 +100,7 @@ export async function writePack(
   options: WritePackOptions = {},
 ): Promise<string[]> {
   if (documents.length === 0) return [];
-  const file = `${PACK_FOLDER}/${randomBytes(8).toString('hex')}.jsonl`;
-  const refs: string[] = [];
-  const buffers: Buffer[] = [];
-  let offset = 0;
-  for (const document of documents) {
-    const bytes = Buffer.from(`${document}\n`, 'utf8');
-    refs.push(formatArtifactRef(file, offset, bytes.length - 1));
-    buffers.push(bytes);
-    offset += bytes.length;
-  }
-  const target = path.join(runDir, file);
-  await mkdir(path.dirname(target), { recursive: true });
-  const handle = await open(target, 'wx');
-  try {
-    await handle.writeFile(Buffer.concat(buffers, offset));
-    if (options.durable !== false) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return refs;
+  const pack = planPack(documents);
+  await writePlannedPack(runDir, pack, options);
+  return pack.ranges.map((r) => formatArtifactRef(pack.file, r.offset, r.length));
 }

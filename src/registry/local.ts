@@ -1,5 +1,5 @@
-import { mkdir, open, opendir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { opendir, readFile } from 'node:fs/promises';
+import { writePlannedPack } from '../artifacts/pack.ts';
 import { describeZodIssues } from '../config/errors.ts';
 import { modelArtifactSchema } from '../contracts/artifact.ts';
 import { isModelName } from '../core/model-name.ts';
@@ -10,12 +10,15 @@ import { mapLimit } from '../util/map-limit.ts';
 import {
   assertModelName,
   FORMAT_VERSION,
+  LEGACY_FORMAT_VERSION,
   type LocalLayout,
   localLayout,
+  type PackRef,
   type PointerDocument,
   type VersionDocument,
 } from './local-layout.ts';
-import { type HeldLock, type LockOptions, withRegistryLock } from './local-lock.ts';
+import { type LockOptions, withRegistryLock } from './local-lock.ts';
+import { checkPackRef, type PlannedVersion, packVersions, readPackRecord } from './local-pack.ts';
 import { alreadyRegistered, indexesByName, validateRequests } from './requests.ts';
 import {
   latestMoved,
@@ -63,7 +66,8 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 /**
  * The model registry as a folder: one per stage (dev, prod) below the storage root. Writers hold a
  * cross-process lock so two promoters never allocate the same version; readers take no lock and follow the
- * per-model `latest.json` pointer, which is only ever replaced atomically after its version file is on disk.
+ * per-model `latest.json` pointer into the registry's packs (see local-layout.ts). One registration writes its
+ * versions into a few packs and one pointer per model, instead of a document per version.
  */
 export class LocalModelRegistry implements ModelRegistry {
   readonly stage: Stage;
@@ -94,8 +98,14 @@ export class LocalModelRegistry implements ModelRegistry {
     const registeredAt = new Date().toISOString();
     const results = new Array<ModelVersion>(requests.length);
     await withRegistryLock(this.#layout.lockTarget, this.#layout.lockfile, this.#lock, async (lock) => {
+      // Decide every version under the lock, then write the packs (durable) and only then the pointers: a
+      // writer killed at any instant leaves each model at its old or its new version.
+      const planned: PlannedVersion[] = [];
+      const lastOf = new Map<string, number>();
       await mapLimit([...byName], this.#concurrency, async ([name, indexes]) => {
-        let current = await this.#pointer(name);
+        const pointer = await this.#pointerDocument(name);
+        let current = pointer?.version;
+        let previous: PackRef | number | null = pointer && 'ref' in pointer ? pointer.ref : null;
         for (const index of indexes) {
           const request = requests[index]!;
           if (current && alreadyRegistered(current, request, options)) {
@@ -110,46 +120,87 @@ export class LocalModelRegistry implements ModelRegistry {
             results[index] = current;
             continue;
           }
-          options.signal?.throwIfAborted();
-          current = await this.#commit(lock, request, (current?.version ?? 0) + 1, registeredAt);
+          const artifactJson = JSON.stringify(request.artifact);
+          current = {
+            name,
+            version: (current?.version ?? 0) + 1,
+            tags: { ...request.tags },
+            registeredAt,
+            size: Buffer.byteLength(artifactJson),
+          };
+          previous = planned.push({ meta: current, previous, artifactJson }) - 1;
+          lastOf.set(name, previous);
           results[index] = current;
         }
+      });
+      if (planned.length === 0) return;
+      options.signal?.throwIfAborted();
+      const { packs, refs } = packVersions(planned);
+      for (const pack of packs) {
+        lock.assertHeld();
+        await writePlannedPack(this.#layout.root, pack, { durable: this.#durable });
+      }
+      await mapLimit([...lastOf], this.#concurrency, async ([name, index]) => {
+        const pointer: PointerDocument = {
+          schemaVersion: FORMAT_VERSION,
+          version: planned[index]!.meta,
+          ref: refs[index]!,
+        };
+        lock.assertHeld();
+        await writeFileAtomic(this.#layout.pointer(name), `${JSON.stringify(pointer)}\n`, {
+          durable: this.#durable,
+        });
       });
     });
     return results;
   }
 
   async latest(name: string): Promise<ModelVersion | undefined> {
-    return this.#pointer(name);
+    return (await this.#pointerDocument(name))?.version;
   }
 
   async load(
     name: string,
     version?: number,
   ): Promise<{ version: ModelVersion; artifact: ModelArtifact } | undefined> {
-    const latest = await this.#pointer(name);
-    if (!latest) return undefined;
+    const pointer = await this.#pointerDocument(name);
+    if (!pointer) return undefined;
+    const latest = pointer.version;
     const wanted = version ?? latest.version;
-    // Versions above the pointer were never committed (a writer died between the two files).
+    // Versions above the pointer were never committed (a writer died before the pointer).
     if (!Number.isInteger(wanted) || wanted < 1 || wanted > latest.version) return undefined;
+    let ref = 'ref' in pointer ? pointer.ref : null;
+    let from = this.#layout.pointer(name);
+    while (ref) {
+      const record = await readPackRecord(this.#layout, name, ref, from);
+      const at = record.version.version;
+      if (at === wanted)
+        return { version: record.version, artifact: checkArtifact(record.artifact, name, from) };
+      if (at < wanted) return undefined;
+      from = `${this.#layout.pack(ref)} (version ${at})`;
+      ref = record.previous === null ? null : checkPackRef(record.previous, from);
+    }
+    return this.#loadLegacy(name, wanted, pointer);
+  }
+
+  /** A version written before packs: its own document `v<N>.json` (format 1). */
+  async #loadLegacy(
+    name: string,
+    wanted: number,
+    pointer: PointerDocument,
+  ): Promise<{ version: ModelVersion; artifact: ModelArtifact } | undefined> {
     const file = this.#layout.version(name, wanted);
     const doc = await readJson<VersionDocument>(file);
     if (!doc) {
-      if (wanted === latest.version) {
+      if (wanted === pointer.version.version) {
         throw new RegistryError(
           `${this.#layout.pointer(name)} points to version ${wanted} but ${file} is missing`,
         );
       }
       return undefined;
     }
-    checkDocument(doc, file, name);
-    const artifact = modelArtifactSchema.safeParse(doc.artifact);
-    if (!artifact.success || artifact.data.name !== name) {
-      const why = artifact.success ? '' : ` (${describeZodIssues(artifact.error).slice(0, 3).join('; ')})`;
-      throw new RegistryError(`${file} holds no artifact for ${name}${why}; the registry is damaged`);
-    }
-    // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
-    return { version: doc.version, artifact: artifact.data as ModelArtifact };
+    checkDocument(doc, file, name, [LEGACY_FORMAT_VERSION]);
+    return { version: doc.version, artifact: checkArtifact(doc.artifact, name, file) };
   }
 
   async *list(): AsyncIterable<ModelVersion> {
@@ -166,66 +217,44 @@ export class LocalModelRegistry implements ModelRegistry {
     // Read ahead in small batches so a 10,000-model listing streams without a read per await.
     const batch = this.#concurrency;
     for (let i = 0; i < names.length; i += batch) {
-      const versions = await mapLimit(names.slice(i, i + batch), batch, (name) => this.#pointer(name));
-      for (const version of versions) if (version) yield version;
+      const pointers = await mapLimit(names.slice(i, i + batch), batch, (name) =>
+        this.#pointerDocument(name),
+      );
+      for (const pointer of pointers) if (pointer) yield pointer.version;
     }
   }
 
-  async #pointer(name: string): Promise<ModelVersion | undefined> {
+  async #pointerDocument(name: string): Promise<PointerDocument | undefined> {
     assertModelName(name);
     const file = this.#layout.pointer(name);
     const doc = await readJson<PointerDocument>(file);
     if (!doc) return undefined;
-    checkDocument(doc, file, name);
-    return doc.version;
-  }
-
-  async #commit(
-    lock: HeldLock,
-    request: RegisterRequest,
-    version: number,
-    registeredAt: string,
-  ): Promise<ModelVersion> {
-    const name = request.artifact.name;
-    const artifactJson = JSON.stringify(request.artifact);
-    const meta: ModelVersion = {
-      name,
-      version,
-      tags: { ...request.tags },
-      registeredAt,
-      size: Buffer.byteLength(artifactJson),
-    };
-    const header = JSON.stringify({ schemaVersion: FORMAT_VERSION, version: meta });
-    // Splice the already-serialised artifact in rather than serialising it twice.
-    const doc = `${header.slice(0, -1)},"artifact":${artifactJson}}\n`;
-    lock.assertHeld();
-    await writeVersionFile(this.#layout.version(name, version), doc, this.#durable);
-    lock.assertHeld();
-    await writeFileAtomic(this.#layout.pointer(name), `${header}\n`, { durable: this.#durable });
-    return meta;
+    checkDocument(doc, file, name, [LEGACY_FORMAT_VERSION, FORMAT_VERSION]);
+    if (doc.schemaVersion === FORMAT_VERSION) checkPackRef(doc.ref, file);
+    return doc;
   }
 }
 
-/**
- * A version file needs no temporary-and-rename: nothing reads it until the pointer names it, and a torn file
- * left by a killed writer sits above the pointer, is never served, and is overwritten by the next writer.
- * Skipping the rename saves a third of the syscalls of a bulk registration.
- */
-async function writeVersionFile(file: string, data: string, durable: boolean): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const handle = await open(file, 'w');
-  try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
-  } finally {
-    await handle.close();
+/** An artifact read from the registry through its contract; anything else means the registry is damaged. */
+function checkArtifact(value: unknown, name: string, where: string): ModelArtifact {
+  const artifact = modelArtifactSchema.safeParse(value);
+  if (!artifact.success || artifact.data.name !== name) {
+    const why = artifact.success ? '' : ` (${describeZodIssues(artifact.error).slice(0, 3).join('; ')})`;
+    throw new RegistryError(`${where} holds no artifact for ${name}${why}; the registry is damaged`);
   }
+  // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
+  return artifact.data as ModelArtifact;
 }
 
-function checkDocument(doc: PointerDocument, file: string, name: string): void {
+function checkDocument(
+  doc: { schemaVersion: number; version: ModelVersion },
+  file: string,
+  name: string,
+  formats: readonly number[],
+): void {
   const v = doc?.version;
   if (
-    doc?.schemaVersion !== FORMAT_VERSION ||
+    !formats.includes(doc?.schemaVersion) ||
     typeof v !== 'object' ||
     v === null ||
     v.name !== name ||
@@ -233,7 +262,7 @@ function checkDocument(doc: PointerDocument, file: string, name: string): void {
     typeof v.tags !== 'object'
   ) {
     throw new RegistryError(
-      `${file} is not a registry document for ${name} (format ${FORMAT_VERSION}); the registry is damaged`,
+      `${file} is not a registry document for ${name} (format ${formats.join(' or ')}); the registry is damaged`,
     );
   }
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { mapLimit } from '../util/map-limit.ts';
-import { checkKey, checkPrefix, folderPrefix, joinKey } from './keys.ts';
+import { checkKey, checkPrefix, checkRange, folderPrefix, joinKey } from './keys.ts';
 import { md5OfFile, sizeOf, walkFiles } from './local-files.ts';
 import { DEFAULT_SYNC_CONCURRENCY, emptyStats, type SyncStats } from './sync.ts';
 import type { BlobStore, SyncOptions } from './types.ts';
@@ -42,6 +42,28 @@ export class FsBlobStore implements BlobStore {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
       throw error;
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    checkRange(offset, length);
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(this.pathOf(key), 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+    try {
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, offset);
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, bytesRead);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw error;
+    } finally {
+      await handle.close();
     }
   }
 

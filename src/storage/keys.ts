@@ -60,3 +60,10 @@ function printable(key: string): string {
   const shown = String(key).replace(CONTROL, '?');
   return shown.length > 120 ? `${shown.slice(0, 120)}...` : shown;
 }
+
+/** A byte range to read: a non-negative offset and a positive length, both safe integers. */
+export function checkRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 1) {
+    throw new RangeError(`bad byte range ${offset}+${length}`);
+  }
+}

@@ -42,6 +42,11 @@ export class PrefixedBlobStore implements BlobStore {
     return this.#inner.get(this.#key(key));
   }
 
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    await this.#checked();
+    return this.#inner.getRange(this.#key(key), offset, length);
+  }
+
   async exists(key: string): Promise<boolean> {
     await this.#checked();
     return this.#inner.exists(this.#key(key));

@@ -14,6 +14,11 @@ export interface BlobStore {
   /** Writes atomically: readers see the old content or the new, never a half-written one. */
   put(key: string, data: Uint8Array | string): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * `length` bytes from `offset` (a ranged read: a positioned read of a file, a ranged Get Blob); fewer when the
+   * blob ends before, none when it ends before `offset`; undefined when there is no such blob.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined>;
   exists(key: string): Promise<boolean>;
   list(prefix: string): AsyncIterable<string>;
   delete(key: string): Promise<void>;

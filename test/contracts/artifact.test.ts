@@ -1,4 +1,4 @@
-import { globSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,10 +71,21 @@ describe('the artifact contract', () => {
     good.model.kind = 'ridge';
     const dev = new LocalModelRegistry({ root, stage: 'dev' });
     await dev.registerMany([{ artifact: good, tags: {} }]);
-    const [versionFile] = globSync(path.join(root, '**', 'v1.json'));
-    const doc = JSON.parse(await readFile(versionFile!, 'utf8'));
-    doc.artifact.model.kind = 'magic';
-    await writeFile(versionFile!, JSON.stringify(doc));
+    // A registry record whose artifact breaks the contract, with a pointer whose SHA-256 matches it.
+    const pointerFile = path.join(dev.location, 'models', name, 'latest.json');
+    const pointer = JSON.parse(await readFile(pointerFile, 'utf8'));
+    const packFile = path.join(dev.location, pointer.ref.pack);
+    const record = JSON.parse(await readFile(packFile, 'utf8'));
+    record.artifact.model.kind = 'magic';
+    const bytes = Buffer.from(JSON.stringify(record));
+    await writeFile(packFile, bytes);
+    pointer.ref = {
+      ...pointer.ref,
+      offset: 0,
+      length: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    await writeFile(pointerFile, JSON.stringify(pointer));
     await expect(dev.load(name)).rejects.toThrow(
       /holds no artifact for .* \(model\.kind: .*\); the registry is damaged/,
     );

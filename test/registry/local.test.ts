@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,6 +36,16 @@ async function filesBelow(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 }
 
+/** How many pack records of a registry hold versions of `name`. */
+async function recordsOf(location: string, name: string): Promise<number> {
+  let count = 0;
+  for (const file of await filesBelow(path.join(location, 'packs'))) {
+    const text = await readFile(path.join(location, 'packs', file), 'utf8');
+    for (const line of text.split('\n')) if (line && JSON.parse(line).version.name === name) count++;
+  }
+  return count;
+}
+
 describe('LocalModelRegistry', () => {
   it('registers in bulk and reads back versions, tags and artifacts', async () => {
     const registry = new LocalModelRegistry({ root, stage: 'prod' });
@@ -61,7 +71,7 @@ describe('LocalModelRegistry', () => {
     const files = await filesBelow(lakeLayout(root).registry('dev'));
     expect(files.sort()).toEqual([
       `models/${modelName(['1', 'a'])}/latest.json`,
-      `models/${modelName(['1', 'a'])}/v1.json`,
+      expect.stringMatching(/^packs\/[0-9a-f]{16}\.jsonl$/),
     ]);
   });
 
@@ -89,7 +99,9 @@ describe('LocalModelRegistry', () => {
     // Within one call too: the second request for a name sees the first one's version.
     const dup = await registry.registerMany([request(['3', 'c']), request(['3', 'c'])], options);
     expect(dup.map((v) => v.version)).toEqual([1, 1]);
-    expect(await filesBelow(path.join(registry.location, 'models', modelName(['3', 'c'])))).toHaveLength(2);
+    expect(await recordsOf(registry.location, modelName(['3', 'c']))).toBe(1);
+    // Nothing registered, nothing written: the re-run added no pack.
+    expect(await filesBelow(path.join(registry.location, 'packs'))).toHaveLength(3);
   });
 
   it('registers successive versions for repeated names when no idempotency tag is given', async () => {
@@ -121,9 +133,11 @@ describe('LocalModelRegistry', () => {
     const registry = new LocalModelRegistry({ root, stage: 'prod' });
     await registry.registerMany(hostile.map((key) => request(key)));
     const files = await filesBelow(root);
-    expect(files).toHaveLength(hostile.length * 2);
+    expect(files).toHaveLength(hostile.length + 1);
     for (const file of files)
-      expect(file).toMatch(/^registry\/prod\/models\/mm-[a-z0-9-]+-[0-9a-f]{12}\/(latest|v1)\.json$/);
+      expect(file).toMatch(
+        /^registry\/prod\/(models\/mm-[a-z0-9-]+-[0-9a-f]{12}\/latest\.json|packs\/[0-9a-f]{16}\.jsonl)$/,
+      );
     for (const key of hostile)
       expect((await registry.load(modelName(key)))?.artifact.partition.Store).toBe(key[0]);
     await expect(registry.latest('../../etc/passwd')).rejects.toThrow(/is not a model name/);
@@ -150,33 +164,125 @@ describe('LocalModelRegistry', () => {
     expect((await registry.load(name, 2))?.artifact.lineage.runId).toBe('run-2');
   });
 
-  it('reports a damaged pointer or a missing version file with the file path', async () => {
+  it('reports a damaged pointer with the file path', async () => {
     const registry = new LocalModelRegistry({ root, stage: 'prod' });
     await registry.registerMany([request(['1', 'a']), request(['2', 'b'])]);
-    const dir = (key: string[]) => path.join(registry.location, 'models', modelName(key));
-    await writeFile(path.join(dir(['1', 'a']), 'latest.json'), 'not json');
+    const pointer = path.join(registry.location, 'models', modelName(['1', 'a']), 'latest.json');
+    await writeFile(pointer, 'not json');
     await expect(registry.latest(modelName(['1', 'a']))).rejects.toThrow(/latest\.json is not valid JSON/);
-    const meta = await registry.latest(modelName(['2', 'b']));
+    const doc = JSON.parse(
+      await readFile(path.join(registry.location, 'models', modelName(['2', 'b']), 'latest.json'), 'utf8'),
+    );
     await writeFile(
-      path.join(dir(['2', 'b']), 'v1.json'),
-      JSON.stringify({ schemaVersion: 1, version: meta }),
+      pointer,
+      JSON.stringify({
+        ...doc,
+        version: { ...doc.version, name: modelName(['1', 'a']) },
+        ref: { pack: '../../../etc/passwd', offset: 0, length: 9, sha256: doc.ref.sha256 },
+      }),
     );
-    await expect(registry.load(modelName(['2', 'b']))).rejects.toThrow(
-      /v1\.json holds no artifact for mm-2-b-/,
-    );
-    await rm(path.join(dir(['2', 'b']), 'v1.json'));
-    await expect(registry.load(modelName(['2', 'b']))).rejects.toThrow(
-      /points to version 1 but .*v1\.json is missing/,
-    );
+    await expect(registry.load(modelName(['1', 'a']))).rejects.toThrow(/is not a pack of this registry/);
   });
 
-  it('writes version files as the artifact plus its metadata, one JSON document each', async () => {
+  it('names the pack, the byte range and the model when a pack is cut short, altered or overrun', async () => {
     const registry = new LocalModelRegistry({ root, stage: 'prod' });
-    const [version] = await registry.registerMany([request(['1', 'a'])]);
-    const doc = JSON.parse(
-      await readFile(path.join(registry.location, 'models', modelName(['1', 'a']), 'v1.json'), 'utf8'),
+    await registry.registerMany([request(['1', 'a']), request(['2', 'b'])]);
+    const name = modelName(['2', 'b']);
+    const pointerFile = path.join(registry.location, 'models', name, 'latest.json');
+    const pointer = JSON.parse(await readFile(pointerFile, 'utf8'));
+    const pack = path.join(registry.location, pointer.ref.pack);
+    const whole = await readFile(pack);
+    const located = new RegExp(
+      `registry pack ${pack.replaceAll('/', '\\/')} \\(bytes ${pointer.ref.offset}\\+${pointer.ref.length}, model ${name}`,
     );
-    expect(doc).toEqual({ schemaVersion: 1, version, artifact: artifact(['1', 'a']) });
+
+    // Given a pack cut short (a truncated copy): the read fails, located, and says where the file ends.
+    await truncate(pack, pointer.ref.offset + 10);
+    const cut = registry.load(name);
+    await expect(cut).rejects.toThrow(located);
+    await expect(cut).rejects.toThrow(/is cut short: the file ends at byte \d+/);
+
+    // Given one altered byte inside the record: its SHA-256 no longer matches.
+    const altered = Buffer.from(whole);
+    altered[pointer.ref.offset + 20] = altered[pointer.ref.offset + 20]! ^ 1;
+    await writeFile(pack, altered);
+    await expect(registry.load(name)).rejects.toThrow(/does not match its SHA-256/);
+
+    // Given a pointer whose range runs past the end of the pack.
+    await writeFile(pack, whole);
+    await writeFile(
+      pointerFile,
+      JSON.stringify({ ...pointer, ref: { ...pointer.ref, offset: whole.length - 5 } }),
+    );
+    await expect(registry.load(name)).rejects.toThrow(/is cut short/);
+
+    // The other model of the same pack still loads, and the registry wrote nothing while refusing.
+    await writeFile(pointerFile, JSON.stringify(pointer));
+    expect((await registry.load(modelName(['1', 'a'])))?.artifact).toEqual(artifact(['1', 'a']));
+    expect((await registry.load(name))?.artifact).toEqual(artifact(['2', 'b']));
+    expect(await filesBelow(path.join(registry.location, 'packs'))).toHaveLength(1);
+  });
+
+  it('writes each version as one pack record: its metadata, its previous version and the artifact', async () => {
+    const registry = new LocalModelRegistry({ root, stage: 'prod' });
+    const [first] = await registry.registerMany([request(['1', 'a'])]);
+    const [second] = await registry.registerMany([request(['1', 'a'], 'run-2')]);
+    const name = modelName(['1', 'a']);
+    const pointer = JSON.parse(
+      await readFile(path.join(registry.location, 'models', name, 'latest.json'), 'utf8'),
+    );
+    expect(pointer).toEqual({
+      schemaVersion: 2,
+      version: second,
+      ref: expect.objectContaining({ pack: expect.stringMatching(/^packs\//) }),
+    });
+    const bytes = await readFile(path.join(registry.location, pointer.ref.pack));
+    const record = JSON.parse(
+      bytes.subarray(pointer.ref.offset, pointer.ref.offset + pointer.ref.length).toString('utf8'),
+    );
+    expect(record).toEqual({
+      schemaVersion: 2,
+      version: second,
+      previous: expect.objectContaining({ offset: 0 }),
+      artifact: artifact(['1', 'a'], 'run-2'),
+    });
+    expect((await registry.load(name, 1))?.version).toEqual(first);
+  });
+
+  it('reads a registry written before packs (one document per version) and appends to it in packs', async () => {
+    // Given a format-1 registry, written here as that code wrote it: v<N>.json per version plus latest.json.
+    const registry = new LocalModelRegistry({ root, stage: 'prod' });
+    const name = modelName(['1', 'a']);
+    const dir = path.join(registry.location, 'models', name);
+    await mkdir(dir, { recursive: true });
+    const old = (version: number): ModelVersion => ({
+      name,
+      version,
+      tags: { 'mm.run.id': `run-${version}` },
+      registeredAt: '2026-01-01T00:00:00.000Z',
+      size: 10,
+    });
+    for (const v of [1, 2]) {
+      await writeFile(
+        path.join(dir, `v${v}.json`),
+        JSON.stringify({ schemaVersion: 1, version: old(v), artifact: artifact(['1', 'a'], `run-${v}`) }),
+      );
+    }
+    await writeFile(path.join(dir, 'latest.json'), JSON.stringify({ schemaVersion: 1, version: old(2) }));
+
+    // Then it reads as before.
+    expect(await registry.latest(name)).toEqual(old(2));
+    expect((await registry.load(name))?.artifact.lineage.runId).toBe('run-2');
+    expect((await registry.load(name, 1))?.version).toEqual(old(1));
+    expect((await all(registry.list())).map((v) => v.version)).toEqual([2]);
+
+    // When a new version is registered, it goes into a pack, and every older version stays loadable.
+    const [third] = await registry.registerMany([request(['1', 'a'], 'run-3')]);
+    expect(third?.version).toBe(3);
+    expect((await registry.load(name))?.artifact.lineage.runId).toBe('run-3');
+    expect((await registry.load(name, 2))?.artifact.lineage.runId).toBe('run-2');
+    expect((await registry.load(name, 1))?.artifact.lineage.runId).toBe('run-1');
+    expect(await readdir(dir)).toHaveLength(3);
   });
 
   it('stops before the next write when aborted', async () => {

@@ -53,6 +53,14 @@ export function describeBlobStoreContract(name: string, make: () => Promise<Blob
       expect(await store.exists('a/value.txt')).toBe(true);
     });
 
+    it('reads a byte range: the bytes asked for, fewer at the end, none past it, undefined without the blob', async () => {
+      await store.put('registry/prod/packs/p.jsonl', '0123456789');
+      expect(text(await store.getRange('registry/prod/packs/p.jsonl', 3, 4))).toBe('3456');
+      expect(text(await store.getRange('registry/prod/packs/p.jsonl', 8, 5))).toBe('89');
+      expect((await store.getRange('registry/prod/packs/p.jsonl', 10, 5))?.length).toBe(0);
+      expect(await store.getRange('registry/prod/packs/none.jsonl', 0, 5)).toBeUndefined();
+    });
+
     it('lists by string prefix, like blob listing: runs/r1 matches runs/r1/... and runs/r10/...', async () => {
       for (const key of [
         'runs/r1/a.json',
