@@ -135,11 +135,11 @@ function record(
   }
   const cut = origins.at(-1)!;
   out.backtests[kind] = backtest;
-  out.holdout[kind] = {
-    forecast: Array.from(last),
-    metrics: allMetrics({ actual: series.y.subarray(cut, cut + holdout), forecast: last, scale }),
-  };
-  out.pooled[kind] = pooledMetrics(backtest, series.y, origins, holdout, scale)!;
+  const metrics = allMetrics({ actual: series.y.subarray(cut, cut + holdout), forecast: last, scale });
+  out.holdout[kind] = { forecast: Array.from(last), metrics };
+  // One window: pooling it alone gives the same numbers from the same values in the same order.
+  out.pooled[kind] =
+    origins.length === 1 ? { ...metrics } : pooledMetrics(backtest, series.y, origins, holdout, scale)!;
 }
 
 /** The `combo` candidate: the mean of the best `top` configured candidates by the pooled selection metric. */

@@ -7,17 +7,11 @@ import type { MetricName } from '../core/vocabulary.ts';
  */
 type Values = ArrayLike<number>;
 
-function pairs(actual: Values, forecast: Values): [number, number][] {
+/** Throws unless the two series align; the metrics below skip every period where either value is not finite. */
+function checkLengths(actual: Values, forecast: Values): void {
   if (actual.length !== forecast.length) {
     throw new RangeError(`actual has ${actual.length} values but forecast has ${forecast.length}`);
   }
-  const out: [number, number][] = [];
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!;
-    const f = forecast[i]!;
-    if (Number.isFinite(a) && Number.isFinite(f)) out.push([a, f]);
-  }
-  return out;
 }
 
 function ratio(numerator: number, denominator: number): number {
@@ -27,9 +21,13 @@ function ratio(numerator: number, denominator: number): number {
 
 /** Weighted absolute percentage error: sum|a - f| / sum|a|. */
 export function wape(actual: Values, forecast: Values): number {
+  checkLengths(actual, forecast);
   let err = 0;
   let scale = 0;
-  for (const [a, f] of pairs(actual, forecast)) {
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const f = forecast[i]!;
+    if (!(Number.isFinite(a) && Number.isFinite(f))) continue;
     err += Math.abs(a - f);
     scale += Math.abs(a);
   }
@@ -38,29 +36,43 @@ export function wape(actual: Values, forecast: Values): number {
 
 /** Symmetric MAPE in [0, 2]; a period where both actual and forecast are 0 counts as a perfect 0. */
 export function smape(actual: Values, forecast: Values): number {
-  const p = pairs(actual, forecast);
-  if (p.length === 0) return 0;
+  checkLengths(actual, forecast);
+  let n = 0;
   let sum = 0;
-  for (const [a, f] of p) {
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const f = forecast[i]!;
+    if (!(Number.isFinite(a) && Number.isFinite(f))) continue;
+    n++;
     const d = Math.abs(a) + Math.abs(f);
     sum += d === 0 ? 0 : (2 * Math.abs(a - f)) / d;
   }
-  return sum / p.length;
+  return n === 0 ? 0 : sum / n;
 }
 
 export function rmse(actual: Values, forecast: Values): number {
-  const p = pairs(actual, forecast);
-  if (p.length === 0) return 0;
+  checkLengths(actual, forecast);
+  let n = 0;
   let sum = 0;
-  for (const [a, f] of p) sum += (a - f) ** 2;
-  return Math.sqrt(sum / p.length);
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const f = forecast[i]!;
+    if (!(Number.isFinite(a) && Number.isFinite(f))) continue;
+    n++;
+    sum += (a - f) ** 2;
+  }
+  return n === 0 ? 0 : Math.sqrt(sum / n);
 }
 
 /** Relative bias: sum(f - a) / sum|a|; positive means over-forecasting. */
 export function bias(actual: Values, forecast: Values): number {
+  checkLengths(actual, forecast);
   let err = 0;
   let scale = 0;
-  for (const [a, f] of pairs(actual, forecast)) {
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const f = forecast[i]!;
+    if (!(Number.isFinite(a) && Number.isFinite(f))) continue;
     err += f - a;
     scale += Math.abs(a);
   }
@@ -89,11 +101,17 @@ export function maseScale(train: Values, seasonLength: number): number {
 
 /** Mean absolute scaled error against a precomputed `maseScale`. */
 export function mase(actual: Values, forecast: Values, scale: number): number {
-  const p = pairs(actual, forecast);
-  if (p.length === 0) return 0;
+  checkLengths(actual, forecast);
+  let n = 0;
   let sum = 0;
-  for (const [a, f] of p) sum += Math.abs(a - f);
-  return ratio(sum / p.length, scale);
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const f = forecast[i]!;
+    if (!(Number.isFinite(a) && Number.isFinite(f))) continue;
+    n++;
+    sum += Math.abs(a - f);
+  }
+  return n === 0 ? 0 : ratio(sum / n, scale);
 }
 
 export interface MetricInput {

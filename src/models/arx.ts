@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { cholesky, choleskySolve } from './linalg.ts';
-import { fitRidge, loadRidge } from './ridge.ts';
+import { finiteRidge, fitRidge, loadRidge } from './ridge.ts';
 import { clamp, forward, inverse, output } from './series-math.ts';
-import { finite, finiteArray, parseParams } from './state.ts';
+import { copyParams, finite, finiteArray, parseParams } from './state.ts';
 import {
   type FittedModel,
   type Forecast,
@@ -43,14 +43,15 @@ class Arx implements FittedModel {
   readonly #p: ArxParams;
   readonly #regression: FittedModel;
 
-  constructor(params: ArxParams) {
+  /** `regression`: the ridge model of `params.regression` when the caller has just fitted it (no re-parse). */
+  constructor(params: ArxParams, regression?: FittedModel) {
     if (params.tail.length !== params.ar.length) {
       throw new ModelError(
         `invalid arx model state (version ${ARX_VERSION}): ${params.ar.length} AR coefficients but ${params.tail.length} residuals`,
       );
     }
     this.#p = params;
-    this.#regression = loadRidge(params.regression);
+    this.#regression = regression ?? loadRidge(params.regression);
   }
 
   forecast(request: ForecastRequest): Forecast {
@@ -72,7 +73,7 @@ class Arx implements FittedModel {
   }
 
   toState(): ModelState {
-    return { kind: 'arx', version: ARX_VERSION, params: structuredClone(this.#p) };
+    return { kind: 'arx', version: ARX_VERSION, params: copyParams(this.#p) };
   }
 }
 
@@ -137,20 +138,25 @@ export function fitAr(e: Float64Array, maxOrder = MAX_ORDER): ArFit {
 export const arxFactory: ModelFactory = {
   kind: 'arx',
   fit(series, context) {
-    const { params, residuals } = fitRidge(series, context, { lags: false, residuals: true });
+    const { model, params, residuals } = fitRidge(series, context, { lags: false, residuals: true });
     const ar = fitAr(residuals);
     // The errors the AR part continues: the last residuals, a gap counting as zero (no information).
     const tail = ar.coef.map((_, i) => {
       const v = residuals[residuals.length - ar.coef.length + i];
       return v !== undefined && Number.isFinite(v) ? v : 0;
     });
-    return new Arx({
-      regression: params as unknown as Record<string, unknown>,
-      ar: ar.coef,
-      tail,
-      transform: params.transform,
-      nonNegative: params.nonNegative,
-      band: params.band,
-    });
+    return new Arx(
+      {
+        regression: params as unknown as Record<string, unknown>,
+        ar: ar.coef,
+        tail,
+        transform: params.transform,
+        nonNegative: params.nonNegative,
+        band: params.band,
+      },
+      // The fitted regression as it is when its numbers are all finite (what loading its state would accept);
+      // otherwise loading it fails with the state's message, as it always did.
+      finiteRidge(params) ? model : undefined,
+    );
   },
 };

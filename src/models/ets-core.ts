@@ -92,6 +92,11 @@ export interface EtsRun {
  * Runs the recursions over the series. `season` is the working seasonal buffer: it is filled from `init` and
  * left holding the final seasonal states (position i % m for period i), so the caller can read them after the
  * best run without another pass.
+ *
+ * With a `limit`, the run stops as soon as the SSE exceeds it and returns that partial sum (and partial states):
+ * the SSE only grows (a sum of squares, and adding a non-negative double never makes a sum smaller), so a
+ * parameter set whose SSE passes the best one so far can never beat it; the search's choice is the same as with
+ * every run finished. The default (no limit) never stops early.
  */
 export function runEts(
   z: Float64Array,
@@ -99,6 +104,7 @@ export function runEts(
   params: EtsParams,
   init: EtsInit,
   season: Float64Array,
+  limit = Number.POSITIVE_INFINITY,
 ): EtsRun {
   const m = structure.season;
   const trend = structure.trend;
@@ -120,6 +126,7 @@ export function runEts(
     if (!Number.isNaN(obs)) {
       const e = obs - (level + damped + s);
       sse += e * e;
+      if (sse > limit) return { sse, count: count + 1, level, slope };
       count++;
       level = level + damped + alpha * e;
       slope = damped + alpha * beta * e;

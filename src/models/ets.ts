@@ -9,7 +9,7 @@ import {
   summarise,
   transformAll,
 } from './series-math.ts';
-import { checkRequest, finite, finiteArray, parseParams } from './state.ts';
+import { checkRequest, copyParams, finite, finiteArray, parseParams } from './state.ts';
 import {
   type FittedModel,
   type Forecast,
@@ -73,7 +73,7 @@ class Ets implements FittedModel {
   }
 
   toState(): ModelState {
-    return { kind: 'ets', version: ETS_VERSION, params: structuredClone(this.#p) };
+    return { kind: 'ets', version: ETS_VERSION, params: copyParams(this.#p) };
   }
 }
 
@@ -99,14 +99,21 @@ interface Candidate {
   aic: number;
 }
 
-function search(z: Float64Array, structure: EtsStructure, init: EtsInit, work: Float64Array): Candidate {
+function search(
+  z: Float64Array,
+  count: number,
+  structure: EtsStructure,
+  init: EtsInit,
+  work: Float64Array,
+): Candidate {
+  let best: EtsParams = { alpha: 0.3, beta: 0, gamma: 0, phi: 1 };
+  let bestSse = Number.POSITIVE_INFINITY;
+  // A run stops once its SSE passes the best so far (see `runEts`): it could only lose the comparison below.
   const evaluate = (params: EtsParams) => {
     // gamma is bounded by 1 - alpha so the seasonal update cannot overshoot the error.
     if (structure.season > 0 && params.gamma > 1 - params.alpha) return Number.POSITIVE_INFINITY;
-    return runEts(z, structure, params, init, work).sse;
+    return runEts(z, structure, params, init, work, bestSse).sse;
   };
-  let best: EtsParams = { alpha: 0.3, beta: 0, gamma: 0, phi: 1 };
-  let bestSse = Number.POSITIVE_INFINITY;
   const betas = structure.trend ? BETAS : [0];
   const gammas = structure.season > 0 ? GAMMAS : [0];
   const phis = structure.trend ? PHIS : [1];
@@ -133,10 +140,10 @@ function search(z: Float64Array, structure: EtsStructure, init: EtsInit, work: F
     for (const key of free) {
       const [lo, hi] = BOUNDS[key];
       for (const direction of [-1, 1]) {
-        const trial = {
-          ...best,
-          [key]: clamp(best[key] + direction * step * (key === 'phi' ? 0.5 : 1), lo, hi),
-        };
+        const value = clamp(best[key] + direction * step * (key === 'phi' ? 0.5 : 1), lo, hi);
+        // Clamped onto the best's own value: the same run again, which cannot beat itself.
+        if (value === best[key]) continue;
+        const trial = { ...best, [key]: value };
         const sse = evaluate(trial);
         if (sse < bestSse) {
           bestSse = sse;
@@ -145,7 +152,6 @@ function search(z: Float64Array, structure: EtsStructure, init: EtsInit, work: F
       }
     }
   }
-  const count = runEts(z, structure, best, init, work).count;
   const k = 1 + free.length + (structure.trend ? 1 : 0) + (structure.season > 0 ? structure.season - 1 : 0);
   const aic = count * Math.log(Math.max(bestSse, 1e-300) / count) + 2 * k;
   return { structure, params: best, sse: bestSse, aic };
@@ -162,12 +168,14 @@ export const etsFactory: ModelFactory = {
     const m = context.seasonLength;
     const seasons = m >= 2 && y.length >= 2 * m ? [0, m] : [0];
     const work = new Float64Array(Math.max(m, 1));
+    // The one-step errors are summed over the observed periods whatever the parameters.
+    const count = summary.count;
     let best: (Candidate & { init: EtsInit }) | undefined;
     for (const season of seasons) {
       for (const trend of [false, true]) {
         const structure = { trend, season };
         const init = initialStates(zs, structure);
-        const candidate = search(zs, structure, init, work);
+        const candidate = search(zs, count, structure, init, work);
         if (!best || candidate.aic < best.aic) best = { ...candidate, init };
       }
     }

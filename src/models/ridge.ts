@@ -23,7 +23,7 @@ import {
   type TargetTransform,
   transformAll,
 } from './series-math.ts';
-import { checkRequest, finite, finiteArray, parseParams } from './state.ts';
+import { checkRequest, copyParams, finite, finiteArray, parseParams } from './state.ts';
 import {
   type FittedModel,
   type Forecast,
@@ -134,7 +134,7 @@ class Ridge implements FittedModel {
   }
 
   toState(): ModelState {
-    return { kind: 'ridge', version: RIDGE_VERSION, params: structuredClone(this.#p) };
+    return { kind: 'ridge', version: RIDGE_VERSION, params: copyParams(this.#p) };
   }
 }
 
@@ -161,6 +161,19 @@ function build(params: RidgeParams): Ridge {
     }
   }
   return new Ridge(params, columns);
+}
+
+/** Whether every number of a fitted ridge's params is finite: the one check loading its state could fail on. */
+export function finiteRidge(p: RidgeParams): boolean {
+  const all = (xs: readonly number[]) => xs.every(Number.isFinite);
+  return (
+    Number.isFinite(p.intercept) &&
+    Number.isFinite(p.lambda) &&
+    all(p.coef) &&
+    all(p.tail) &&
+    all(p.band) &&
+    p.features.every((f) => Number.isFinite(f.last))
+  );
 }
 
 export function loadRidge(params: unknown): FittedModel {
@@ -207,6 +220,12 @@ function absCorrelation(z: Float64Array, x: Float64Array, f: (v: number) => numb
   return n > 2 && denom > 0 ? Math.abs(cov / denom) : 0;
 }
 
+function logOf(x: Float64Array): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]!);
+  return out;
+}
+
 /** How much better (in |correlation|) the level must track the target for a positive covariate to leave the log. */
 const LOG_MARGIN = 0.05;
 
@@ -234,7 +253,7 @@ function scaleFeatures(
       varies: s.count >= 2 && s.max > s.min,
     };
   });
-  const xs = features.map((f, j) => (f.transform === 'log' ? x[j]!.map(Math.log) : x[j]!));
+  const xs = features.map((f, j) => (f.transform === 'log' ? logOf(x[j]!) : x[j]!));
   return { features, xs };
 }
 

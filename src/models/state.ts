@@ -23,6 +23,19 @@ export function parseParams<T>(
   throw new ModelError(`invalid ${kind} model state (version ${version}): ${where} ${issue.message}`);
 }
 
+/**
+ * A deep copy of a model's params (plain objects, arrays and numbers, as the schemas allow), for `toState`: the
+ * same result as `structuredClone` on such data at a fraction of its cost, which every trained partition pays.
+ */
+export function copyParams<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyParams) as T;
+  if (ArrayBuffer.isView(value)) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = copyParams((value as Record<string, unknown>)[key]);
+  return out as T;
+}
+
 /** Checks what every model's forecast relies on; returns the horizon. */
 export function checkRequest(request: ForecastRequest, featureCount: number): number {
   const { horizon, times, future } = request;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { wape } from '../../src/metrics/index.ts';
 import { MODEL_FACTORIES, ModelError } from '../../src/models/index.ts';
-import type { RidgeParams } from '../../src/models/ridge.ts';
+import { finiteRidge, fitRidge, loadRidge, type RidgeParams } from '../../src/models/ridge.ts';
 import { dailySeries, head, horizonOf, noiseSeries, retailSeries } from './fixtures.ts';
 
 const ridge = MODEL_FACTORIES.ridge;
@@ -150,5 +150,27 @@ describe('ridge regression', () => {
       x: [new Float64Array(2), new Float64Array(2)],
     };
     expect(() => ridge.fit(series, context)).toThrow('ridge needs at least 2 observed values, got 1');
+  });
+});
+
+describe('a fitted ridge handed on without reloading its state (arx keeps its regression)', () => {
+  const { series, context } = retailSeries({ seed: 3 });
+  const { params } = fitRidge(series, context);
+
+  it('is accepted when every number is finite, as loading the state accepts it', () => {
+    expect(finiteRidge(params)).toBe(true);
+    expect(() => loadRidge(JSON.parse(JSON.stringify(params)))).not.toThrow();
+  });
+
+  it.each([
+    ['coef', { coef: [...params.coef.slice(1), Number.NaN] }],
+    ['intercept', { intercept: Number.POSITIVE_INFINITY }],
+    ['tail', { tail: [Number.NaN] }],
+    ['band', { band: [0, Number.NaN] as [number, number] }],
+    ['a feature', { features: [{ ...params.features[0]!, last: Number.NaN }] }],
+  ])('is refused when %s is not finite, as loading the state refuses it', (_, change) => {
+    const damaged: RidgeParams = { ...params, ...change };
+    expect(finiteRidge(damaged)).toBe(false);
+    expect(() => loadRidge(damaged)).toThrow('invalid ridge model state');
   });
 });
