@@ -57,7 +57,12 @@ export class LakeModelIndex {
     const where = parseDatastoreUri(facts.uri ?? '');
     if (!where || !facts.sha256) return;
     const version = toModelVersion(name, resource);
-    await this.write(version, { key: where.key, sha256: facts.sha256, size: version.size });
+    await this.write(version, {
+      key: where.key,
+      sha256: facts.sha256,
+      size: version.size,
+      ...(facts.offset === undefined ? {} : { offset: facts.offset }),
+    });
   }
 }
 

@@ -13,6 +13,8 @@ export const PROP = {
   size: 'mm.artifact.size',
   sha256: 'mm.artifact.sha256',
   schema: 'mm.artifact.schema',
+  /** Where the artifact starts inside a model pack (its length is the size); absent: the whole blob. */
+  offset: 'mm.artifact.offset',
 } as const;
 
 export const MODEL_TYPE = 'custom_model';
@@ -21,9 +23,20 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Content-addressed, so two writers never overwrite each other's artifact and a re-upload is a no-op. */
+/**
+ * The artifact of a version registered before model packs: one blob per version. Content-addressed, so two
+ * writers never overwrite each other's artifact and a re-upload is a no-op.
+ */
 export function artifactKey(prefix: string, name: string, sha256: string): string {
   return `${prefix}/${name}/${sha256.slice(0, 16)}.json`;
+}
+
+/**
+ * A model pack: the artifacts one registration writes, one JSON line each, in one blob. Content-addressed like
+ * `artifactKey` (model names start with `mm-`, so `packs/` never meets a model's folder).
+ */
+export function packKey(prefix: string, sha256: string): string {
+  return `${prefix}/packs/${sha256.slice(0, 16)}.jsonl`;
 }
 
 /** The long-form datastore URI Azure ML resolves without knowing the workspace from context. */
@@ -43,7 +56,7 @@ export function parseDatastoreUri(uri: string): { datastore: string; key: string
 
 export function versionBody(
   tags: Record<string, string>,
-  artifact: { uri: string; size: number; sha256: string },
+  artifact: { uri: string; size: number; sha256: string; offset?: number | undefined },
   description: string,
 ): AmlModelVersion {
   return {
@@ -54,6 +67,7 @@ export function versionBody(
         [PROP.size]: String(artifact.size),
         [PROP.sha256]: artifact.sha256,
         [PROP.schema]: '1',
+        ...(artifact.offset === undefined ? {} : { [PROP.offset]: String(artifact.offset) }),
       },
       isAnonymous: false,
       modelType: MODEL_TYPE,
@@ -80,9 +94,20 @@ export function toModelVersion(name: string, resource: AmlModelVersion): ModelVe
   };
 }
 
-export function artifactFacts(resource: AmlModelVersion): { uri?: string; sha256?: string } {
+export interface ArtifactFacts {
+  uri?: string;
+  sha256?: string;
+  /** Byte offset inside a model pack, with the size its length; undefined for a one-blob artifact. */
+  offset?: number;
+  size: number;
+}
+
+export function artifactFacts(resource: AmlModelVersion): ArtifactFacts {
+  const offset = resource.properties.properties?.[PROP.offset];
   return {
     uri: resource.properties.modelUri,
     sha256: resource.properties.properties?.[PROP.sha256] ?? undefined,
+    ...(offset === undefined || offset === null ? {} : { offset: Number(offset) }),
+    size: Number(resource.properties.properties?.[PROP.size] ?? 0),
   };
 }

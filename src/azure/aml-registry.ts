@@ -26,14 +26,15 @@ import { type ArtifactStoreFactory, type DatastoreLocation, resolveDatastore } f
 import { LakeModelIndex, versionOfEntry } from './aml-model-index.ts';
 import {
   artifactFacts,
-  artifactKey,
   datastoreUri,
+  packKey,
   parseDatastoreUri,
   sha256Hex,
   toModelVersion,
   versionBody,
 } from './aml-model-mapping.ts';
 import { AmlModelVersions } from './aml-model-versions.ts';
+import { type PackedArtifact, packArtifacts } from './aml-pack.ts';
 import { azureCredential } from './credential.ts';
 
 export interface AzureMlRegistryOptions extends AmlClientOptions {
@@ -122,9 +123,14 @@ export class AzureMlModelRegistry implements ModelRegistry {
     const byName = indexesByName(requests);
     const results = new Array<ModelVersion>(requests.length);
     const failures: string[] = [];
+    const concurrency = this.#options.concurrency ?? 8;
+    // First decide every model's new versions against Azure ML's latest, then put their artifacts into packs
+    // (one blob per pack, not per model), then register the versions pointing into them.
+    const planned: { index: number; version: number }[] = [];
+    const plannedOf = new Map<string, { index: number; version: number }[]>();
     await mapLimit(
       [...byName],
-      this.#options.concurrency ?? 8,
+      concurrency,
       async ([name, indexes]) => {
         try {
           if (options.keepUnchanged && indexes.length === 1) {
@@ -141,6 +147,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
           let current = resource ? toModelVersion(name, resource) : undefined;
           // New versions are numbered past the newest, archived or not: version numbers are never reused.
           let next = top + 1;
+          const mine: { index: number; version: number }[] = [];
           for (const index of indexes) {
             const request = requests[index]!;
             if (current && alreadyRegistered(current, request, options)) {
@@ -157,8 +164,31 @@ export class AzureMlModelRegistry implements ModelRegistry {
               results[index] = current;
               continue;
             }
-            current = await this.#register(request, next++, options.signal);
-            results[index] = current;
+            const version = next++;
+            mine.push({ index, version });
+            // What the next request of the same model is checked against: this version, once registered.
+            current = { name, version, tags: request.tags, registeredAt: '', size: 0 };
+          }
+          if (mine.length > 0) plannedOf.set(name, mine);
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+      },
+      { abortSignal: options.signal },
+    );
+    for (const mine of plannedOf.values()) planned.push(...mine);
+    options.signal?.throwIfAborted();
+    const located = await this.#putPacks(planned.map((p) => requests[p.index]!.artifact));
+    const where = new Map(planned.map((p, i) => [p.index, located[i]!]));
+    await mapLimit(
+      [...plannedOf],
+      concurrency,
+      async ([, mine]) => {
+        try {
+          // One model's versions in order: each PUT names the next version number.
+          for (const { index, version } of mine) {
+            const request = requests[index]!;
+            results[index] = await this.#register(request, version, where.get(index)!, options.signal);
           }
         } catch (error) {
           failures.push((error as Error).message);
@@ -178,23 +208,45 @@ export class AzureMlModelRegistry implements ModelRegistry {
   }
 
   /**
+   * Puts the artifacts into model packs in the datastore (content-addressed, so a re-run puts the same blobs) and
+   * answers where each one is. A pack is in the lake before any version names it.
+   */
+  async #putPacks(artifacts: readonly ModelArtifact[]): Promise<PackedArtifact[]> {
+    if (artifacts.length === 0) return [];
+    const { store } = await this.#artifacts();
+    const out: PackedArtifact[] = [];
+    for (const pack of packArtifacts(artifacts)) {
+      const key = packKey(this.#prefix, sha256Hex(pack.bytes));
+      await store.put(key, pack.bytes);
+      for (const entry of pack.entries) out.push({ key, ...entry });
+    }
+    return out;
+  }
+
+  /**
    * One ARM write per version: the version PUT creates its model container when it is the first, as Azure ML's own
    * SDK relies on (azure-ai-ml `ModelOperations.create_or_update` puts the version alone, no container call).
    */
-  async #register(request: RegisterRequest, version: number, signal?: AbortSignal) {
+  async #register(
+    request: RegisterRequest,
+    version: number,
+    artifact: PackedArtifact,
+    signal?: AbortSignal,
+  ): Promise<ModelVersion> {
     const name = request.artifact.name;
-    const bytes = Buffer.from(JSON.stringify(request.artifact));
-    const sha256 = sha256Hex(bytes);
-    const { location, store } = await this.#artifacts();
-    const key = artifactKey(this.#prefix, name, sha256);
-    await store.put(key, bytes);
+    const { location } = await this.#artifacts();
     const body = versionBody(
       request.tags,
-      { uri: datastoreUri(this.workspace, location.name, key), size: bytes.byteLength, sha256 },
+      {
+        uri: datastoreUri(this.workspace, location.name, artifact.key),
+        size: artifact.size,
+        sha256: artifact.sha256,
+        offset: artifact.offset,
+      },
       DESCRIPTION,
     );
     const registered = toModelVersion(name, await this.#versions.put(name, version, body, signal));
-    await this.#index.write(registered, { key, sha256, size: bytes.byteLength });
+    await this.#index.write(registered, artifact);
     return registered;
   }
 
@@ -274,6 +326,8 @@ export class AzureMlModelRegistry implements ModelRegistry {
     const bytes = await this.#artifactBytes(name, resource.name ?? '?', {
       key: where.key,
       sha256: facts.sha256,
+      offset: facts.offset,
+      size: facts.size,
     });
     return {
       version: toModelVersion(name, resource),
@@ -281,20 +335,32 @@ export class AzureMlModelRegistry implements ModelRegistry {
     };
   }
 
+  /**
+   * A version's artifact bytes: a ranged read of its model pack (or, for a version registered before packs, its
+   * own blob), checked against the registered SHA-256. A pack cut short names the blob, the range and the model.
+   */
   async #artifactBytes(
     name: string,
     version: string,
-    artifact: { key: string; sha256?: string | undefined },
+    artifact: { key: string; sha256?: string | undefined; offset?: number | undefined; size?: number },
   ): Promise<Uint8Array> {
     const { store } = await this.#artifacts();
-    const bytes = await store.get(artifact.key);
-    if (!bytes)
+    const ranged = artifact.offset !== undefined;
+    const where = ranged
+      ? `${store.location}/${artifact.key} (bytes ${artifact.offset}+${artifact.size})`
+      : `${store.location}/${artifact.key}`;
+    const bytes = ranged
+      ? await store.getRange(artifact.key, artifact.offset!, Math.max(1, artifact.size ?? 0))
+      : await store.get(artifact.key);
+    if (!bytes) throw new RegistryError(`model ${name} version ${version}: artifact ${where} is missing`);
+    if (ranged && bytes.length !== artifact.size) {
       throw new RegistryError(
-        `model ${name} version ${version}: artifact ${artifact.key} is missing from ${store.location}`,
+        `model ${name} version ${version}: model pack ${where} is cut short (${bytes.length} of ${artifact.size} bytes)`,
       );
+    }
     if (artifact.sha256 && sha256Hex(bytes) !== artifact.sha256) {
       throw new RegistryError(
-        `model ${name} version ${version}: artifact ${artifact.key} does not match its registered SHA-256`,
+        `model ${name} version ${version}: artifact ${where} does not match its registered SHA-256`,
       );
     }
     return bytes;

@@ -11,11 +11,15 @@ export const modelIndexEntrySchema = z.object({
   schemaVersion: z.literal(1),
   name: z.string().min(1),
   version: z.number().int().min(1),
-  /** The artifact's key in the same datastore, and the SHA-256 of its bytes. */
+  /**
+   * The artifact's key in the same datastore, and the SHA-256 of its bytes; in a model pack, `offset` is where its
+   * `size` bytes start (a ranged read). Entries written before packs have no offset: the blob is the artifact.
+   */
   artifact: z.object({
     key: z.string().min(1),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     size: z.number(),
+    offset: z.number().int().min(0).optional(),
   }),
   registeredAt: z.string(),
   tags: z.record(z.string(), z.string()),

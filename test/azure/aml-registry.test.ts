@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAmlClient } from '../../src/azure/aml-client.ts';
+import { versionBody } from '../../src/azure/aml-model-mapping.ts';
+import { AmlModelVersions } from '../../src/azure/aml-model-versions.ts';
 import { AzureMlModelRegistry } from '../../src/azure/aml-registry.ts';
 import { modelName } from '../../src/core/model-name.ts';
 import type { ModelArtifact } from '../../src/models/artifact.ts';
 import { type ModelVersion, RegistryError } from '../../src/registry/types.ts';
+import type { BlobStore } from '../../src/storage/types.ts';
 import { makeArtifact } from '../promotion/fixtures.ts';
 import { DEV, startAml } from './aml-fixture.ts';
 
@@ -78,9 +83,23 @@ describe('AzureMlModelRegistry against the Azure ML REST specification', () => {
     expect(put.properties.modelUri).toMatch(
       new RegExp(
         `^azureml://subscriptions/${DEV.subscriptionId}/resourcegroups/mm-dev-rg/workspaces/mm-dev-mlw/datastores/` +
-          `mm_lake/paths/registry/dev/${modelName(keys[0]!)}/[0-9a-f]{16}\\.json$`,
+          'mm_lake/paths/registry/dev/packs/[0-9a-f]{16}\\.jsonl$',
       ),
     );
+    // The four artifacts share one model pack; each version says where its bytes are in it.
+    const bodies = aml.server
+      .calls('ModelVersions_CreateOrUpdate')
+      .slice(-4)
+      .map(
+        (c) =>
+          (c.body as { properties: { modelUri: string; properties: Record<string, string> } }).properties,
+      );
+    expect(new Set(bodies.map((b) => b.modelUri)).size).toBe(1);
+    expect(bodies.map((b) => Number(b.properties['mm.artifact.offset'])).sort((a, b) => a - b)[0]).toBe(0);
+    expect(put.properties.properties).toMatchObject({
+      'mm.artifact.size': String(Buffer.byteLength(JSON.stringify(artifact(keys[0]!)))),
+      'mm.artifact.schema': '1',
+    });
 
     const loaded = await dev.load(modelName(['4', 'Ä/ü b']));
     expect(loaded?.artifact).toEqual(artifact(['4', 'Ä/ü b']));
@@ -231,6 +250,93 @@ describe('AzureMlModelRegistry against the Azure ML REST specification', () => {
     await expect(dev.load(v!.name)).rejects.toThrow('does not match its registered SHA-256');
   });
 });
+
+describe('AzureMlModelRegistry model packs', () => {
+  it('puts one pack blob per registration, and loads a model by a ranged read of it, through ARM or the index', async () => {
+    const dev = registry();
+    const keys = Array.from({ length: 6 }, (_, i) => [`p${i}`, 'packed']);
+    const store = aml.artifactStore(DEV)(
+      aml.opened[0] ?? { name: 'mm_lake', accountUrl: '', container: 'lake' },
+    );
+    const packsBefore = await keysBelow(store, 'registry/dev/packs/');
+    await dev.registerMany(
+      keys.map((k) => request(k)),
+      { idempotencyTag: 'mm.run.id' },
+    );
+    const packs = (await keysBelow(store, 'registry/dev/packs/')).filter((k) => !packsBefore.includes(k));
+    expect(packs).toHaveLength(1);
+    // No per-model artifact blob: below the models' folders only their index entries.
+    for (const k of keys)
+      expect(await keysBelow(store, `registry/dev/${modelName(k)}/`)).toEqual([
+        `registry/dev/${modelName(k)}/latest.json`,
+      ]);
+    const ranged = spyRanges(store);
+    expect((await dev.load(modelName(keys[3]!)))?.artifact).toEqual(artifact(keys[3]!));
+    expect((await registry({ readsFromIndex: true }).load(modelName(keys[5]!)))?.artifact).toEqual(
+      artifact(keys[5]!),
+    );
+    expect(ranged.map((r) => r.key)).toEqual([packs[0], packs[0]]);
+    ranged.restore();
+  });
+
+  it('names the pack, the range and the model when a pack is cut short, and still reads versions from before packs', async () => {
+    const dev = registry();
+    const name = modelName(['p9', 'cut']);
+    await dev.registerMany([request(['p9', 'cut'])], { idempotencyTag: 'mm.run.id' });
+    const last = aml.server.calls('ModelVersions_CreateOrUpdate').at(-1)!;
+    const body = (last.body as { properties: { modelUri: string; properties: Record<string, string> } })
+      .properties;
+    const key = body.modelUri.split('/paths/')[1]!;
+    const store = aml.artifactStore(DEV)(aml.opened[0]!);
+    const whole = (await store.get(key))!;
+    await store.put(key, whole.subarray(0, 40));
+    const cut = dev.load(name);
+    await expect(cut).rejects.toThrow(RegistryError);
+    await expect(cut).rejects.toThrow(
+      new RegExp(
+        `model ${name} version 1: model pack .*${key.replaceAll('/', '\\/')} \\(bytes 0\\+\\d+\\) is cut short`,
+      ),
+    );
+    await store.put(key, whole);
+
+    // A version registered before packs: its own blob, no offset property. It still loads, checked the same way.
+    const oldName = modelName(['p10', 'old']);
+    const bytes = Buffer.from(JSON.stringify(artifact(['p10', 'old'])));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const oldKey = `registry/dev/${oldName}/${sha256.slice(0, 16)}.json`;
+    await store.put(oldKey, bytes);
+    const uri = body.modelUri.replace(/\/paths\/.*$/, `/paths/${oldKey}`);
+    const versions = new AmlModelVersions(createAmlClient(DEV.subscriptionId, aml.client), DEV, aml.client);
+    await versions.put(
+      oldName,
+      1,
+      versionBody({ 'mm.run.id': 'run-0' }, { uri, size: bytes.length, sha256 }, 'registered before packs'),
+    );
+    expect(aml.server.calls('ModelVersions_CreateOrUpdate').at(-1)?.body).not.toHaveProperty([
+      'properties',
+      'properties',
+      'mm.artifact.offset',
+    ]);
+    expect((await dev.load(oldName))?.artifact).toEqual(artifact(['p10', 'old']));
+  });
+});
+
+async function keysBelow(store: BlobStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const key of store.list(prefix)) out.push(key);
+  return out.sort();
+}
+
+/** Records the ranged reads a store serves (the store is the fixture's folder, shared by every registry). */
+function spyRanges(store: BlobStore) {
+  const calls: { key: string; offset: number; length: number }[] = [];
+  const original = store.getRange.bind(store);
+  store.getRange = (key, offset, length) => {
+    calls.push({ key, offset, length });
+    return original(key, offset, length);
+  };
+  return Object.assign(calls, { restore: () => void (store.getRange = original) });
+}
 
 describe('AzureMlModelRegistry retries, timeouts and errors', () => {
   it('waits out a 429 for its Retry-After, then registers', async () => {
