@@ -38,11 +38,15 @@ function duckType(sqlType: string): string {
 
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** T-SQL quoting and TOP as DuckDB's: [x] -> "x", N'x' -> 'x', SELECT TOP n ... -> ... LIMIT n. */
+/**
+ * T-SQL quoting and TOP as DuckDB's: [x] -> "x", N'x' -> 'x', SELECT TOP n ... -> ... LIMIT n; COUNT(*) is an INT
+ * in T-SQL (COUNT_BIG is the BIGINT one), a BIGINT in DuckDB.
+ */
 export function toDuckSql(sql: string): string {
   let out = sql
     .replace(/\[((?:[^\]]|\]\])+)\]/g, (_m, name: string) => q(name.replaceAll(']]', ']')))
-    .replace(/\bN'/g, "'");
+    .replace(/\bN'/g, "'")
+    .replace(/\bCOUNT\(\*\)/gi, 'CAST(COUNT(*) AS INTEGER)');
   const top = /^SELECT TOP \(?(\d+)\)? /i.exec(out);
   if (top) out = `SELECT ${out.slice(top[0].length)} LIMIT ${top[1]}`;
   return out;

@@ -92,7 +92,7 @@ export class SqlSessionExecutor {
           return refuse({ number: 4613, class: 16, message: 'Grantor does not have GRANT permission.' });
         const user = db.users.get(s.to.toLowerCase());
         if (!user) return refuse(SQL_ERRORS.noSuchUser(s.to));
-        const permission = s.on ? `${s.permission} ON ${s.on}` : s.permission;
+        const permission = (s.on ? `${s.permission} ON ${s.on}` : s.permission).toUpperCase();
         db.grants.set(user.sid, (db.grants.get(user.sid) ?? new Set()).add(permission));
         return ok;
       }

@@ -18,9 +18,11 @@ export const ADMIN = {
  * The twin's Synapse serverless endpoint on its own loopback address, port 1433, its host name resolved to it in
  * this process (as twin/network/hosts.ts does for a stage), its certificate trusted as the twin's.
  */
-export async function synapseFixture(options: { select?: SelectRunner } = {}) {
-  const estate = new TwinEstate();
-  const issuer = new TokenIssuer(estate.tenantId);
+export async function synapseFixture(
+  options: { select?: SelectRunner; estate?: TwinEstate; issuer?: TokenIssuer } = {},
+) {
+  const estate = options.estate ?? new TwinEstate();
+  const issuer = options.issuer ?? new TokenIssuer(estate.tenantId);
   const host = `${estate.names.prod.synapse}-ondemand.sql.azuresynapse.net`;
   const tls = selfSignedCertificate(['*.sql.azuresynapse.net']);
   trustTwinCertificate(tls.cert);
