@@ -1,6 +1,6 @@
 // Accuracy on real data, next to R's forecast package and a scikit-learn log-log regression.
 //   node bench/accuracy.ts [cheese|tuna|all] [--no-peers] [--work DIR] [--reuse-peers] [--partial-peers] [--windows N]
-//     [--candidates a,b] [--no-gate] [--real-data] [--combination]
+//     [--candidates a,b] [--no-gate] [--real-data] [--combination] [--timing-replicas N]
 // --work keeps the split data and the peers' forecasts in DIR/<dataset>; --reuse-peers then reads the peers'
 // forecasts from there instead of running R and Python again (they do not change when our models do).
 // For each dataset in ../shared/data, the last 12 weeks of every series are held out (their covariates are known,
@@ -9,19 +9,12 @@
 // log price and promotion as xreg on the log scale) and scikit-learn (Debian python3-sklearn: log-log regression)
 // forecast the same 12 weeks from the same history. Every system is scored the same way: pooled WAPE, mean and
 // median MASE (scale: the in-sample lag-1 MAE of the history), 80 % and 95 % interval coverage, time per series.
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { queryOnce } from '../src/data/duckdb.ts';
+import { mmConfig, runStages, STAGES, startupCpu } from './lab/mm-stages.ts';
+import { type Forecast, type Point, peerSystems, type SystemResult } from './lab/peers.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const DATA = path.resolve(repo, '../shared/data');
@@ -39,38 +32,14 @@ const DATASETS: Record<string, Dataset> = {
   tuna: { file: 'tuna.csv', key: 'Brand', target: 'Quantity', price: 'Price', promo: 'Promo' },
 };
 
-interface Point {
-  key: string;
-  h: number;
-  actual: number;
-}
-interface Forecast {
-  mean: number;
-  lo80: number;
-  hi80: number;
-  lo95: number;
-  hi95: number;
-}
-interface SystemResult {
-  name: string;
-  forecasts: Map<string, Forecast>; // `${key}|${h}`
-  secondsPerSeries: number;
-  /** CPU seconds per series (user + system), where the system reports them; NaN otherwise. */
-  cpuPerSeries: number;
-  /**
-   * The same without the fixed start-up of the processes (mm: four CLI start-ups; the peers time each fit inside
-   * their process, so theirs has none to take out).
-   */
-  cpuBeyondStartup: number;
-  note?: string;
-}
-
 const args = process.argv.slice(2);
 const option = (name: string) => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const optionValues = new Set(['--work', '--windows', '--candidates'].map(option).filter(Boolean));
+const optionValues = new Set(
+  ['--work', '--windows', '--candidates', '--timing-replicas'].map(option).filter(Boolean),
+);
 const candidates = option('--candidates');
 const which = args.find((a) => !a.startsWith('--') && !optionValues.has(a)) ?? 'all';
 const peers = !args.includes('--no-peers');
@@ -87,6 +56,9 @@ const noGate = realData || args.includes('--no-gate');
 // --combination: session 3's configuration, chosen on one design origin of cheese (bench/accuracy-lab.ts --dev):
 // the mean of the best model candidates unless a single one is 10 % better, no trend column, no gate.
 const combination = args.includes('--combination');
+// --timing-replicas N: also run the stages on every series repeated N times, for the CPU per series without any
+// fixed cost (start-up, worker threads, DuckDB) that 88 or 7 series cannot amortise.
+const replicas = Number(option('--timing-replicas') ?? 1);
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -173,69 +145,9 @@ async function ours(
   horizon: number,
   cuts: Map<string, number>,
 ): Promise<SystemResult> {
-  mkdirSync(path.join(dir, 'environments'), { recursive: true });
-  writeFileSync(path.join(dir, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
-  writeFileSync(
-    path.join(dir, 'config.yaml'),
-    [
-      'dataset:',
-      '  path: mm-history.csv',
-      `  partitionBy: [${ds.key}]`,
-      '  time: WeekStarting',
-      `  target: ${ds.target}`,
-      '  frequency: W',
-      `  features: [${ds.price}, ${ds.promo}]`,
-      'forecast:',
-      `  horizon: ${horizon}`,
-      `  holdout: ${HELD_OUT}`,
-      `  backtestWindows: ${windows}`,
-      ...(candidates ? [`  candidates: [${candidates}]`] : []),
-      ...(combination ? ['  combineFrom: models', '  comboMargin: 0.1', '  trend: false'] : []),
-      ...(combination || noGate ? ['promotion:', '  mustBeatBaseline: false'] : []),
-      'validation:',
-      '  maxGapShare: 0.5',
-      'engine:',
-      '  workers: 1',
-      '',
-    ].join('\n'),
-  );
-  const stages = [
-    ['prepare'],
-    ['train', '--run', 'bench'],
-    ['evaluate-and-promote', '--run', 'bench'],
-    ['score', '--run', 'scored', '--future', 'mm-future.csv'],
-  ];
-  const started = performance.now();
-  const stageSeconds: string[] = [];
-  // CPU (user + system, the stage's process and its workers) from GNU time where it is installed.
-  const gnuTime = existsSync('/usr/bin/time');
-  let cpu = gnuTime ? 0 : Number.NaN;
-  const stageCpu: string[] = [];
-  for (const stage of stages) {
-    const t0 = performance.now();
-    const command = [
-      process.execPath,
-      path.join(repo, 'src/cli/main.ts'),
-      ...stage,
-      '--config',
-      'config.yaml',
-    ];
-    const cpuFile = path.join(dir, 'stage.cpu');
-    const result = await execa(
-      gnuTime ? '/usr/bin/time' : command[0]!,
-      gnuTime ? ['-f', '%U %S', '-o', cpuFile, ...command] : command.slice(1),
-      { cwd: dir, reject: false, all: true, env: { CI: 'true' } },
-    );
-    if (result.exitCode !== 0) throw new Error(`mm ${stage[0]} exited ${result.exitCode}:\n${result.all}`);
-    if (gnuTime) {
-      const [user, system] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
-      cpu += user! + system!;
-      stageCpu.push(`${stage[0]} ${(user! + system!).toFixed(1)} s`);
-    }
-    stageSeconds.push(`${stage[0]} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const startup = gnuTime ? await startupCpu(dir) : Number.NaN;
+  const config = mmConfig(ds, horizon, { windows, candidates, combination, noGate });
+  const run = await runStages(dir, config);
+  const startup = await startupCpu(dir);
   // The lake keeps each dataset under its own folder (lake/datasets/<config>/predictions/run_id=scored/...).
   const file = path.join(dir, 'lake/**/predictions/run_id=scored/*.parquet');
   const predicted = await queryOnce(
@@ -258,101 +170,32 @@ async function ours(
   return {
     name: `many-models (mm, end to end, ${windows} backtest window${windows === 1 ? '' : 's'}${combination ? ', combination' : ''}${noGate || combination ? ', no gate' : ''})`,
     forecasts,
-    secondsPerSeries: seconds / series,
-    cpuPerSeries: cpu / series,
-    cpuBeyondStartup: (cpu - stages.length * startup) / series,
-    note: `mm wall time per stage for ${series} series: ${stageSeconds.join(', ')}; CPU: ${stageCpu.join(', ') || '–'} (each stage is a fresh Node process; the fixed start-up, \`mm --version\`, costs ${startup.toFixed(2)} s CPU, median of 3, taken out ${stages.length} times in the last column)`,
+    secondsPerSeries: run.seconds / series,
+    cpuPerSeries: run.cpu / series,
+    cpuBeyondStartup: (run.cpu - STAGES.length * startup) / series,
+    note: `mm wall time per stage for ${series} series: ${run.stageSeconds.join(', ')}; CPU: ${run.stageCpu.join(', ') || '–'} (each stage is a fresh Node process; the fixed start-up, \`mm --version\`, costs ${startup.toFixed(2)} s CPU, median of 3, taken out ${STAGES.length} times in the last column)${replicas > 1 ? await marginal(dir, config, series, run.cpu) : ''}`,
   };
 }
 
-/** CPU seconds (user + system) of `mm --version`, the median of 3: the fixed start-up every stage process pays. */
-async function startupCpu(dir: string): Promise<number> {
-  const cpuFile = path.join(dir, 'startup.cpu');
-  const runs: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    await execa(
-      '/usr/bin/time',
-      ['-f', '%U %S', '-o', cpuFile, process.execPath, path.join(repo, 'src/cli/main.ts'), '--version'],
-      { cwd: dir },
-    );
-    const [user, system] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
-    runs.push(user! + system!);
-  }
-  return runs.sort((a, b) => a - b)[1]!;
-}
-
 /**
- * R in two processes (the series split between them; at most one extra process on a shared machine) and Python,
- * or, with --reuse-peers, their forecasts from an earlier run in the same work folder.
+ * The CPU per series without any fixed cost: the same stages on every series repeated `replicas` times (keys
+ * suffixed), the difference from the real run spread over the extra series.
  */
-async function peerSystems(dir: string): Promise<SystemResult[]> {
-  const h = path.join(dir, 'history.csv');
-  const f = path.join(dir, 'future.csv');
-  const rParts = [0, 1].map((part) => path.join(dir, `r-${part}.csv`));
-  const py = path.join(dir, 'py.csv');
-  if (partialPeers) {
-    // Every R output in the folder: the two halves, and any extra process started by hand for a slow series
-    // (e.g. `Rscript forecast_r.R history.csv future.csv r-extra-7.csv 6 7` fits the 7th series alone).
-    const rFiles = readdirSync(dir)
-      .filter((f) => /^r-.*\.csv$/.test(f))
-      .map((f) => path.join(dir, f));
-    return [...readPeer(rFiles), ...readPeer([py].filter(existsSync))];
+async function marginal(dir: string, config: string, series: number, cpu: number): Promise<string> {
+  const sub = path.join(dir, 'replicas');
+  rmSync(sub, { recursive: true, force: true });
+  mkdirSync(sub, { recursive: true });
+  for (const file of ['mm-history.csv', 'mm-future.csv']) {
+    const [header, ...lines] = readFileSync(path.join(dir, file), 'utf8').trim().split('\n');
+    const out = [header!];
+    // Every line starts with the quoted key.
+    for (let r = 0; r < replicas; r++)
+      for (const line of lines) out.push(line.replace(/^"(.*?)",/, `"$1#${r}",`));
+    writeFileSync(path.join(sub, file), `${out.join('\n')}\n`);
   }
-  const absent = [...rParts, py].filter((file) => !existsSync(file));
-  if (reusePeers && absent.length > 0) {
-    // Never start the slow peers behind the user's back (R's auto.arima takes minutes per tuna series).
-    throw new Error(`--reuse-peers: ${absent.join(', ')} absent; run without it, or use --partial-peers`);
-  }
-  if (!reusePeers) {
-    const script = path.join(repo, 'bench/peer/forecast_r.R');
-    await Promise.all(
-      rParts.map((out, part) => execa('Rscript', [script, h, f, out, String(part), String(rParts.length)])),
-    );
-    await execa('/usr/bin/python3', [path.join(repo, 'bench/peer/sklearn_loglog.py'), h, f, py]);
-  }
-  const r = readPeer(rParts);
-  return [...r, ...readPeer([py])];
-}
-
-type PeerTimes = { forecasts: Map<string, Forecast>; seconds: Map<string, number>; cpu: Map<string, number> };
-
-function readPeer(files: readonly string[]): SystemResult[] {
-  const systems = new Map<string, PeerTimes>();
-  for (const file of files) readPeerFile(file, systems);
-  const mean = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0) / m.size;
-  return [...systems].map(([name, s]) => ({
-    name,
-    forecasts: s.forecasts,
-    secondsPerSeries: mean(s.seconds),
-    cpuPerSeries: mean(s.cpu),
-    cpuBeyondStartup: mean(s.cpu),
-  }));
-}
-
-function readPeerFile(file: string, systems: Map<string, PeerTimes>): void {
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
-  const cols = header!.split(',').map((c) => c.replaceAll('"', ''));
-  const at = (name: string) => cols.indexOf(name);
-  for (const line of lines) {
-    // Keys may hold commas inside quotes.
-    const cells = line
-      .match(/("([^"]|"")*"|[^,]*)(,|$)/g)!
-      .map((c) => c.replace(/,$/, '').replace(/^"|"$/g, ''));
-    const model = cells[at('model')]!;
-    const s = systems.get(model) ?? { forecasts: new Map(), seconds: new Map(), cpu: new Map() };
-    systems.set(model, s);
-    const key = cells[at('key')]!;
-    s.forecasts.set(`${key}|${cells[at('h')]}`, {
-      mean: Number(cells[at('mean')]),
-      lo80: Number(cells[at('lo80')]),
-      hi80: Number(cells[at('hi80')]),
-      lo95: Number(cells[at('lo95')]),
-      hi95: Number(cells[at('hi95')]),
-    });
-    s.seconds.set(key, Number(cells[at('seconds')]));
-    // Files written before the cpu column existed have none: NaN, printed as "–".
-    s.cpu.set(key, at('cpu') >= 0 ? Number(cells[at('cpu')]) : Number.NaN);
-  }
+  const big = await runStages(sub, config);
+  const extra = (big.cpu - cpu) / ((replicas - 1) * series);
+  return `\nmarginal CPU per series end to end (the same stages on ${replicas} x ${series} series took ${big.cpu.toFixed(1)} s CPU against ${cpu.toFixed(1)} s): ${(extra * 1000).toFixed(1)} ms`;
 }
 
 function score(system: SystemResult, points: Point[], scales: Map<string, number>) {
@@ -412,7 +255,7 @@ for (const [name, ds] of Object.entries(DATASETS)) {
   try {
     const { points, scales, series, horizon, cut } = await split(ds, dir);
     const systems: SystemResult[] = [await ours(ds, dir, series, horizon, cut)];
-    if (peers) systems.push(...(await peerSystems(dir)));
+    if (peers) systems.push(...(await peerSystems(dir, { reusePeers, partialPeers })));
     if (partialPeers) {
       const everyone = (key: string) => systems.every((sys) => sys.forecasts.has(`${key}|1`));
       const kept = points.filter((p) => everyone(p.key));
