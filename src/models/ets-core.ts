@@ -109,35 +109,56 @@ export function runEts(
   const m = structure.season;
   const trend = structure.trend;
   const alpha = params.alpha;
-  const beta = params.beta;
   const gamma = params.gamma;
   const phi = trend ? params.phi : 0;
+  // alpha * beta * e is (alpha * beta) * e: the product is the same hoisted out of the loop.
+  const alphaBeta = alpha * params.beta;
   let level = init.level;
   let slope = trend ? init.slope : 0;
   season.set(init.season);
   let sse = 0;
   let count = 0;
-  let j = 0;
   const n = z.length;
-  for (let t = 0; t < n; t++) {
-    const s = m > 0 ? season[j]! : 0;
-    const damped = phi * slope;
-    const obs = z[t]!;
-    if (!Number.isNaN(obs)) {
-      const e = obs - (level + damped + s);
-      sse += e * e;
-      if (sse > limit) return { sse, count: count + 1, level, slope };
-      count++;
-      level = level + damped + alpha * e;
-      slope = damped + alpha * beta * e;
-      if (m > 0) {
+  // Two loops, with and without a season, so the hot one tests nothing per period it need not; the arithmetic is
+  // the general recursion's, with s = 0 left out of the sums when there is no season (x + 0 is x for every x but
+  // -0, and the sign of a zero reaches no output: the recursions only add and multiply, and JSON writes -0 as 0).
+  if (m > 0) {
+    let j = 0;
+    for (let t = 0; t < n; t++) {
+      const s = season[j]!;
+      const damped = phi * slope;
+      const base = level + damped;
+      const obs = z[t]!;
+      if (!Number.isNaN(obs)) {
+        const e = obs - (base + s);
+        sse += e * e;
+        if (sse > limit) return { sse, count: count + 1, level, slope };
+        count++;
+        level = base + alpha * e;
+        slope = damped + alphaBeta * e;
         season[j] = s + gamma * e;
-        if (++j === m) j = 0;
+      } else {
+        level = base;
+        slope = damped;
       }
-    } else {
-      level += damped;
-      slope = damped;
-      if (m > 0 && ++j === m) j = 0;
+      if (++j === m) j = 0;
+    }
+  } else {
+    for (let t = 0; t < n; t++) {
+      const damped = phi * slope;
+      const base = level + damped;
+      const obs = z[t]!;
+      if (!Number.isNaN(obs)) {
+        const e = obs - base;
+        sse += e * e;
+        if (sse > limit) return { sse, count: count + 1, level, slope };
+        count++;
+        level = base + alpha * e;
+        slope = damped + alphaBeta * e;
+      } else {
+        level = base;
+        slope = damped;
+      }
     }
   }
   return { sse, count, level, slope };
