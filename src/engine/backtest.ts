@@ -3,6 +3,7 @@ import type { Series } from '../data/batch.ts';
 import { allMetrics } from '../metrics/index.ts';
 import type { Metrics } from '../models/artifact.ts';
 import { MODEL_FACTORIES } from '../models/index.ts';
+import { SharedWork } from '../models/shared-work.ts';
 import { type FittedModel, ModelError, type SeriesContext } from '../models/types.ts';
 
 /**
@@ -43,19 +44,34 @@ export interface KindBacktest {
   lastError?: unknown;
 }
 
+/** One backtest window: the training series before its origin, and the work the candidates fitted on it share. */
+export interface BacktestWindow {
+  cut: number;
+  train: { time: Int32Array; y: Float64Array; x: Float64Array[] };
+  shared: SharedWork;
+}
+
+/** The windows of `origins`, made once per partition and used by every candidate. */
+export function backtestWindows(series: Series, origins: readonly number[]): BacktestWindow[] {
+  const { time, y, x } = series;
+  return origins.map((cut) => ({
+    cut,
+    train: { time: time.subarray(0, cut), y: y.subarray(0, cut), x: x.map((f) => f.subarray(0, cut)) },
+    shared: new SharedWork(),
+  }));
+}
+
 function fitAndForecast(
   kind: CandidateKind,
   series: Series,
   context: SeriesContext,
-  cut: number,
+  window: BacktestWindow,
   holdout: number,
 ): Float64Array {
-  const { time, y, x } = series;
+  const { time, x } = series;
+  const { cut } = window;
   const end = cut + holdout;
-  const model: FittedModel = MODEL_FACTORIES[kind].fit(
-    { time: time.subarray(0, cut), y: y.subarray(0, cut), x: x.map((f) => f.subarray(0, cut)) },
-    context,
-  );
+  const model: FittedModel = MODEL_FACTORIES[kind].fit(window.train, context, window.shared);
   // Lenient as batch scoring is: a covariate the window never saw at 0 (a display share) may be 0 after it.
   const values = model.forecast({
     horizon: holdout,
@@ -73,17 +89,17 @@ export function backtestKind(
   kind: CandidateKind,
   series: Series,
   context: SeriesContext,
-  origins: readonly number[],
+  windows: readonly BacktestWindow[],
   holdout: number,
 ): KindBacktest {
   const forecasts: (Float64Array | null)[] = [];
   let lastError: unknown;
-  for (let w = 0; w < origins.length; w++) {
+  for (let w = 0; w < windows.length; w++) {
     try {
-      forecasts.push(fitAndForecast(kind, series, context, origins[w]!, holdout));
+      forecasts.push(fitAndForecast(kind, series, context, windows[w]!, holdout));
     } catch (error) {
       forecasts.push(null);
-      if (w === origins.length - 1) lastError = error;
+      if (w === windows.length - 1) lastError = error;
     }
   }
   return lastError === undefined ? { forecasts } : { forecasts, lastError };

@@ -8,10 +8,12 @@ import { combine } from '../models/combo.ts';
 import { MODEL_FACTORIES } from '../models/index.ts';
 import { zeroShare } from '../models/intermittent.ts';
 import { coverage, fitIntervals, type Intervals, residualsOf } from '../models/intervals.ts';
+import { SharedWork } from '../models/shared-work.ts';
 import type { FittedModel, SeriesContext } from '../models/types.ts';
 import {
   backtestKind,
   backtestOrigins,
+  backtestWindows,
   combineBacktests,
   countObserved,
   type KindBacktest,
@@ -114,8 +116,9 @@ function evaluate(
   scale: number,
 ): Evaluated {
   const out: Evaluated = { backtests: {}, holdout: {}, pooled: {}, failures: {} };
+  const windows = backtestWindows(series, origins);
   for (const kind of kinds)
-    record(out, kind, backtestKind(kind, series, context, origins, holdout), series, origins, holdout, scale);
+    record(out, kind, backtestKind(kind, series, context, windows, holdout), series, origins, holdout, scale);
   return out;
 }
 
@@ -181,10 +184,11 @@ function refit(
   series: Series,
   context: SeriesContext,
   members: readonly CandidateKind[],
+  shared: SharedWork,
 ): FittedModel {
-  if (kind !== 'combo') return MODEL_FACTORIES[kind].fit(series, context);
+  if (kind !== 'combo') return MODEL_FACTORIES[kind].fit(series, context, shared);
   return combine(
-    members.map((k) => MODEL_FACTORIES[k].fit(series, context)),
+    members.map((k) => MODEL_FACTORIES[k].fit(series, context, shared)),
     context.features.length,
   );
 }
@@ -286,9 +290,10 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
   // Refit on all data; if the winner cannot be refitted, the next best takes its place.
   let chosen: { kind: CandidateKind; model: FittedModel } | undefined;
   let refitError: unknown;
+  const shared = new SharedWork();
   for (const kind of ranked) {
     try {
-      chosen = { kind, model: refit(kind, series, context, members) };
+      chosen = { kind, model: refit(kind, series, context, members, shared) };
       break;
     } catch (error) {
       refitError ??= error;
@@ -297,7 +302,7 @@ function train(series: Series, options: TrainPartitionOptions, observations: num
   }
   if (!chosen) throw refitError;
   const baselineModel =
-    chosen.kind === baseline ? chosen.model : MODEL_FACTORIES[baseline].fit(series, context);
+    chosen.kind === baseline ? chosen.model : MODEL_FACTORIES[baseline].fit(series, context, shared);
 
   const artifact: ModelArtifact = {
     schemaVersion: 1,

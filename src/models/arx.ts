@@ -137,8 +137,8 @@ export function fitAr(e: Float64Array, maxOrder = MAX_ORDER): ArFit {
 
 export const arxFactory: ModelFactory = {
   kind: 'arx',
-  fit(series, context) {
-    const { model, params, residuals } = fitRidge(series, context, { lags: false, residuals: true });
+  fit(series, context, shared) {
+    const { model, params, residuals } = fitRidge(series, context, { lags: false, residuals: true }, shared);
     const ar = fitAr(residuals);
     // The errors the AR part continues: the last residuals, a gap counting as zero (no information).
     const tail = ar.coef.map((_, i) => {

@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import { type EtsInit, type EtsParams, type EtsStructure, initialStates, runEts } from './ets-core.ts';
-import {
-  chooseTransform,
-  clamp,
-  guardBand,
-  inverse,
-  output,
-  summarise,
-  transformAll,
-} from './series-math.ts';
+import { chooseTransform, clamp, guardBand, inverse, output, summarise } from './series-math.ts';
+import { targetSummary, transformedTarget } from './shared-work.ts';
 import { checkRequest, copyParams, finite, finiteArray, parseParams } from './state.ts';
 import {
   type FittedModel,
@@ -159,12 +152,12 @@ function search(
 
 export const etsFactory: ModelFactory = {
   kind: 'ets',
-  fit(series, context) {
+  fit(series, context, shared) {
     const { y } = series;
-    const summary = summarise(y);
+    const summary = targetSummary(y, shared);
     if (summary.count < 3) throw new ModelError(`ets needs at least 3 observed values, got ${summary.count}`);
     const transform = chooseTransform(summary, false) === 'log' ? 'log' : 'none';
-    const zs = transformAll(transform, y);
+    const zs = transformedTarget(transform, y, shared);
     const m = context.seasonLength;
     const seasons = m >= 2 && y.length >= 2 * m ? [0, m] : [0];
     const work = new Float64Array(Math.max(m, 1));

@@ -20,9 +20,10 @@ import {
   inverse,
   output,
   summarise,
+  type TargetSummary,
   type TargetTransform,
-  transformAll,
 } from './series-math.ts';
+import { type SharedWork, sharedOr, targetSummary, transformedTarget } from './shared-work.ts';
 import { checkRequest, copyParams, finite, finiteArray, parseParams } from './state.ts';
 import {
   type FittedModel,
@@ -275,22 +276,37 @@ export interface RidgeFit {
 }
 
 /** The ridge fit behind `ridgeFactory`, with its in-sample residuals. */
+/** What the ridge and arx fits on a window have in common: the target and covariates on their fitted scales. */
+function prepare(
+  series: Parameters<ModelFactory['fit']>[0],
+  context: Parameters<ModelFactory['fit']>[1],
+  target: TargetSummary,
+  shared: SharedWork | undefined,
+) {
+  const transform: TargetTransform = chooseTransform(target, true);
+  const z = transformedTarget(transform, series.y, shared);
+  const filled = fillGaps(z);
+  const { features, xs } = scaleFeatures(context.features, series.x, transform, z);
+  const holidayCount = countHolidays(series.time, context.frequency);
+  return { transform, z, filled, features, xs, holidayCount };
+}
+
 export function fitRidge(
   series: Parameters<ModelFactory['fit']>[0],
   context: Parameters<ModelFactory['fit']>[1],
   options: RidgeFitOptions = {},
+  shared?: SharedWork,
 ): RidgeFit {
   const { y, time, x } = series;
   const n = y.length;
   if (x.length !== context.features.length) {
     throw new ModelError(`ridge: ${context.features.length} features configured but ${x.length} given`);
   }
-  const target = summarise(y);
+  const target = targetSummary(y, shared);
   if (target.count < 2) throw new ModelError(`ridge needs at least 2 observed values, got ${target.count}`);
-  const transform: TargetTransform = chooseTransform(target, true);
-  const z = transformAll(transform, y);
-  const filled = fillGaps(z);
-  const { features, xs } = scaleFeatures(context.features, x, transform, z);
+  const { transform, z, filled, features, xs, holidayCount } = sharedOr(shared, 'ridge', () =>
+    prepare(series, context, target, shared),
+  );
 
   const chosen = chooseColumns({
     frequency: context.frequency,
@@ -298,7 +314,7 @@ export function fitRidge(
     length: n,
     observed: target.count,
     spanDays: n > 0 ? time[n - 1]! - time[0]! : 0,
-    holidayCount: countHolidays(time, context.frequency),
+    holidayCount,
     covariates: features.flatMap((f, j) => (f.varies ? [j] : [])),
     trend: context.trend !== false,
   });
@@ -349,7 +365,7 @@ export function fitRidge(
 
 export const ridgeFactory: ModelFactory = {
   kind: 'ridge',
-  fit(series, context) {
-    return fitRidge(series, context).model;
+  fit(series, context, shared) {
+    return fitRidge(series, context, {}, shared).model;
   },
 };

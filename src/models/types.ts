@@ -1,4 +1,5 @@
 import type { CandidateKind, Frequency } from '../core/vocabulary.ts';
+import type { SharedWork } from './shared-work.ts';
 
 /** What every model needs to know about the series beyond its values. */
 export interface SeriesContext {
@@ -54,8 +55,15 @@ export interface FittedModel {
 
 export interface ModelFactory {
   readonly kind: CandidateKind;
-  /** Fits on a series; throws a `ModelError` with a clear message when it cannot. */
-  fit(series: { time: Int32Array; y: Float64Array; x: Float64Array[] }, context: SeriesContext): FittedModel;
+  /**
+   * Fits on a series; throws a `ModelError` with a clear message when it cannot. `shared`: the preparation other
+   * models fitted on the same window share (see `shared-work.ts`); the result is the same without it.
+   */
+  fit(
+    series: { time: Int32Array; y: Float64Array; x: Float64Array[] },
+    context: SeriesContext,
+    shared?: SharedWork,
+  ): FittedModel;
 }
 
 export class ModelError extends Error {
