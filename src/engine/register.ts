@@ -4,7 +4,7 @@ import { parseJsonText } from '../contracts/json-file.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { artifactContentHash, CONTENT_TAG } from '../registry/content.ts';
 import type { ModelRegistry, ModelVersion, RegisterRequest } from '../registry/types.ts';
-import type { RunManifest } from './manifest.ts';
+import type { PartitionRecord, RunManifest } from './manifest.ts';
 
 /** Tags every registered model carries, whatever the registry: lineage and the raw partition key. */
 export function lineageTags(artifact: ModelArtifact, stage: string): Record<string, string> {
@@ -35,30 +35,43 @@ export async function readArtifact(runDir: string | ArtifactStore, ref: string):
   ) as ModelArtifact;
 }
 
+/** Models registered per bulk call: bounds the artifacts held at once, whatever the run's size. */
+const CHUNK = 1000;
+
 /**
- * Registers every `ok` model of a run in one bulk call (idempotent on the run id), so re-registering a run
- * after a crash adds no duplicate versions; a model whose content did not change keeps its version (see
- * `artifactContentHash`). The versions returned are the new ones and the kept ones.
+ * Registers every `ok` model of a run, a bulk call per chunk of models (idempotent on the run id), so
+ * re-registering a run after a crash adds no duplicate versions; a model whose content did not change keeps its
+ * version (see `artifactContentHash`). The versions returned are the new ones and the kept ones. Only one chunk's
+ * artifacts are in memory at a time (`records` may be a manifest's array or a stream of its records).
  */
 export async function registerRun(
-  manifest: RunManifest,
+  manifest: RunManifest | { partitions: Iterable<PartitionRecord> | AsyncIterable<PartitionRecord> },
   runDir: string,
   registry: ModelRegistry,
   options: { abortSignal?: AbortSignal | undefined } = {},
 ): Promise<ModelVersion[]> {
   const { abortSignal } = options;
   const store = localArtifactStore(runDir);
-  const requests: RegisterRequest[] = [];
-  for (const record of manifest.partitions) {
+  const versions: ModelVersion[] = [];
+  let requests: RegisterRequest[] = [];
+  const flush = async () => {
+    if (requests.length === 0) return;
+    // The registry stops between versions and rejects with the signal's reason; a re-run is idempotent on the run id.
+    const registered = await registry.registerMany(requests, {
+      idempotencyTag: 'mm.run.id',
+      keepUnchanged: true,
+      ...(abortSignal ? { signal: abortSignal } : {}),
+    });
+    for (const version of registered) versions.push(version);
+    requests = [];
+  };
+  for await (const record of manifest.partitions) {
     abortSignal?.throwIfAborted();
     if (record.status !== 'ok' || !record.artifact) continue;
     const artifact = await readArtifact(store, record.artifact);
     requests.push({ artifact, tags: lineageTags(artifact, registry.stage) });
+    if (requests.length >= CHUNK) await flush();
   }
-  // The registry stops between versions and rejects with the signal's reason; a re-run is idempotent on the run id.
-  return registry.registerMany(requests, {
-    idempotencyTag: 'mm.run.id',
-    keepUnchanged: true,
-    ...(abortSignal ? { signal: abortSignal } : {}),
-  });
+  await flush();
+  return versions;
 }

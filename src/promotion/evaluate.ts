@@ -1,16 +1,18 @@
 import path from 'node:path';
+import { ContractError } from '../contracts/json-file.ts';
 import { EXIT } from '../core/errors.ts';
-import type { PartitionRecord, RunManifest } from '../engine/manifest.ts';
+import type { PartitionRecord } from '../engine/manifest.ts';
+import type { StreamedManifest } from '../engine/manifest-stream.ts';
 import { lineageTags } from '../engine/register.ts';
 import type { ModelRegistry, ModelVersion, RegisterRequest } from '../registry/types.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import type { Progress } from '../util/progress.ts';
-import { findChampion, RUN_TAG } from './champion.ts';
+import { type ChampionLookup, findChampion, RUN_TAG } from './champion.ts';
 import type { DecisionRecord, DecisionsFile } from './decision-record.ts';
 import { EvidenceError, evidenceFrom, servedArtifact } from './evidence.ts';
 import { decide, type PromotionRules, RULES_VERSION } from './rules.ts';
-import { PromotionInputError, readManifest, readRunArtifact } from './run-input.ts';
+import { openRunManifest, PromotionInputError, readRunArtifact } from './run-input.ts';
 import { tagsFromEvidence } from './tags.ts';
 
 export interface EvaluateOptions {
@@ -47,77 +49,104 @@ interface Plan {
   request?: RegisterRequest;
   /** Set when this run's model is already prod's latest: nothing to register again. */
   ownVersion?: ModelVersion;
+  /** The champion look-up the decision was made against, so pass 2 rebuilds the same request without asking prod. */
+  lookup?: ChampionLookup;
 }
+
+/** What pass 1 keeps of a partition it will register: a few hundred bytes, not its artifact and request. */
+interface Pending {
+  index: number;
+  partition: Pick<PartitionRecord, 'name' | 'key' | 'status' | 'artifact'>;
+  lookup: ChampionLookup;
+}
+
+/** Partitions read, planned and registered at a time: what bounds promotion's memory, whatever the run's size. */
+const CHUNK = 1000;
 
 /**
  * Evaluate-and-promote: a decision with its reasons for every partition of a run, and every qualifying model
- * (or, where prod has nothing yet, the baseline as a tagged stand-in) registered in prod in one bulk call.
+ * (or, where prod has nothing yet, the baseline as a tagged stand-in) registered in prod.
  * Idempotent: a re-run judges each partition against the champion it had before this run and registers nothing
  * twice. Every input problem is found before anything is written, so bad input promotes nothing.
+ *
+ * Two passes over the manifest, streamed (`openManifest`): the first reads every artifact and decides (keeping
+ * the decision rows and, for partitions to register, their champion look-up); the second re-reads only those
+ * artifacts, rebuilds the same requests and registers them a chunk at a time. Memory holds the decision rows, not
+ * the run's artifacts.
  */
 export async function evaluateAndPromote(options: EvaluateOptions): Promise<DecisionsFile> {
-  const manifest = await readManifest(options.runDir);
+  const manifest = await openRunManifest(options.runDir);
+  const runId = manifest.header.runId;
   const decidedAt = (options.now?.() ?? new Date()).toISOString();
-  const progress = options.progress?.(manifest.partitions.length);
+  const totalsInHeader = manifest.header.totals;
+  const total = totalsInHeader
+    ? totalsInHeader.ok + totalsInHeader.failed + totalsInHeader.skipped
+    : await countRecords(manifest);
+  const progress = options.progress?.(total);
   const problems: string[] = [];
+  const records: DecisionRecord[] = [];
+  const pending: Pending[] = [];
+  const seen = new Set<string>();
   let done = 0;
-  const plans = await mapLimit(manifest.partitions, options.concurrency ?? 16, async (record) => {
-    options.signal?.throwIfAborted();
-    let plan: Plan | undefined;
-    try {
-      plan = await planPartition(record, manifest, options, decidedAt);
-    } catch (error) {
-      if (!(error instanceof PromotionInputError || error instanceof EvidenceError)) throw error;
-      problems.push(error instanceof EvidenceError ? `${record.name}: ${error.message}` : error.message);
+  const planChunk = async (chunk: PartitionRecord[]) => {
+    const plans = await mapLimit(chunk, options.concurrency ?? 16, async (record) => {
+      options.signal?.throwIfAborted();
+      let plan: Plan | undefined;
+      try {
+        plan = await planPartition(record, runId, options, decidedAt);
+      } catch (error) {
+        if (!(error instanceof PromotionInputError || error instanceof EvidenceError)) throw error;
+        problems.push(error instanceof EvidenceError ? `${record.name}: ${error.message}` : error.message);
+      }
+      progress?.tick(++done, problems.length);
+      return plan;
+    });
+    plans.forEach((plan, i) => {
+      if (!plan) return;
+      const index = records.push(plan.record) - 1;
+      if (plan.ownVersion && plan.request) plan.record.prodVersion = plan.ownVersion.version;
+      plan.record.newVersion = options.dryRun && plan.request !== undefined && !plan.ownVersion;
+      if (plan.request && !plan.ownVersion && plan.lookup) {
+        const { name, key, status, artifact } = chunk[i]!;
+        pending.push({ index, partition: { name, key, status, artifact }, lookup: slim(plan.lookup) });
+      }
+    });
+  };
+  try {
+    let chunk: PartitionRecord[] = [];
+    for await (const record of manifest.records(options.signal ? { signal: options.signal } : {})) {
+      if (seen.has(record.name)) {
+        throw new PromotionInputError(`run manifest ${manifest.file} lists partition ${record.name} twice`);
+      }
+      seen.add(record.name);
+      chunk.push(record);
+      if (chunk.length >= CHUNK) {
+        await planChunk(chunk);
+        chunk = [];
+      }
     }
-    progress?.tick(++done, problems.length);
-    return plan;
-  }).finally(() => progress?.stop());
+    await planChunk(chunk);
+  } catch (error) {
+    if (error instanceof ContractError) throw new PromotionInputError(error.message);
+    throw error;
+  } finally {
+    progress?.stop();
+  }
+  seen.clear();
 
   if (problems.length > 0) {
     const listed = problems.slice(0, MAX_LISTED).map((p) => `  - ${p}`);
     if (problems.length > MAX_LISTED) listed.push(`  - ... and ${problems.length - MAX_LISTED} more`);
     throw new PromotionInputError(
-      `nothing was promoted: ${problems.length} partition(s) of run ${manifest.runId} cannot be evaluated:\n${listed.join('\n')}`,
+      `nothing was promoted: ${problems.length} partition(s) of run ${runId} cannot be evaluated:\n${listed.join('\n')}`,
     );
   }
-  const ready = plans as Plan[];
 
-  for (let attempt = 1; ; attempt++) {
-    const pending = ready.filter((p) => p.request && !p.ownVersion);
-    for (const plan of ready) {
-      if (plan.ownVersion && plan.request) plan.record.prodVersion = plan.ownVersion.version;
-      plan.record.newVersion = options.dryRun && plan.request !== undefined && !plan.ownVersion;
+  if (!options.dryRun) {
+    for (let start = 0; start < pending.length; start += CHUNK) {
+      options.signal?.throwIfAborted();
+      await registerChunk(pending.slice(start, start + CHUNK), records, runId, options, decidedAt);
     }
-    if (options.dryRun || pending.length === 0) break;
-    const versions = await options.prod.registerMany(
-      pending.map((p) => p.request!),
-      { idempotencyTag: RUN_TAG, ...(options.signal ? { signal: options.signal } : {}) },
-    );
-    const moved: number[] = [];
-    pending.forEach((plan, i) => {
-      const version = versions[i]!;
-      plan.record.prodVersion = version.version;
-      // Another promoter of the same run may have won the race; then this call registered nothing.
-      plan.record.newVersion = version.tags[PROMOTED_AT_TAG] === decidedAt;
-      // Another run's promoter changed prod after this decision was made: decide again against what it put there.
-      if (version.tags[RUN_TAG] !== manifest.runId) moved.push(ready.indexOf(plan));
-    });
-    if (moved.length === 0) break;
-    if (attempt >= MAX_DECISION_ROUNDS) {
-      throw new PromotionRaceError(
-        `prod kept changing under ${moved.length} partition(s) of run ${manifest.runId} for ${attempt} rounds ` +
-          '(other promotions running at once); the ones decided so far are registered, re-run to finish',
-      );
-    }
-    const replanned = await mapLimit(moved, options.concurrency ?? 16, (i) =>
-      planPartition(manifest.partitions[i]!, manifest, options, decidedAt),
-    );
-    moved.forEach((i, j) => {
-      const plan = replanned[j]!;
-      plan.record.reasons.push(`decided again: prod changed while this run was being promoted`);
-      ready[i] = plan;
-    });
   }
 
   const totals: DecisionsFile['totals'] = {
@@ -126,25 +155,98 @@ export async function evaluateAndPromote(options: EvaluateOptions): Promise<Deci
     'promote-baseline': 0,
     'not-trained': 0,
   };
-  for (const plan of ready) totals[plan.record.outcome]++;
+  for (const record of records) totals[record.outcome]++;
   const file: DecisionsFile = {
     schemaVersion: 1,
-    runId: manifest.runId,
+    runId,
     rulesVersion: RULES_VERSION,
     dryRun: options.dryRun,
     decidedAt,
     totals,
-    decisions: ready.map((p) => p.record),
+    decisions: records,
   };
   if (!options.dryRun) await writeJsonAtomic(decisionsPath(options.runDir), file);
   return file;
 }
 
-async function planPartition(
-  record: PartitionRecord,
-  manifest: RunManifest,
+/**
+ * Registers one chunk of pass 1's promotions: the same requests, rebuilt from the artifacts and the champion
+ * look-ups the decisions were made against, as one compare-and-swap bulk call; a partition whose prod moved
+ * meanwhile (another run's promoter) is decided again against what prod holds now, up to a bound of rounds.
+ */
+async function registerChunk(
+  chunk: readonly Pending[],
+  records: DecisionRecord[],
+  runId: string,
   options: EvaluateOptions,
   decidedAt: string,
+): Promise<void> {
+  let plans = await mapLimit(chunk, options.concurrency ?? 16, (p) =>
+    planPartition(p.partition as PartitionRecord, runId, options, decidedAt, p.lookup),
+  );
+  let indexes = chunk.map((p) => p.index);
+  for (let attempt = 1; ; attempt++) {
+    plans.forEach((plan, i) => {
+      plan.record.newVersion = false;
+      if (attempt > 1)
+        plan.record.reasons.push('decided again: prod changed while this run was being promoted');
+      records[indexes[i]!] = plan.record;
+      if (plan.ownVersion && plan.request) plan.record.prodVersion = plan.ownVersion.version;
+    });
+    const live = plans.flatMap((plan, i) => (plan.request && !plan.ownVersion ? [i] : []));
+    if (live.length === 0) return;
+    const versions = await options.prod.registerMany(
+      live.map((i) => plans[i]!.request!),
+      { idempotencyTag: RUN_TAG, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    const moved: number[] = [];
+    live.forEach((i, j) => {
+      const version = versions[j]!;
+      const plan = plans[i]!;
+      plan.record.prodVersion = version.version;
+      // Another promoter of the same run may have won the race; then this call registered nothing.
+      plan.record.newVersion = version.tags[PROMOTED_AT_TAG] === decidedAt;
+      // Another run's promoter changed prod after this decision was made: decide again against what it put there.
+      if (version.tags[RUN_TAG] !== runId) moved.push(i);
+    });
+    if (moved.length === 0) return;
+    if (attempt >= MAX_DECISION_ROUNDS) {
+      throw new PromotionRaceError(
+        `prod kept changing under ${moved.length} partition(s) of run ${runId} for ${attempt} rounds ` +
+          '(other promotions running at once); the ones decided so far are registered, re-run to finish',
+      );
+    }
+    const movedChunk = moved.map((i) => chunk[i]!);
+    indexes = moved.map((i) => indexes[i]!);
+    chunk = movedChunk;
+    plans = await mapLimit(movedChunk, options.concurrency ?? 16, (p) =>
+      planPartition(p.partition as PartitionRecord, runId, options, decidedAt),
+    );
+  }
+}
+
+/** A champion look-up without the champion's tags (evidence needs its kind and lineage only). */
+function slim(lookup: ChampionLookup): ChampionLookup {
+  const strip = (v: ModelVersion | undefined) => v && { ...v, tags: {} };
+  return {
+    ...lookup,
+    champion: lookup.champion && { ...lookup.champion, version: strip(lookup.champion.version)! },
+    ownVersion: strip(lookup.ownVersion),
+  };
+}
+
+async function countRecords(manifest: StreamedManifest): Promise<number> {
+  let count = 0;
+  for await (const _ of manifest.records()) count++;
+  return count;
+}
+
+async function planPartition(
+  record: PartitionRecord,
+  runId: string,
+  options: EvaluateOptions,
+  decidedAt: string,
+  known?: ChampionLookup,
 ): Promise<Plan> {
   const base = {
     name: record.name,
@@ -172,11 +274,8 @@ async function planPartition(
   if (!record.artifact)
     throw new PromotionInputError(`${record.name} is 'ok' in the manifest but names no artifact`);
   const artifact = await readRunArtifact(options.runDir, record.artifact, record.name);
-  const { champion, ownVersion, latestVersion } = await findChampion(
-    options.prod,
-    record.name,
-    manifest.runId,
-  );
+  const lookup = known ?? (await findChampion(options.prod, record.name, runId));
+  const { champion, ownVersion, latestVersion } = lookup;
   const evidence = evidenceFrom(artifact, champion);
   const decision = decide(evidence, options.rules);
   const reasons = [...decision.reasons];
@@ -198,6 +297,7 @@ async function planPartition(
     },
   };
   if (ownVersion) plan.ownVersion = ownVersion;
+  plan.lookup = lookup;
   if (promotes) {
     const served = servedArtifact(artifact, decision.outcome === 'promote-baseline');
     plan.request = {
@@ -205,7 +305,7 @@ async function planPartition(
       tags: {
         ...lineageTags(served, 'prod'),
         ...tagsFromEvidence(evidence, decision),
-        [RUN_TAG]: manifest.runId,
+        [RUN_TAG]: runId,
         [PROMOTED_AT_TAG]: decidedAt,
       },
       expectedLatest: latestVersion,

@@ -5,6 +5,7 @@ import { ContractError, parseJsonText, readJsonFile } from '../contracts/json-fi
 import { type RunManifestFile, runManifestSchema } from '../contracts/run-manifest.ts';
 import { EXIT } from '../core/errors.ts';
 import type { RunManifest } from '../engine/manifest.ts';
+import { openManifest, type StreamedManifest } from '../engine/manifest-stream.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 
 /** The run folder cannot be evaluated: a missing or malformed manifest or artifact. Nothing was promoted. */
@@ -37,6 +38,16 @@ export async function readManifest(runDir: string): Promise<RunManifest> {
   }
   // The contract reads non-finite metrics back as null; the engine's type spells them as numbers.
   return manifest as RunManifest;
+}
+
+/** The run manifest opened for streaming (`openManifest`); a missing or malformed header is bad input. */
+export async function openRunManifest(runDir: string): Promise<StreamedManifest> {
+  try {
+    return await openManifest(manifestPath(runDir));
+  } catch (error) {
+    if (error instanceof ContractError) throw new PromotionInputError(error.message);
+    throw error;
+  }
 }
 
 /** Reads one partition's artifact (a pack reference, or a file for older runs); it must carry the manifest's name. */
