@@ -1,5 +1,5 @@
 // The design protocol for selection settings on the real datasets, never reading the held-out (test) weeks.
-//   node bench/accuracy-design.ts [--work DIR] [--origins K] [--apply] [--only name,name]
+//   node bench/accuracy-design.ts [--work DIR] [--origins K] [--apply] [--only 'name;name' (substrings)] [--by-origin]
 // Each dataset is cut at several design origins, 12, 24, ... 12 K weeks before its test cut. At each origin a
 // series trains on what precedes it (its prepared history up to the origin, ending at its last observation) and
 // forecasts the next 12 weeks with their covariates as the plan, as at the test cut. A (series, origin) is left out
@@ -44,10 +44,11 @@ for (const w of [1, 2, 3, 4]) {
   GRID[`real-data, margin 0.2, ${w}`] = setting({ ...REAL, comboMargin: 0.2, backtestWindows: w }, false);
   GRID[`real-data, top 2, ${w}`] = setting({ ...REAL, combineTop: 2, backtestWindows: w }, false);
 }
-const only = option('--only')?.split(',');
+const only = option('--only')?.split(';');
 const names = Object.keys(GRID).filter((n) => !only || only.some((o) => n.includes(o)));
 
 /** The design tasks of one dataset: one per (series, origin) with enough history and observed scored weeks. */
+const originOf = new Map<Task, number>();
 function designTasks(data: LabData, minObserved: number): { tasks: Task[]; origins: Map<number, number> } {
   const tasks: Task[] = [];
   const origins = new Map<number, number>();
@@ -60,20 +61,30 @@ function designTasks(data: LabData, minObserved: number): { tasks: Task[]; origi
       const observed = upto.filter((r) => Number.isFinite(r.y)).length;
       if (scored.length < HELD_OUT / 2 || observed < minObserved) continue;
       const after = full.filter((r) => r.t > upto.at(-1)!.t);
-      tasks.push({ key, rows: upto, plan: new Map(after.map((r) => [r.t, r])), scored, cut });
+      const task = { key, rows: upto, plan: new Map(after.map((r) => [r.t, r])), scored, cut };
+      tasks.push(task);
+      originOf.set(task, k);
       origins.set(k, (origins.get(k) ?? 0) + 1);
     }
   }
   return { tasks, origins };
 }
 
+const byOrigin = args.includes('--by-origin');
 const run = (data: LabData, tasks: readonly Task[], s: Setting): Summary => {
   const results: TaskResult[] = [];
+  const perOrigin = new Map<number, TaskResult[]>();
   for (const task of tasks) {
     const r = runTask(data.meta, task, s);
     if (typeof r === 'string')
       throw new Error(`a design task failed, so the settings would not see the same tasks: ${r}`);
     results.push(r);
+    const k = originOf.get(task) ?? 0;
+    perOrigin.set(k, [...(perOrigin.get(k) ?? []), r]);
+  }
+  if (byOrigin && perOrigin.size > 1) {
+    const parts = [...perOrigin].map(([k, list]) => `${12 * k}: ${summarise(list).meanMase.toFixed(3)}`);
+    console.log(`  ${data.meta.file} mean MASE by origin (weeks before the test cut): ${parts.join(', ')}`);
   }
   return summarise(results);
 };
