@@ -335,7 +335,10 @@ function spyRanges(store: BlobStore) {
     calls.push({ key, offset, length });
     return original(key, offset, length);
   };
-  return Object.assign(calls, { restore: () => void (store.getRange = original) });
+  const restore = () => {
+    store.getRange = original;
+  };
+  return Object.assign(calls, { restore });
 }
 
 describe('AzureMlModelRegistry retries, timeouts and errors', () => {
