@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { EXIT, type ExitCode, exitCodeOf } from '../core/errors.ts';
+import { shareCompileCache } from '../util/compile-cache.ts';
 import { buildProgram } from './program.ts';
 
 /** Runs the CLI and returns the exit code instead of exiting, so steps and tests can call it. */
@@ -22,7 +23,11 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   }
 }
 
-/** Entry for `steps/<stage>.ts`: the same command as `mm <stage>`, with the process exit code set. */
+/**
+ * Entry for `steps/<stage>.ts`: the same command as `mm <stage>`, with the process exit code set. The stage's
+ * modules load after the compile cache is on (the command imports its stage when it runs).
+ */
 export async function runStage(stage: string, argv: readonly string[]): Promise<void> {
+  shareCompileCache();
   process.exitCode = await runCli([stage, ...argv]);
 }

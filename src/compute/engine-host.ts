@@ -6,7 +6,11 @@
  * The protocol is in ./engine-requests.ts and docs/azure.md. The process exits when stdin closes.
  */
 import { createInterface } from 'node:readline';
-import { answerLine } from './engine-requests.ts';
+import { shareCompileCache } from '../util/compile-cache.ts';
+
+// Before the engine's modules load: the host and its worker threads read them from the compile cache.
+shareCompileCache();
+const { answerLine } = await import('./engine-requests.ts');
 
 // Anything a library prints must not corrupt the answer stream.
 console.log = console.error;

@@ -1,6 +1,4 @@
 import os from 'node:os';
-import { trainAndReadManifest } from '../engine/run.ts';
-import { scoreRun } from '../scoring/score.ts';
 import type {
   Compute,
   ScoreOutcome,
@@ -14,13 +12,17 @@ function threadsFor(context: StageContext, workers: number | undefined): number 
   return workers ?? (context.config.engine.workers || os.availableParallelism());
 }
 
-/** The embedded default: a worker-thread pool in this process, over the session's local lake folder. */
+/**
+ * The embedded default: a worker-thread pool in this process, over the session's local lake folder. The engine
+ * and the scorer are loaded by the call that uses them (a stage that only prepares or promotes loads neither).
+ */
 export class LocalCompute implements Compute {
   readonly name = 'local';
 
   async train(context: StageContext, request: TrainRequest): Promise<TrainOutcome> {
     const { layout } = context.lake;
     const threads = threadsFor(context, request.workers);
+    const { trainAndReadManifest } = await import('../engine/run.ts');
     const result = await trainAndReadManifest({
       config: context.config,
       preparedDir: layout.prepared,
@@ -44,6 +46,7 @@ export class LocalCompute implements Compute {
   async score(context: StageContext, request: ScoreRequest): Promise<ScoreOutcome> {
     const { layout } = context.lake;
     const threads = threadsFor(context, request.workers);
+    const { scoreRun } = await import('../scoring/score.ts');
     const result = await scoreRun({
       config: context.config,
       preparedDir: layout.prepared,

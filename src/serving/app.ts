@@ -9,27 +9,19 @@ import type { FittedModel } from '../models/types.ts';
 import type { ModelRegistry } from '../registry/types.ts';
 import { type AuthSettings, authenticator } from './auth.ts';
 import { decodeContentEncoding } from './content-encoding.ts';
+import {
+  type CacheLimits,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_CACHE,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_HORIZON,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './defaults.ts';
 import { forecastRoute } from './forecast-route.ts';
 import { errorBody, HttpError, withoutPaths } from './http-error.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
 import { ModelCache } from './model-cache.ts';
 import { ReadinessProbe } from './readiness.ts';
-import { DEFAULT_MAX_HORIZON } from './request-schema.ts';
-
-export interface CacheLimits {
-  maxModels: number;
-  maxBytes: number;
-  /** How long a cached model is trusted before `registry.latest` is asked again. */
-  versionTtlMs: number;
-  loadTimeoutMs: number;
-}
-
-export const DEFAULT_CACHE: CacheLimits = {
-  maxModels: 5_000,
-  maxBytes: 256 * 1024 * 1024,
-  versionTtlMs: 30_000,
-  loadTimeoutMs: 5_000,
-};
 
 export interface ScoringAppOptions {
   /** The prod registry. */
@@ -59,10 +51,6 @@ export interface ScoringApp {
   /** Flips /readyz to 503 so load balancers stop sending traffic before the server closes. */
   startDraining(): void;
 }
-
-export const DEFAULT_BODY_LIMIT = 64 * 1024;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 72_000;
 
 /** Builds the HTTP service without listening, so tests can `inject` and the server module can `listen`. */
 export function buildScoringApp(options: ScoringAppOptions): ScoringApp {

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ConfigError } from '../config/errors.ts';
-import { type AuthSettings, authSettingsProblems } from './auth.ts';
+import { type AuthSettings, authSettingsProblems } from './auth-settings.ts';
 
 /** The `mm serve` / container options that choose who may call the service. */
 export interface AuthOptions {

@@ -1,16 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type ConfigOptions, configFrom, withConfigOptions } from '../config/command-options.ts';
-import { loadModel } from '../models/index.ts';
-import { registryFor } from '../registry/for-config.ts';
+import { type ConfigOptions, withConfigOptions } from '../config/command-options.ts';
+import { type AuthOptions, authFromOptions, withAuthOptions } from './auth-options.ts';
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_CACHE,
   DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_HORIZON,
   DEFAULT_REQUEST_TIMEOUT_MS,
-} from './app.ts';
-import { type AuthOptions, authFromOptions, withAuthOptions } from './auth-options.ts';
-import { DEFAULT_MAX_HORIZON } from './request-schema.ts';
-import { startScoringServer } from './server.ts';
+} from './defaults.ts';
 
 interface ServeOptions extends ConfigOptions, AuthOptions {
   requestTimeoutMs: number;
@@ -117,6 +114,13 @@ export function serveCommand(): Command {
         .default('info'),
     )
     .action(async (options: ServeOptions) => {
+      // The service is loaded when it starts: `mm --help` and the other commands never load fastify.
+      const [{ configFrom }, { registryFor }, { loadModel }, { startScoringServer }] = await Promise.all([
+        import('../config/from-options.ts'),
+        import('../registry/for-config.ts'),
+        import('../models/index.ts'),
+        import('./server.ts'),
+      ]);
       const config = configFrom(options);
       const registry = registryFor(config, 'prod', { readsFromIndex: true });
       const server = await startScoringServer({

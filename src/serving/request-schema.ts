@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeZodIssues } from '../config/errors.ts';
+import { DEFAULT_MAX_HORIZON } from './defaults.ts';
 
 /** The body of `POST /v1/forecast`. */
 export interface ForecastBody {
@@ -10,7 +11,6 @@ export interface ForecastBody {
   future?: Record<string, number[]>;
 }
 
-export const DEFAULT_MAX_HORIZON = 104;
 /** Partition values are names (a store id, a brand), never documents: anything longer is a mistake. */
 const MAX_KEY_VALUE_LENGTH = 512;
 

@@ -1,18 +1,7 @@
 import type { PipelineService } from '../compute/aml-parallel.ts';
-import {
-  AmlParallelCompute,
-  azureMlPipelines,
-  type PipelineServiceFor,
-} from '../compute/aml-parallel-compute.ts';
-import { databricksCompute } from '../compute/databricks/compute.ts';
-import { LocalCompute } from '../compute/local.ts';
-import { ShardProcessesCompute } from '../compute/shards.ts';
-import { synapseSparkCompute } from '../compute/synapse-spark/compute.ts';
+import type { PipelineServiceFor } from '../compute/aml-parallel-compute.ts';
 import type { COMPUTE_ENGINES, Config } from '../config/schema.ts';
 import { StageError } from '../core/errors.ts';
-import { AdlsLakeSession } from '../lake/adls-session.ts';
-import { LocalLakeSession } from '../lake/local-session.ts';
-import { blobStoreFor } from '../storage/factory.ts';
 import type { BlobStore } from '../storage/types.ts';
 import { type ProgressFactory, silentProgress } from '../util/progress.ts';
 import type { Compute, LakeSession, StageContext } from './ports.ts';
@@ -35,6 +24,16 @@ export interface StageContextOptions {
 
 export type ComputeKind = 'local' | 'shards' | (typeof COMPUTE_ENGINES)[number];
 
+/*
+ * Each backend is imported when it is chosen: a local run never loads the Azure SDKs, execa or the Spark clients,
+ * and a start-up pays only for the backend it uses (bench/results/train.md, "Start-up").
+ */
+
+/** The ADLS lake's client; the Azure SDKs load only for an Azure lake. */
+async function blobStoreFor(config: Pick<Config, 'storage'>): Promise<BlobStore> {
+  return (await import('../storage/factory.ts')).blobStoreFor(config);
+}
+
 /**
  * The one place that decides where a stage computes. A cluster or Spark engine is used when the lake is in Azure
  * and the environment names one; inside that engine (a node, an executor) `MM_LAKE_ROOT` has turned the storage
@@ -45,7 +44,7 @@ export function computeKindFor(config: Config, shards?: number): ComputeKind {
   return shards !== undefined && shards > 1 ? 'shards' : 'local';
 }
 
-function computeFor(config: Config, options: StageContextOptions): Compute {
+async function computeFor(config: Config, options: StageContextOptions): Promise<Compute> {
   const compute = config.compute;
   if (config.storage.kind === 'azure' && compute) {
     if (options.shards !== undefined && options.shards > 1)
@@ -56,52 +55,64 @@ function computeFor(config: Config, options: StageContextOptions): Compute {
     switch (compute.engine) {
       case 'aml': {
         // Azure ML's many-models engine: a pipeline job whose parallel step takes one bucket per mini-batch.
-        const lake = options.blobStore ?? blobStoreFor(config);
+        const { AmlParallelCompute, azureMlPipelines } = await import('../compute/aml-parallel-compute.ts');
+        const lake = options.blobStore ?? (await blobStoreFor(config));
         return new AmlParallelCompute(options.pipelines ?? azureMlPipelines(lake), lake, {
           ...options.pipelineOptions,
         });
       }
       case 'databricks':
-        return databricksCompute(compute.databricks);
+        return (await import('../compute/databricks/compute.ts')).databricksCompute(compute.databricks);
       case 'synapse-spark':
-        return synapseSparkCompute(compute.synapseSpark);
+        return (await import('../compute/synapse-spark/compute.ts')).synapseSparkCompute(
+          compute.synapseSpark,
+        );
     }
   }
-  return options.shards !== undefined && options.shards > 1
-    ? new ShardProcessesCompute(options.shards)
-    : new LocalCompute();
+  if (options.shards !== undefined && options.shards > 1) {
+    const { ShardProcessesCompute } = await import('../compute/shards.ts');
+    return new ShardProcessesCompute(options.shards);
+  }
+  return new (await import('../compute/local.ts')).LocalCompute();
 }
 
 /** The one place that decides how a stage sees the lake. */
-function lakeFor(config: Config, options: StageContextOptions, log: (line: string) => void): LakeSession {
+async function lakeFor(
+  config: Config,
+  options: StageContextOptions,
+  log: (line: string) => void,
+): Promise<LakeSession> {
   const storage = config.storage;
-  if (storage.kind === 'local') return new LocalLakeSession(storage.root);
-  return new AdlsLakeSession(options.blobStore ?? blobStoreFor(config), storage.cacheRoot, log);
+  if (storage.kind === 'local')
+    return new (await import('../lake/local-session.ts')).LocalLakeSession(storage.root);
+  const { AdlsLakeSession } = await import('../lake/adls-session.ts');
+  return new AdlsLakeSession(options.blobStore ?? (await blobStoreFor(config)), storage.cacheRoot, log);
 }
 
 /** The other environment's lake a promotion reads candidates from (the dev lake, seen from prod). */
-function candidatesFor(config: Config, log: (line: string) => void): LakeSession | undefined {
+async function candidatesFor(config: Config, log: (line: string) => void): Promise<LakeSession | undefined> {
   const storage = config.storage;
   if (storage.kind !== 'azure' || !storage.candidates) return undefined;
-  const store = blobStoreFor({ storage: { ...storage, ...storage.candidates, candidates: undefined } });
+  const store = await blobStoreFor({ storage: { ...storage, ...storage.candidates, candidates: undefined } });
+  const { AdlsLakeSession } = await import('../lake/adls-session.ts');
   return new AdlsLakeSession(store, storage.cacheRoot, log);
 }
 
 /** Everything a stage needs besides its own options, chosen from the environment config. */
-export function stageContextFor(config: Config, given: StageContextOptions): StageContext {
+export async function stageContextFor(config: Config, given: StageContextOptions): Promise<StageContext> {
   // One client of the ADLS lake, shared by the session and an engine that follows its runs there.
   const options =
     config.storage.kind === 'azure' && !given.blobStore
-      ? { ...given, blobStore: blobStoreFor(config) }
+      ? { ...given, blobStore: await blobStoreFor(config) }
       : given;
   const log = options.log ?? (() => {});
-  const candidates = candidatesFor(config, log);
+  const candidates = await candidatesFor(config, log);
   return {
     config,
     source: options.source,
-    lake: lakeFor(config, options, log),
+    lake: await lakeFor(config, options, log),
     ...(candidates ? { candidates } : {}),
-    compute: computeFor(config, options),
+    compute: await computeFor(config, options),
     progress: options.progress ?? silentProgress,
     log,
     output: options.output ?? (() => {}),

@@ -1,4 +1,7 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+
+// The bar's library is loaded only for a bar: CI, pipes and engine hosts (JSON lines or silent) never need it.
+const require = createRequire(import.meta.url);
 
 /**
  * Progress for long work: a live bar (done / total, failures, rate, ETA) on a terminal, and JSON lines on
@@ -42,6 +45,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const started = Date.now();
   if (mode === 'silent') return { tick() {}, stop() {} };
   if (mode === 'bar') {
+    const cliProgress = require('cli-progress') as typeof import('cli-progress');
     const bar = new cliProgress.SingleBar(
       {
         format: `${options.label} [{bar}] {value}/{total} | failed {failed} | {rate}/s | ETA {eta_formatted}`,

@@ -19,6 +19,15 @@ function inspect(file: string) {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       imports.push(node.moduleSpecifier.text);
     }
+    // A command imports its stage when it runs (test/cli/startup.test.ts): `import('…')` obeys the same seam.
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
+      imports.push(node.arguments[0].text);
+    }
     if (ts.isPropertyAccessExpression(node) && FORBIDDEN_PROPERTIES.has(node.name.text)) {
       const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
       properties.push(`${node.getText()} (line ${line})`);

@@ -174,7 +174,7 @@ describe.skipIf(!python)(
     let image: ReturnType<typeof twinImage>;
     let config: Config;
     let submitted: { name: string; spec: PipelineJobSpec }[];
-    let context: (lines: string[]) => StageContext;
+    let context: (lines: string[]) => Promise<StageContext>;
 
     beforeAll(async () => {
       lake = await preparedLake({ partitions: 60, periods: 60, buckets: 6 });
@@ -226,7 +226,7 @@ describe.skipIf(!python)(
 
     it('trains as the pipeline job, pinned and as the named identity, and reads the registered manifest back', async () => {
       const lines: string[] = [];
-      const ctx = context(lines);
+      const ctx = await context(lines);
       expect(ctx.compute.name).toBe('aml-parallel');
       const result = await trainStage(ctx, { runId: 't-1' });
       expect(result.manifest?.partitions).toHaveLength(60);
@@ -256,7 +256,7 @@ describe.skipIf(!python)(
       const ok = manifest.partitions.filter((p) => p.status === 'ok');
       await registerRun({ ...manifest, partitions: ok.slice(1) }, run, prod);
       const lines: string[] = [];
-      await scoreStage(context(lines), { runId: 's-1' });
+      await scoreStage(await context(lines), { runId: 's-1' });
       expect(lines).toContain('mm-score-s-1: Completed');
       const files = readdirSync(path.join(lake.layout.predictions, 'run_id=s-1')).filter((f) =>
         f.endsWith('.parquet'),
@@ -273,14 +273,14 @@ describe.skipIf(!python)(
       db.closeSync();
     }, 600_000);
 
-    it('refuses --shards: on Azure ML the environment sizes the run', () => {
-      expect(() =>
+    it('refuses --shards: on Azure ML the environment sizes the run', async () => {
+      await expect(
         stageContextFor(config, {
           source: { configPath: lake.configPath, env: 'local' },
           blobStore: new FsBlobStore(lake.root),
           shards: 4,
         }),
-      ).toThrow(/--shards runs N engine processes on this machine/);
+      ).rejects.toThrow(/--shards runs N engine processes on this machine/);
     });
   },
 );

@@ -139,7 +139,7 @@ describe('two datasets on one ADLS lake container (the twin: Azurite behind the 
     for (const name of ['sales', 'returns']) {
       const config = configOf(name);
       expect(config.storage.kind === 'azure' && config.storage.prefix).toBe(`datasets/${name}`);
-      const context = contextOf(config);
+      const context = await contextOf(config);
       await prepareStage(context);
       // Trained and scored here; on Azure a cluster writes the run and the predictions into the lake, as the
       // session's push does (the Azure ML job paths are checked above and by the rehearsal).
@@ -184,7 +184,7 @@ describe('two datasets on one ADLS lake container (the twin: Azurite behind the 
         'configs/fresh.yaml',
         weeklySalesConfig({ name: 'fresh', path: '../data/sales.parquet', horizon: 4, holdout: 4 }),
       );
-      await expect(prepareStage(contextOf(configOf('fresh')))).rejects.toThrow(
+      await expect(prepareStage(await contextOf(configOf('fresh')))).rejects.toThrow(
         /holds a prepared lake at its root.*az storage fs directory move.*datasets\/fresh\/prepared/s,
       );
       expect(await keysOf('datasets/fresh/')).toEqual([]);

@@ -30,12 +30,14 @@ describe('where a stage computes', () => {
     expect(computeKindFor({ ...azure, storage: { kind: 'local', root: '/mnt/lake' } })).toBe('local');
   });
 
-  it('makes the Azure ML pipeline job (parallel step) the aml engine, and keeps --shards for local processes', () => {
+  it('makes the Azure ML pipeline job (parallel step) the aml engine, and keeps --shards for local processes', async () => {
     const source = { configPath: 'configs/demo.yaml', env: 'dev' };
     const blobStore = new FsBlobStore('/nonexistent');
-    expect(stageContextFor(azure, { source, blobStore }).compute.name).toBe('aml-parallel');
-    expect(stageContextFor(configSchema.parse(base), { source, shards: 3 }).compute.name).toBe('shards');
-    expect(() => stageContextFor(azure, { source, blobStore, shards: 4 })).toThrow(
+    expect((await stageContextFor(azure, { source, blobStore })).compute.name).toBe('aml-parallel');
+    expect((await stageContextFor(configSchema.parse(base), { source, shards: 3 })).compute.name).toBe(
+      'shards',
+    );
+    await expect(stageContextFor(azure, { source, blobStore, shards: 4 })).rejects.toThrow(
       /--shards runs N engine processes on this machine.*compute\.instanceCount/,
     );
   });

@@ -23,8 +23,11 @@ describe('shareCompileCache', () => {
     await writeFile(
       path.join(tmp, 'main.ts'),
       [
+        `import module from 'node:module';`,
         `import { Worker } from 'node:worker_threads';`,
         `import { shareCompileCache } from ${JSON.stringify(MODULE)};`,
+        // bin/mm.js turns the cache on before the CLI shares it.
+        `if (process.argv[3] === 'enabled-first') module.enableCompileCache();`,
         `if (process.argv[2] === 'share') shareCompileCache();`,
         `const w = new Worker(new URL('./only-in-worker.ts', import.meta.url));`,
         `await new Promise((resolve) => w.on('exit', resolve));`,
@@ -36,11 +39,11 @@ describe('shareCompileCache', () => {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  const run = (mode: string) => {
+  const run = (mode: string, before = '') => {
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
     delete env.NODE_COMPILE_CACHE;
     delete env.NODE_DISABLE_COMPILE_CACHE;
-    return execa(process.execPath, [path.join(tmp, 'main.ts'), mode], { env, extendEnv: false, cwd: tmp });
+    return execa(process.execPath, [path.join(tmp, 'main.ts'), mode, before], { env, extendEnv: false, cwd: tmp });
   };
 
   it('given no configured cache, when shared, then worker threads started afterwards write into one cache', async () => {
@@ -54,5 +57,17 @@ describe('shareCompileCache', () => {
     expect(without.stdout.trim()).toBe('');
     expect(await filesBelow(directory)).toBe(0);
     expect(withWorker).toBeGreaterThan(0);
+  });
+
+  it('given the cache already on in this thread (bin/mm.js), when shared, then worker threads use the same folder, not a version folder nested in it', async () => {
+    const shared = await run('share', 'enabled-first');
+    const directory = shared.stdout.trim();
+    expect(directory).toBe(path.join(tmp, 'node-compile-cache'));
+    // Node keeps one folder per Node version and flags; a thread handed that folder would nest a second one.
+    const versions = await readdir(directory, { withFileTypes: true });
+    expect(versions.filter((e) => e.isDirectory())).toHaveLength(1);
+    const inside = await readdir(path.join(directory, versions[0]!.name), { withFileTypes: true });
+    expect(inside.filter((e) => e.isDirectory()).map((e) => e.name)).toEqual([]);
+    expect(inside.length).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
-import { evaluateAndPromoteStage } from '../../stages/evaluate-and-promote.ts';
 import { stageContext } from '../context.ts';
 import { interruptSignal } from '../interrupt.ts';
 
@@ -20,7 +19,8 @@ export function evaluateAndPromoteCommand(): Command {
     .option('--run <id>', 'run id under runs/ (default: the run whose manifest was written last)')
     .option('--dry-run', 'print what would change; register and write nothing')
     .action(async (options: EvaluateCommandOptions) => {
-      await evaluateAndPromoteStage(stageContext(options, { abortSignal: interruptSignal() }), {
+      const { evaluateAndPromoteStage } = await import('../../stages/evaluate-and-promote.ts');
+      await evaluateAndPromoteStage(await stageContext(options, { abortSignal: interruptSignal() }), {
         runId: options.run,
         dryRun: options.dryRun === true,
       });

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FREQUENCIES, type Frequency } from '../../core/vocabulary.ts';
-import { generate } from '../../generate/index.ts';
 
 function wholeNumber(value: string): number {
   const n = Number(value);
@@ -81,6 +80,7 @@ export function generateCommand(): Command {
         ]),
       )
       .action(async (flags: GenerateFlags) => {
+        const { generate } = await import('../../generate/index.ts');
         const result = await generate({
           out: flags.out,
           partitions: flags.partitions,

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
-import { prepareStage } from '../../stages/prepare.ts';
 import { stageContext } from '../context.ts';
 
 interface PrepareFlags extends ConfigOptions {
@@ -25,6 +24,7 @@ export function prepareCommand(): Command {
       ),
     )
     .action(async (flags: PrepareFlags) => {
-      await prepareStage(stageContext(flags), { out: flags.out, reportPath: flags.report });
+      const { prepareStage } = await import('../../stages/prepare.ts');
+      await prepareStage(await stageContext(flags), { out: flags.out, reportPath: flags.report });
     });
 }

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
-import { reportStage } from '../../stages/report.ts';
 import { stageContext } from '../context.ts';
 
 interface ReportOptions extends ConfigOptions {
@@ -31,7 +30,8 @@ export function reportCommand(): Command {
     .addOption(new Option('--worst <n>', 'worst partitions to chart').argParser(count('--worst')).default(3))
     .addOption(new Option('-p, --partition <modelName...>', 'partitions (model names) to chart first'))
     .action(async (options: ReportOptions) => {
-      await reportStage(stageContext(options), {
+      const { reportStage } = await import('../../stages/report.ts');
+      await reportStage(await stageContext(options), {
         runId: options.run,
         out: options.out,
         best: options.best,

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
-import { scoreStage } from '../../stages/score.ts';
 import { stageContext } from '../context.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { positiveInt } from '../options.ts';
@@ -34,7 +33,8 @@ export function scoreCommand(): Command {
     )
     .option('--prepared <dir>', 'with --refresh-from-rows: the prepared lake to check the rows against')
     .action(async (options: ScoreOptions) => {
-      await scoreStage(stageContext(options, { abortSignal: interruptSignal() }), {
+      const { scoreStage } = await import('../../stages/score.ts');
+      await scoreStage(await stageContext(options, { abortSignal: interruptSignal() }), {
         runId: options.run,
         futurePath: options.future,
         workers: options.workers,

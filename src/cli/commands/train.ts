@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { type ConfigOptions, withConfigOptions } from '../../config/command-options.ts';
-import { trainStage } from '../../stages/train.ts';
 import { stageContext } from '../context.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { parseShard, positiveInt } from '../options.ts';
@@ -52,15 +51,19 @@ export function trainCommand(): Command {
     )
     .option('--no-register', 'do not register the models in the dev registry')
     .action(async (options: TrainOptions) => {
-      await trainStage(stageContext(options, { shards: options.shards, abortSignal: interruptSignal() }), {
-        runId: options.run,
-        resume: options.resume,
-        onlyFailed: options.onlyFailed,
-        workers: options.workers,
-        shard: options.shard,
-        merge: options.merge,
-        mergeRows: options.mergeRows,
-        register: options.register,
-      });
+      const { trainStage } = await import('../../stages/train.ts');
+      await trainStage(
+        await stageContext(options, { shards: options.shards, abortSignal: interruptSignal() }),
+        {
+          runId: options.run,
+          resume: options.resume,
+          onlyFailed: options.onlyFailed,
+          workers: options.workers,
+          shard: options.shard,
+          merge: options.merge,
+          mergeRows: options.mergeRows,
+          register: options.register,
+        },
+      );
     });
 }

@@ -1,0 +1,101 @@
+// What a command loads decides what its start-up costs: before commands imported their stage on use, every `mm`
+// process loaded ~2,100 modules (DuckDB, the Azure SDKs, fastify, echarts, ...) even to print its version, ~1.2 s of
+// CPU per start (bench/results/train.md, "Start-up"). These tests run the real launcher with a loader hook that
+// logs every module each thread loads, so an eager import added later fails here, not in a benchmark.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const HOOK = path.join(import.meta.dirname, 'helpers/module-log.ts');
+
+/** Packages the local path never needs: the Azure SDKs, the service, the report's charts, child processes. */
+const NOT_LOCAL = /^(@azure\/|@pulumi\/|fastify|@fastify\/|jose|prom-client|echarts|zrender|execa|mssql)/;
+
+interface Loaded {
+  /** Packages (node_modules folder names) each thread loaded, by thread id (0: the main thread). */
+  packages: Map<number, Set<string>>;
+  modules: number;
+}
+
+let dir: string;
+
+async function mm(args: string[], cwd = dir): Promise<Loaded> {
+  const log = path.join(dir, `modules-${args[0]}.log`);
+  await rm(log, { force: true });
+  const result = await execa(process.execPath, ['--import', HOOK, path.join(repo, 'bin/mm.js'), ...args], {
+    cwd,
+    env: { MM_MODULE_LOG: log, CI: 'true' },
+    reject: false,
+    all: true,
+  });
+  expect(result.exitCode, result.all).toBe(0);
+  const packages = new Map<number, Set<string>>();
+  const lines = (await readFile(log, 'utf8')).trim().split('\n');
+  for (const line of lines) {
+    const [thread, url] = line.split(' ') as [string, string];
+    const name = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+    const set = packages.get(Number(thread)) ?? new Set<string>();
+    if (name) set.add(name);
+    packages.set(Number(thread), set);
+  }
+  return { packages, modules: lines.length };
+}
+
+const notLocal = (loaded: Loaded) =>
+  [...loaded.packages.values()].flatMap((set) => [...set].filter((p) => NOT_LOCAL.test(p)));
+
+describe('what an mm process loads', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mm-startup-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(['--version', '--help', 'train --help', 'serve --help'])(
+    'given `mm %s`, when it runs, then it loads the command definitions and commander only',
+    async (command) => {
+      const loaded = await mm(command.split(' '));
+      expect([...loaded.packages.keys()]).toEqual([0]);
+      expect([...loaded.packages.get(0)!]).toEqual(['commander']);
+      expect(loaded.modules).toBeLessThan(60);
+    },
+  );
+
+  it('given a local lake, when prepare, train, evaluate-and-promote and score run, then no thread loads an Azure SDK, the service, the charts or execa, and the worker threads load no DuckDB', async () => {
+    await mm(['generate', '--partitions', '2', '--periods', '60', '--out', 'raw/data.parquet', '--future', '8']);
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      [
+        'dataset:',
+        '  path: raw/data.parquet',
+        '  partitionBy: [Store, Brand]',
+        '  time: WeekStarting',
+        '  target: Quantity',
+        '  frequency: W',
+        '  features: [Price, Advert]',
+        'forecast:',
+        '  horizon: 8',
+        '  holdout: 8',
+        'engine:',
+        '  workers: 1',
+        '',
+      ].join('\n'),
+    );
+    const config = ['--config', 'config.yaml'];
+    const prepare = await mm(['prepare', ...config]);
+    const train = await mm(['train', '--run', 'r1', ...config]);
+    const promote = await mm(['evaluate-and-promote', '--run', 'r1', ...config]);
+    const score = await mm(['score', '--run', 's1', '--future', 'raw/data.future.parquet', ...config]);
+    for (const loaded of [prepare, train, promote, score]) expect(notLocal(loaded)).toEqual([]);
+    // Promotion compares JSON documents: it needs no DuckDB and no worker pool.
+    expect([...promote.packages.get(0)!].filter((p) => /duckdb|piscina/.test(p))).toEqual([]);
+    // A training worker fits models: the lake is read by the main thread.
+    const workers = [...train.packages].filter(([thread]) => thread !== 0);
+    expect(workers.length).toBeGreaterThan(0);
+    for (const [, set] of workers) expect([...set].filter((p) => p.startsWith('@duckdb/'))).toEqual([]);
+  }, 300_000);
+});
