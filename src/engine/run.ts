@@ -127,7 +127,11 @@ async function trainPinned(options: TrainRunOptions): Promise<TrainRunResult> {
   const progress = (options.progress ?? silentProgress)(`train ${runId}${label}`, plan.count);
   let trainedNow = 0;
   if (plan.count > 0) {
-    const threads = options.workers ?? (config.engine.workers || os.availableParallelism());
+    // Never more threads than batches: an idle worker would still start and load the models (~55 ms CPU each).
+    const threads = Math.min(
+      options.workers ?? (config.engine.workers || os.availableParallelism()),
+      Math.ceil(plan.count / config.engine.batchSize),
+    );
     trainedNow = await trainInPool({
       ...options,
       meta,

@@ -72,7 +72,15 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
     ? await readFutureCovariates(options.futurePath, config.dataset)
     : undefined;
 
-  const threads = options.workers ?? (config.engine.workers || os.availableParallelism());
+  const batchSize = Math.max(1, config.engine.batchSize * 4);
+  // Never more threads than batches: an idle worker would still start and load the models and the registry.
+  const threads = Math.max(
+    1,
+    Math.min(
+      options.workers ?? (config.engine.workers || os.availableParallelism()),
+      Math.ceil(partitions.length / batchSize),
+    ),
+  );
   shareCompileCache();
   const pool = new Piscina<ScoreTask, PredictionRow[]>({
     filename: new URL('./worker.ts', import.meta.url).href,
@@ -80,7 +88,6 @@ export async function scoreRun(options: ScoreOptions): Promise<ScoreResult> {
     maxThreads: threads,
   });
   const progress = (options.progress ?? silentProgress)(`score ${runId}`, partitions.length);
-  const batchSize = Math.max(1, config.engine.batchSize * 4);
   const results: PredictionRow[][] = [];
   let done = 0;
   let failed = 0;

@@ -65,8 +65,18 @@ describe('what an mm process loads', () => {
     },
   );
 
-  it('given a local lake, when prepare, train, evaluate-and-promote and score run, then no thread loads an Azure SDK, the service, the charts or execa, and the worker threads load no DuckDB', async () => {
-    await mm(['generate', '--partitions', '2', '--periods', '60', '--out', 'raw/data.parquet', '--future', '8']);
+  it('given a local lake, when prepare, train, evaluate-and-promote and score run, then no thread loads an Azure SDK, the service, the charts or execa, one worker thread per batch starts, and it loads no DuckDB', async () => {
+    await mm([
+      'generate',
+      '--partitions',
+      '2',
+      '--periods',
+      '60',
+      '--out',
+      'raw/data.parquet',
+      '--future',
+      '8',
+    ]);
     await writeFile(
       path.join(dir, 'config.yaml'),
       [
@@ -87,15 +97,26 @@ describe('what an mm process loads', () => {
     );
     const config = ['--config', 'config.yaml'];
     const prepare = await mm(['prepare', ...config]);
-    const train = await mm(['train', '--run', 'r1', ...config]);
+    // Four threads asked for, one batch of two partitions to train or score: one worker thread starts.
+    const train = await mm(['train', '--run', 'r1', '--workers', '4', ...config]);
     const promote = await mm(['evaluate-and-promote', '--run', 'r1', ...config]);
-    const score = await mm(['score', '--run', 's1', '--future', 'raw/data.future.parquet', ...config]);
+    const score = await mm([
+      'score',
+      '--run',
+      's1',
+      '--future',
+      'raw/data.future.parquet',
+      '--workers',
+      '4',
+      ...config,
+    ]);
     for (const loaded of [prepare, train, promote, score]) expect(notLocal(loaded)).toEqual([]);
     // Promotion compares JSON documents: it needs no DuckDB and no worker pool.
     expect([...promote.packages.get(0)!].filter((p) => /duckdb|piscina/.test(p))).toEqual([]);
     // A training worker fits models: the lake is read by the main thread.
     const workers = [...train.packages].filter(([thread]) => thread !== 0);
-    expect(workers.length).toBeGreaterThan(0);
+    expect(workers).toHaveLength(1);
     for (const [, set] of workers) expect([...set].filter((p) => p.startsWith('@duckdb/'))).toEqual([]);
+    expect([...score.packages.keys()].filter((thread) => thread !== 0)).toHaveLength(1);
   }, 300_000);
 });
