@@ -43,7 +43,11 @@ describe('shareCompileCache', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
     delete env.NODE_COMPILE_CACHE;
     delete env.NODE_DISABLE_COMPILE_CACHE;
-    return execa(process.execPath, [path.join(tmp, 'main.ts'), mode, before], { env, extendEnv: false, cwd: tmp });
+    return execa(process.execPath, [path.join(tmp, 'main.ts'), mode, before], {
+      env,
+      extendEnv: false,
+      cwd: tmp,
+    });
   };
 
   it('given no configured cache, when shared, then worker threads started afterwards write into one cache', async () => {
