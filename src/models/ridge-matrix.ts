@@ -48,6 +48,8 @@ export interface DesignInput {
   xs: readonly ArrayLike<number>[];
   time: Int32Array;
   frequency: Frequency;
+  /** Where to write the matrix (at least names x rows long; every value read is written); a new array if absent. */
+  into?: Float64Array;
 }
 
 /** Fills the design; a constant column is dropped (it would only duplicate the intercept). */
@@ -55,7 +57,7 @@ export function buildDesign(input: DesignInput): Design {
   const { names, columns, rowIndex, filled, xs, time, frequency } = input;
   const rows = rowIndex.length;
   const kept: string[] = [];
-  const design = new Float64Array(names.length * rows);
+  const design = input.into ?? new Float64Array(names.length * rows);
   let p = 0;
   for (let c = 0; c < names.length; c++) {
     const code = columns.codes[c]!;

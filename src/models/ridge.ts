@@ -288,7 +288,18 @@ function prepare(
   const filled = fillGaps(z);
   const { features, xs } = scaleFeatures(context.features, series.x, transform, z);
   const holidayCount = countHolidays(series.time, context.frequency);
-  return { transform, z, filled, features, xs, holidayCount };
+  return { transform, z, filled, features, xs, holidayCount, band: guardBand(summarise(z)) };
+}
+
+/**
+ * Design buffers reused from fit to fit: a design never outlives its fit, and fits run one at a time in a thread,
+ * so a partition's few ridge fits do not each allocate (and collect) a matrix and its copy.
+ */
+const buffers = { design: new Float64Array(0), raw: new Float64Array(0) };
+
+function buffer(which: keyof typeof buffers, size: number): Float64Array {
+  if (buffers[which].length < size) buffers[which] = new Float64Array(size);
+  return buffers[which].subarray(0, size);
 }
 
 export function fitRidge(
@@ -304,7 +315,7 @@ export function fitRidge(
   }
   const target = targetSummary(y, shared);
   if (target.count < 2) throw new ModelError(`ridge needs at least 2 observed values, got ${target.count}`);
-  const { transform, z, filled, features, xs, holidayCount } = sharedOr(shared, 'ridge', () =>
+  const { transform, z, filled, features, xs, holidayCount, band } = sharedOr(shared, 'ridge', () =>
     prepare(series, context, target, shared),
   );
 
@@ -335,9 +346,14 @@ export function fitRidge(
     xs,
     time,
     frequency: context.frequency,
+    into: buffer('design', names.length * rowIndex.length),
   });
   // ridgeGcv centres and scales the design in place; the residuals need it in the columns' own units.
-  const raw = options.residuals ? design.matrix.slice() : design.matrix;
+  let raw = design.matrix;
+  if (options.residuals) {
+    raw = buffer('raw', design.matrix.length);
+    raw.set(design.matrix);
+  }
   const fit = ridgeGcv(design.matrix, design.kept.length, design.rows, design.response);
 
   const residuals = new Float64Array(options.residuals ? n : 0).fill(Number.NaN);
@@ -346,7 +362,9 @@ export function fitRidge(
     for (let c = 0; c < design.kept.length; c++) v -= fit.coef[c]! * raw[c * design.rows + i]!;
     residuals[rowIndex[i]!] = v;
   }
-  const maxLag = (compileColumns(design.kept) as CompiledColumns).maxLag;
+  const kept =
+    design.kept.length === names.length ? columns : (compileColumns(design.kept) as CompiledColumns);
+  const maxLag = kept.maxLag;
   const params: RidgeParams = {
     transform,
     nonNegative: target.min >= 0,
@@ -357,10 +375,11 @@ export function fitRidge(
     coef: Array.from(fit.coef),
     intercept: fit.intercept,
     tail: Array.from(filled.subarray(n - maxLag)),
-    band: guardBand(summarise(z)),
+    band: [band[0], band[1]],
     lambda: fit.lambda,
   };
-  return { model: build(params), params, residuals };
+  // What `build` checks holds by construction here (one coefficient per kept column, a tail as long as its lags).
+  return { model: new Ridge(params, kept), params, residuals };
 }
 
 export const ridgeFactory: ModelFactory = {
