@@ -56,7 +56,16 @@ export function dateOfEpochDay(day: number): Date {
   return new Date(day * MS_PER_DAY);
 }
 
+/** Recent days' ISO dates: a run's partitions mostly share their dates, and every artifact writes several. */
+const isoDates = new Map<number, string>();
+
 /** ISO date (YYYY-MM-DD) of an epoch day. */
 export function isoDate(day: number): string {
-  return dateOfEpochDay(day).toISOString().slice(0, 10);
+  let iso = isoDates.get(day);
+  if (iso === undefined) {
+    iso = dateOfEpochDay(day).toISOString().slice(0, 10);
+    if (isoDates.size >= 4096) isoDates.clear();
+    isoDates.set(day, iso);
+  }
+  return iso;
 }
