@@ -54,10 +54,11 @@ export async function tasksBuild(options: {
       store,
       onLine: options.log,
     });
-    // One build result kept: earlier sources' images would pile up in the store run after run.
+    // Earlier sources' images would pile up in the store run after run, but one younger than an hour may be another
+    // rehearsal's on this machine (the store is shared) between its build and its push: only older ones go.
     try {
-      const tags = await buildah(['images', '--format', '{{.Name}}:{{.Tag}}'], { store });
-      for (const old of tags.split('\n').filter((t) => t.startsWith('localhost/acr-tasks:') && t !== image))
+      const listed = JSON.parse(await buildah(['images', '--json'], { store })) as StoredImage[];
+      for (const old of staleBuildResults(listed, image, Date.now() / 1000 - 3600))
         await removeImage(old, { store });
     } catch (error) {
       options.log(`(older build results left in the store: ${(error as Error).message})`);
@@ -66,4 +67,19 @@ export async function tasksBuild(options: {
   } finally {
     rmSync(upload, { recursive: true, force: true });
   }
+}
+
+interface StoredImage {
+  names?: string[] | null;
+  /** Unix seconds. */
+  created?: number;
+}
+
+/** The tasks' build results other than `keep` created before `before` (unix seconds). */
+export function staleBuildResults(images: readonly StoredImage[], keep: string, before: number): string[] {
+  return images.flatMap((image) =>
+    (image.created ?? 0) < before
+      ? (image.names ?? []).filter((name) => name.startsWith('localhost/acr-tasks:') && name !== keep)
+      : [],
+  );
 }
