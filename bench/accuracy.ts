@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { queryOnce } from '../src/data/duckdb.ts';
-import { mmConfig, runStages, STAGES, startupCpu } from './lab/mm-stages.ts';
+import { mmConfig, runStages, STAGES, type StagesRun, startupCpu } from './lab/mm-stages.ts';
 import { type Forecast, type Point, peerSystems, type SystemResult } from './lab/peers.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -173,7 +173,7 @@ async function ours(
     secondsPerSeries: run.seconds / series,
     cpuPerSeries: run.cpu / series,
     cpuBeyondStartup: (run.cpu - STAGES.length * startup) / series,
-    note: `mm wall time per stage for ${series} series: ${run.stageSeconds.join(', ')}; CPU: ${run.stageCpu.join(', ') || '–'} (each stage is a fresh Node process; the fixed start-up, \`mm --version\`, costs ${startup.toFixed(2)} s CPU, median of 3, taken out ${STAGES.length} times in the last column)${replicas > 1 ? await marginal(dir, config, series, run.cpu) : ''}`,
+    note: `mm wall time per stage for ${series} series: ${run.stageSeconds.join(', ')}; CPU: ${run.stageCpu.join(', ') || '–'} (each stage is a fresh Node process; the fixed start-up, \`mm --version\`, costs ${startup.toFixed(2)} s CPU, median of 3, taken out ${STAGES.length} times in the last column)${replicas > 1 ? await marginal(dir, config, series, run) : ''}`,
   };
 }
 
@@ -181,7 +181,7 @@ async function ours(
  * The CPU per series without any fixed cost: the same stages on every series repeated `replicas` times (keys
  * suffixed), the difference from the real run spread over the extra series.
  */
-async function marginal(dir: string, config: string, series: number, cpu: number): Promise<string> {
+async function marginal(dir: string, config: string, series: number, small: StagesRun): Promise<string> {
   const sub = path.join(dir, 'replicas');
   rmSync(sub, { recursive: true, force: true });
   mkdirSync(sub, { recursive: true });
@@ -194,8 +194,11 @@ async function marginal(dir: string, config: string, series: number, cpu: number
     writeFileSync(path.join(sub, file), `${out.join('\n')}\n`);
   }
   const big = await runStages(sub, config);
-  const extra = (big.cpu - cpu) / ((replicas - 1) * series);
-  return `\nmarginal CPU per series end to end (the same stages on ${replicas} x ${series} series took ${big.cpu.toFixed(1)} s CPU against ${cpu.toFixed(1)} s): ${(extra * 1000).toFixed(1)} ms`;
+  const ms = (a: number, b: number) => `${(((a - b) / ((replicas - 1) * series)) * 1000).toFixed(1)} ms`;
+  const stages = STAGES.map(
+    (stage, i) => `${stage[0]} ${ms(big.stageCpuSeconds[i]!, small.stageCpuSeconds[i]!)}`,
+  );
+  return `\nmarginal CPU per series end to end (the same stages on ${replicas} x ${series} series took ${big.cpu.toFixed(1)} s CPU against ${small.cpu.toFixed(1)} s): ${ms(big.cpu, small.cpu)} (${stages.join(', ')})`;
 }
 
 function score(system: SystemResult, points: Point[], scales: Map<string, number>) {

@@ -77,6 +77,8 @@ export interface StagesRun {
   cpu: number;
   stageSeconds: string[];
   stageCpu: string[];
+  /** CPU seconds per stage, in STAGES order. */
+  stageCpuSeconds: number[];
 }
 
 /** Writes the config and a local environment into `dir` and runs the four stages there. */
@@ -85,12 +87,13 @@ export async function runStages(dir: string, config: string): Promise<StagesRun>
   writeFileSync(path.join(dir, 'environments/local.yaml'), 'storage:\n  kind: local\n  root: lake\n');
   writeFileSync(path.join(dir, 'config.yaml'), config);
   const started = performance.now();
-  const run: StagesRun = { seconds: 0, cpu: 0, stageSeconds: [], stageCpu: [] };
+  const run: StagesRun = { seconds: 0, cpu: 0, stageSeconds: [], stageCpu: [], stageCpuSeconds: [] };
   for (const stage of STAGES) {
     const t0 = performance.now();
     const result = await timed(dir, [process.execPath, CLI, ...stage, '--config', 'config.yaml']);
     if (result.exitCode !== 0) throw new Error(`mm ${stage[0]} exited ${result.exitCode}:\n${result.all}`);
     run.cpu += result.cpu;
+    run.stageCpuSeconds.push(result.cpu);
     run.stageCpu.push(`${stage[0]} ${result.cpu.toFixed(1)} s`);
     run.stageSeconds.push(`${stage[0]} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
