@@ -1,7 +1,7 @@
 // Benchmark: the fixed cost of starting `mm` and the engine host, per command, with Node's compile cache cold
 // (a fresh cache folder: the first run after an install or a change) and warm (the same folder again), on a tiny
 // dataset (4 partitions x 104 weeks, one worker thread) so that what is measured is start-up, not training.
-//   node bench/startup.ts [--runs N] [--repo DIR]... [--commands version,help,prepare,...] [--modes cold,warm]
+//   node bench/startup.ts [--runs N] [--repo DIR]... [--commands node,version,help,prepare,...] [--modes cold,warm]
 // Each measurement is a fresh process. CPU is user + system of the whole process (main thread, worker threads,
 // DuckDB's threads), read by the process itself at exit (process.cpuUsage, a preloaded probe): on a shared machine
 // wall time is noise. Several --repo (worktrees of this project, e.g. main and a branch) are measured alternately,
@@ -31,7 +31,9 @@ const repos = (
 ).map((r) => path.resolve(r));
 const modes = (values('--modes')[0] ?? 'cold,warm').split(',') as ('cold' | 'warm')[];
 const commands = (values('--commands')[0]?.split(',') ?? Object.keys(COMMANDS)).map((c) => {
-  const name = (Object.keys(COMMANDS) as CommandName[]).find((k) => k === c || k.startsWith(`${c} `));
+  const name = (Object.keys(COMMANDS) as CommandName[]).find(
+    (k) => k === c || k === `--${c}` || k.startsWith(`${c} `),
+  );
   if (!name) throw new Error(`unknown command ${c}; one of: ${Object.keys(COMMANDS).join(', ')}`);
   return name;
 });
