@@ -18,18 +18,21 @@ interface Loaded {
   /** Packages (node_modules folder names) each thread loaded, by thread id (0: the main thread). */
   packages: Map<number, Set<string>>;
   modules: number;
+  stdout: string;
 }
 
 let dir: string;
 
-async function mm(args: string[], cwd = dir): Promise<Loaded> {
-  const log = path.join(dir, `modules-${args[0]}.log`);
+/** Runs a Node program of the repo (with `input` on stdin) and reads back what each of its threads loaded. */
+async function loads(program: string, args: string[], input?: string): Promise<Loaded> {
+  const log = path.join(dir, `modules-${path.basename(program)}-${args[0]}.log`);
   await rm(log, { force: true });
-  const result = await execa(process.execPath, ['--import', HOOK, path.join(repo, 'bin/mm.js'), ...args], {
-    cwd,
+  const result = await execa(process.execPath, ['--import', HOOK, path.join(repo, program), ...args], {
+    cwd: dir,
     env: { MM_MODULE_LOG: log, CI: 'true' },
     reject: false,
     all: true,
+    ...(input === undefined ? {} : { input }),
   });
   expect(result.exitCode, result.all).toBe(0);
   const packages = new Map<number, Set<string>>();
@@ -41,8 +44,10 @@ async function mm(args: string[], cwd = dir): Promise<Loaded> {
     if (name) set.add(name);
     packages.set(Number(thread), set);
   }
-  return { packages, modules: lines.length };
+  return { packages, modules: lines.length, stdout: result.stdout };
 }
+
+const mm = (args: string[]) => loads('bin/mm.js', args);
 
 const notLocal = (loaded: Loaded) =>
   [...loaded.packages.values()].flatMap((set) => [...set].filter((p) => NOT_LOCAL.test(p)));
@@ -65,7 +70,7 @@ describe('what an mm process loads', () => {
     },
   );
 
-  it('given a local lake, when prepare, train, evaluate-and-promote and score run, then no thread loads an Azure SDK, the service, the charts or execa, one worker thread per batch starts, and it loads no DuckDB', async () => {
+  it('given a local lake, when prepare, train, evaluate-and-promote and score run, then no thread loads an Azure SDK, the service, the charts or execa, one worker thread per batch starts, and it loads no DuckDB; the engine host neither', async () => {
     await mm([
       'generate',
       '--partitions',
@@ -118,5 +123,19 @@ describe('what an mm process loads', () => {
     expect(workers).toHaveLength(1);
     for (const [, set] of workers) expect([...set].filter((p) => p.startsWith('@duckdb/'))).toEqual([]);
     expect([...score.packages.keys()].filter((thread) => thread !== 0)).toHaveLength(1);
+    // The engine host an AML mini-batch or a Spark task talks to: one train request over the same lake.
+    const request = {
+      id: 'h1',
+      op: 'train',
+      config: path.join(dir, 'config.yaml'),
+      env: 'local',
+      runId: 'h1',
+      preparedDir: path.join(dir, '.mm/local/datasets/config/prepared'),
+      buckets: [0],
+      outDir: path.join(dir, 'host-out'),
+    };
+    const host = await loads('src/compute/engine-host.ts', [], `${JSON.stringify(request)}\n`);
+    expect(JSON.parse(host.stdout)).toMatchObject({ id: 'h1', ok: true });
+    expect(notLocal(host)).toEqual([]);
   }, 300_000);
 });
