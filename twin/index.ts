@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { removeImage } from '../scripts/images/buildah.ts';
@@ -18,6 +18,10 @@ import { TokenIssuer } from './identity/tokens.ts';
 import { portOf, TwinRouter } from './network/router.ts';
 import { TwinEstate, type TwinPrincipal } from './rbac/estate.ts';
 import { startTwinLakes, twinCredential } from './storage/lakes.ts';
+import { SQL_ADMIN } from './synapse-sql/admin.ts';
+import { duckSelect } from './synapse-sql/duck-select.ts';
+import { estateDirectory, startSynapseSql } from './synapse-sql/endpoint.ts';
+import { lakeViewFiles } from './synapse-sql/lake-files.ts';
 import { selfSignedCertificate } from './tls.ts';
 
 export interface TwinOptions {
@@ -49,7 +53,12 @@ export interface TwinOptions {
 export async function startTwin(options: TwinOptions) {
   const estate = new TwinEstate({ subscriptionId: '00000000-0000-0000-0000-000000000000' });
   const issuer = new TokenIssuer(estate.tenantId);
-  const tls = selfSignedCertificate(['*.blob.core.windows.net', 'management.azure.com', '*.azurecr.io']);
+  const tls = selfSignedCertificate([
+    '*.blob.core.windows.net',
+    'management.azure.com',
+    '*.azurecr.io',
+    '*.sql.azuresynapse.net',
+  ]);
   const work = await mkdtemp(path.join(tmpdir(), 'mm-twin-'));
   const caFile = path.join(work, 'twin-ca.pem');
   await writeFile(caFile, tls.cert);
@@ -61,6 +70,30 @@ export async function startTwin(options: TwinOptions) {
     repoRoot: path.resolve(import.meta.dirname, '..'),
   });
   const msi = await new MsiEndpoint(issuer).start();
+  // The prod stack's Synapse serverless SQL endpoint (TDS on 1433 of a loopback address of its own), its Entra
+  // admin a member of the SQL administrators group; views read the lakes as their caller.
+  const synapse = await startSynapseSql({
+    issuer,
+    tls,
+    admins: [SQL_ADMIN.principalId],
+    directory: estateDirectory(estate),
+    select: duckSelect(
+      lakeViewFiles({
+        accountUrl: (account) =>
+          estate.environmentOfAccount(account) ? lakes.proxy.accountUrl(account) : undefined,
+        credentialFor: (sid) =>
+          twinCredential(
+            issuer,
+            estate.byPrincipalId(sid) ?? { name: sid, environment: 'prod', principalId: sid, clientId: sid },
+          ),
+        workDir: path.join(work, 'synapse-sql'),
+      }),
+    ),
+  });
+  const synapseHost = `${estate.names.prod.synapse}-ondemand.sql.azuresynapse.net`;
+  // The hosts preload, beside the CA file so the nodes' containers can mount it at the same path.
+  const hostsFile = path.join(work, 'twin-hosts.ts');
+  await copyFile(path.join(import.meta.dirname, 'network', 'hosts.ts'), hostsFile);
   const gate = new ArmGate({
     estate,
     issuer,
@@ -82,6 +115,7 @@ export async function startTwin(options: TwinOptions) {
         ...(options.nodes.digest ? { digest: options.nodes.digest } : {}),
         mounts: [
           { source: caFile, target: caFile, readOnly: true },
+          { source: hostsFile, target: hostsFile, readOnly: true },
           ...(options.nodes.environmentsDir
             ? [{ source: options.nodes.environmentsDir, target: '/app/environments', readOnly: true }]
             : []),
@@ -110,7 +144,14 @@ export async function startTwin(options: TwinOptions) {
       .refreshTokenFor(principalId, login)
       .then((refreshToken) => pullImage(image, { refreshToken, caFile, proxy: router.url }))
       .then(({ digest }) =>
-        imageNodes({ image, digest, mounts: [{ source: caFile, target: caFile, readOnly: true }] }),
+        imageNodes({
+          image,
+          digest,
+          mounts: [
+            { source: caFile, target: caFile, readOnly: true },
+            { source: hostsFile, target: hostsFile, readOnly: true },
+          ],
+        }),
       );
     started.catch(() => pulled.delete(image)); // a later job tries again (the image may have been pushed since)
     pulled.set(image, started);
@@ -123,6 +164,11 @@ export async function startTwin(options: TwinOptions) {
     // What Azure ML sets for a compute cluster with user-assigned identities; no system-assigned default.
     DEFAULT_IDENTITY_CLIENT_ID: '',
     ...msi.environmentFor({ identities: principals, label }),
+    // Synapse SQL is TDS over raw TCP, not HTTPS, so the proxy cannot carry it: the host name resolves to the
+    // endpoint's loopback address instead, as a hosts file would (twin/network/hosts.ts; mounted on the nodes,
+    // whose score pipeline's refresh_synapse step runs the refresh).
+    MM_TWIN_HOSTS: `${synapseHost}=${synapse.address.host}`,
+    NODE_OPTIONS: `--import ${hostsFile}`,
   });
   const runner = new NodeRunner({
     workDir: path.join(work, 'nodes'),
@@ -190,6 +236,8 @@ export async function startTwin(options: TwinOptions) {
     acr,
     pipelineRuns,
     work,
+    synapse,
+    synapseHost,
     environmentFor,
     async stop() {
       for (const job of runner.jobs.values()) for (const node of job.nodes) node?.child?.kill('SIGKILL');
@@ -199,6 +247,7 @@ export async function startTwin(options: TwinOptions) {
       // The images the nodes pulled: the next twin pulls them again from its own registry.
       for (const image of pulled.keys()) await removeImage(image).catch(() => undefined);
       await arm.stop();
+      await synapse.stop();
       await msi.stop();
       await lakes.stop();
       // Inputs were made read-only as on a node; give the owner write access back to clean up.

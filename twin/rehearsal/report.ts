@@ -6,9 +6,10 @@
 export interface CallRecord {
   /**
    * 'storage' (a lake), 'arm' (Resource Manager / Azure ML), 'registry' (a container registry: token exchanges,
-   * pushes and pulls) or 'token' (Entra ID / managed identity).
+   * pushes and pulls), 'token' (Entra ID / managed identity) or 'sql' (a login or batch on Synapse SQL).
    */
-  service: 'storage' | 'arm' | 'registry' | 'token';
+  service: 'storage' | 'arm' | 'registry' | 'token' | 'sql';
+  /** HTTP status; for 'sql' 0, or the number of the first SQL error the login or batch met. */
   status: number;
   /** Lake account for storage calls. */
   account?: string;
@@ -55,6 +56,9 @@ export function summarise(calls: CallRecord[]) {
     arm: count('arm'),
     registry: count('registry'),
     tokens: count('token'),
+    sql: count('sql'),
+    /** SQL error numbers met (18456 login failed, 262 permission denied, ...), once each. */
+    sqlErrors: [...new Set(calls.filter((c) => c.service === 'sql' && c.status !== 0).map((c) => c.status))],
     met,
   };
 }
@@ -71,8 +75,9 @@ export function formatTable(reports: StepReport[]): string {
     'step',
     'identity',
     'lake(s) touched',
-    'calls (lake/ARM/ACR/token)',
+    'calls (lake/ARM/ACR/token/SQL)',
     '403/429/409 met',
+    'SQL errors met',
     'cluster nodes ran in',
     'result',
     'seconds',
@@ -80,7 +85,7 @@ export function formatTable(reports: StepReport[]): string {
   const rows = reports.map((r) => {
     const s = summarise(r.calls);
     const met = `${s.met[403]}/${s.met[429]}/${s.met[409]}`;
-    const refused = s.met[403] + s.met[429] + s.met[409];
+    const refused = s.met[403] + s.met[429] + s.met[409] + s.sqlErrors.length;
     const result = r.notRun
       ? `not run: ${r.notRun}`
       : r.exitCode === 0
@@ -93,8 +98,9 @@ export function formatTable(reports: StepReport[]): string {
       r.step,
       r.identity,
       s.lakes.join(', ') || '-',
-      `${s.storage}/${s.arm}/${s.registry}/${s.tokens}`,
+      `${s.storage}/${s.arm}/${s.registry}/${s.tokens}/${s.sql}`,
       met,
+      s.sqlErrors.join(', ') || '-',
       [...new Set(r.nodes ?? [])].map(shortDigest).join(', ') || '-',
       result,
       r.seconds.toFixed(1),

@@ -2,9 +2,9 @@ import type { StackOutputs } from '../../infra/outputs.ts';
 import type { TwinEstate } from '../rbac/estate.ts';
 
 /**
- * What `pulumi stack output --json` would print for the twin's dev or prod stack (infra/outputs.ts). The twin has no
- * Synapse SQL endpoint (the refresh speaks TDS), so its prod stack is one deployed with Synapse off: the score
- * stage then skips the view refresh, and the rehearsal says so.
+ * What `pulumi stack output --json` would print for the twin's dev or prod stack (infra/outputs.ts). The prod stack
+ * has Synapse on, as the default prod deployment does: its serverless SQL endpoint is the twin's
+ * (twin/synapse-sql/), so the score stage refreshes the views for real.
  */
 export function twinStackOutputs(estate: TwinEstate, environment: 'dev' | 'prod'): StackOutputs {
   const names = estate.names[environment];
@@ -36,6 +36,9 @@ export function twinStackOutputs(estate: TwinEstate, environment: 'dev' | 'prod'
       ? {
           devLakeBlobEndpoint: `https://${estate.names.dev.lake}.blob.core.windows.net/`,
           devLakeContainer: 'lake',
+          synapseWorkspaceName: names.synapse,
+          synapseServerlessSqlEndpoint: `${names.synapse}-ondemand.sql.azuresynapse.net`,
+          synapseDatabase: names.predictionsDatabase,
         }
       : {}),
   };

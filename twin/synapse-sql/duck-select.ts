@@ -71,7 +71,8 @@ export function duckSelect(files: ViewFiles): SelectRunner {
         const defined = db.views.get(name);
         if (!defined) return { kind: 'error', error: SQL_ERRORS.invalidObject(name) };
         const [schema, object] = name.split('.') as [string, string];
-        if (!catalog.can(db, sid, `SELECT ON OBJECT::${name}`) && !catalog.can(db, sid, 'SELECT')) {
+        const select = ['SELECT', `SELECT ON SCHEMA::${schema}`, `SELECT ON OBJECT::${name}`];
+        if (!select.some((permission) => catalog.can(db, sid, permission))) {
           return {
             kind: 'error',
             error: SQL_ERRORS.objectPermissionDenied('SELECT', object, db.name, schema),
@@ -98,7 +99,7 @@ export function duckSelect(files: ViewFiles): SelectRunner {
           throw error;
         }
         const typed = new Map(view.columns.map((c) => [c.name.toLowerCase(), c]));
-        const select = view.select.map((name) => {
+        const casts = view.select.map((name) => {
           const column = typed.get(name.toLowerCase());
           if (!column) throw new Error(`view ${name}: column ${name} is not in the WITH clause`);
           return `CAST(${paths.length > 0 ? q(column.name) : 'NULL'} AS ${duckType(column.type)}) AS ${q(column.name)}`;
@@ -109,7 +110,7 @@ export function duckSelect(files: ViewFiles): SelectRunner {
             : ' WHERE false';
         await duck.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(schema)}`);
         await duck.connection.run(
-          `CREATE VIEW ${q(schema)}.${q(object)} AS SELECT ${select.join(', ')}${from}`,
+          `CREATE VIEW ${q(schema)}.${q(object)} AS SELECT ${casts.join(', ')}${from}`,
         );
       }
       let reader: Awaited<ReturnType<typeof duck.connection.runAndReadAll>>;

@@ -57,7 +57,7 @@ export interface ArmPipelineOptions {
  * from the job's nodes and their registered component versions (the reverse of the CLI's YAML-to-REST
  * conversion, src/azure/pipeline-job.ts), the code version downloaded from its codeUri, and the YAML run by
  * ./pipeline.ts (its parallel step on ./runner.ts). The mm_lake datastore is a folder on this machine's disk:
- * the dataset's `prepared/` and run folder (below its `datasets/<name>/` when the job names one) are downloaded before the job and the run's folder uploaded after it, as the
+ * the dataset's `prepared/` and run folder (below its `datasets/<name>/` when the job names one) are downloaded before the job, and the run's folder and predictions uploaded after it, as the
  * cluster's identity; a ro/rw mount is imitated by that copy (no FUSE here), so its hazards are not shown.
  * The steps' processes run on `options.nodes`: in the runtime image (inputs mounted read-only, outputs read-write),
  * or on this host.
@@ -146,8 +146,12 @@ export function runArmPipeline(
       nodes,
       env: { ...hostApp(work, nodes, options.appRoot), ...options.nodeEnvironment },
     });
-    if (runId && existsSync(path.join(lakeDir, inLake(`runs/${runId}`))))
-      await store().uploadDir(path.join(lakeDir, inLake(`runs/${runId}`)), inLake(`runs/${runId}`));
+    // The run's folders the job wrote: runs/<id> (train) and predictions/run_id=<id> (score, an rw_mount output
+    // whose files are in the lake as soon as they are closed; here they arrive when the job ends).
+    for (const folder of runId ? [`runs/${runId}`, `predictions/run_id=${runId}`] : []) {
+      if (existsSync(path.join(lakeDir, inLake(folder))))
+        await store().uploadDir(path.join(lakeDir, inLake(folder)), inLake(folder));
+    }
     for (const [step, r] of Object.entries(result.steps)) {
       const why =
         r.parallel?.reason ?? r.parallel?.failures[0]?.error ?? (r.exitCode ? `exit ${r.exitCode}` : '');
