@@ -100,7 +100,9 @@ describe("the twin's Synapse serverless SQL endpoint (TDS 7.4 over TLS, Entra to
     const badLength = Buffer.from([PACKET.PRELOGIN, 1, 0, 4, 0, 0, 1, 0]);
     const unknownType = Buffer.from([0x55, 1, 0, 8, 0, 0, 1, 0]);
     const loginBeforePrelogin = framePackets(PACKET.LOGIN7, Buffer.alloc(20));
-    for (const bytes of [badLength, unknownType, loginBeforePrelogin]) await sendRaw(f.sql.address, bytes);
+    // A PRELOGIN packet that says 100 bytes, of which 20 arrive before the client hangs up.
+    const truncated = Buffer.concat([Buffer.from([PACKET.PRELOGIN, 1, 0, 100, 0, 0, 1, 0]), Buffer.alloc(12)]);
+    for (const bytes of [badLength, unknownType, loginBeforePrelogin, truncated]) await sendRaw(f.sql.address, bytes);
     const errors = f.sql.events
       .filter((e) => e.kind === 'protocol-error')
       .slice(before)
@@ -109,6 +111,7 @@ describe("the twin's Synapse serverless SQL endpoint (TDS 7.4 over TLS, Entra to
       'packet length 4 is outside 8..32767',
       'unknown packet type 0x55',
       'expected PRELOGIN, got packet type 0x10',
+      'the client closed in the middle of a message',
     ]);
     const pool = await f.connect('master', f.tokenOf(ADMIN));
     await pool.close();
