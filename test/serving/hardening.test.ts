@@ -1,4 +1,4 @@
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -119,6 +119,28 @@ describe('mm serve under slow or odd clients', () => {
     const models = path.join(broken.root, 'registry', 'prod', 'models');
     const [name] = await readdir(models);
     await writeFile(path.join(models, name as string, 'latest.json'), '{ torn');
+    const server = mmServe(broken.dir, ['--auth', 'anonymous', '--log-level', 'silent']);
+    try {
+      const response = await fetch(`${await server.url()}/v1/forecast`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: BODY,
+      });
+      const text = await response.text();
+      expect(response.status).toBe(502);
+      expect(text).toContain('could not load model');
+      expect(text).not.toContain(broken.dir);
+      expect(text).not.toMatch(/\/(tmp|home|work|var)\//);
+    } finally {
+      await server.stop();
+      await rm(broken.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('given a prod pack cut short, answers 502 for its model without naming a server path', async () => {
+    const broken = await servedFolder('mm-serve-cut-pack-');
+    const packs = path.join(broken.root, 'registry', 'prod', 'packs');
+    for (const pack of await readdir(packs)) await truncate(path.join(packs, pack), 100);
     const server = mmServe(broken.dir, ['--auth', 'anonymous', '--log-level', 'silent']);
     try {
       const response = await fetch(`${await server.url()}/v1/forecast`, {
