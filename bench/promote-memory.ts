@@ -2,7 +2,9 @@
  * Peak memory of evaluate-and-promote over a large run: writes an N-partition run in the engine's layout (the
  * manifest one record per line, artifacts in packs of 1,000) once, then promotes it into a fresh local prod
  * registry in a child process, whose peak RSS (getrusage maxrss) and CPU are what this prints.
- * Run: node bench/promote-memory.ts [partitions=100000]
+ * Run: node bench/promote-memory.ts [partitions=100000] [old-space cap in MB for the child, e.g. 256]
+ * With a cap, the child either finishes (its live heap fits) or dies of "heap out of memory": a sharper test of
+ * what promotion keeps than peak RSS, which V8 lets grow with the garbage it has not collected yet.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -90,12 +92,23 @@ try {
   await writeManifestFile(path.join(runDir, 'manifest.json'), manifest);
   records.length = 0;
   const load = os.loadavg()[0]!.toFixed(1);
-  const child = fork(import.meta.filename, ['--child', root, runDir], { stdio: 'inherit' });
-  const [result] = (await once(child, 'message')) as [
-    { seconds: number; cpu: number; peakRss: number; totals: unknown },
-  ];
+  const cap = process.argv[3];
+  const child = fork(import.meta.filename, ['--child', root, runDir], {
+    stdio: 'inherit',
+    execArgv: [...process.execArgv, ...(cap ? [`--max-old-space-size=${cap}`] : [])],
+  });
+  const answer = once(child, 'message');
+  const [code] = (await Promise.race([once(child, 'exit'), answer.then(() => [0])])) as [number];
+  if (code !== 0) {
+    console.log(
+      `evaluateAndPromote, ${n} partitions, old space capped at ${cap} MB: the child died (exit ${code})`,
+    );
+    process.exit(0);
+  }
+  const [result] = (await answer) as [{ seconds: number; cpu: number; peakRss: number; totals: unknown }];
   console.log(
-    `evaluateAndPromote, ${n} partitions (first promotion into an empty local prod registry, durable: false), ` +
+    `evaluateAndPromote, ${n} partitions (first promotion into an empty local prod registry, durable: false` +
+      `${cap ? `, old space capped at ${cap} MB` : ''}), ` +
       `load ${load}: wall ${result.seconds.toFixed(1)} s, CPU ${result.cpu.toFixed(1)} s, ` +
       `peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB; totals ${JSON.stringify(result.totals)}`,
   );

@@ -5,11 +5,11 @@ import type { PartitionRecord } from '../engine/manifest.ts';
 import type { StreamedManifest } from '../engine/manifest-stream.ts';
 import { lineageTags } from '../engine/register.ts';
 import type { ModelRegistry, ModelVersion, RegisterRequest } from '../registry/types.ts';
-import { writeJsonAtomic } from '../util/atomic.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import type { Progress } from '../util/progress.ts';
 import { type ChampionLookup, findChampion, RUN_TAG } from './champion.ts';
 import type { DecisionRecord, DecisionsFile } from './decision-record.ts';
+import { writeDecisionsFile } from './decisions-file.ts';
 import { EvidenceError, evidenceFrom, servedArtifact } from './evidence.ts';
 import { decide, type PromotionRules, RULES_VERSION } from './rules.ts';
 import { openRunManifest, PromotionInputError, readRunArtifact } from './run-input.ts';
@@ -165,7 +165,7 @@ export async function evaluateAndPromote(options: EvaluateOptions): Promise<Deci
     totals,
     decisions: records,
   };
-  if (!options.dryRun) await writeJsonAtomic(decisionsPath(options.runDir), file);
+  if (!options.dryRun) await writeDecisionsFile(decisionsPath(options.runDir), file);
   return file;
 }
 
