@@ -65,7 +65,7 @@ try {
       batch.map((a) => JSON.stringify(a)),
       { durable: false },
     );
-    batch.forEach((artifact, j) =>
+    for (const [j, artifact] of batch.entries()) {
       records.push({
         name: artifact.name,
         key: keys[start + j]!,
@@ -74,8 +74,8 @@ try {
         artifact: refs[j]!,
         observations: 156,
         durationMs: 1,
-      }),
-    );
+      });
+    }
   }
   const manifest: RunManifest = {
     schemaVersion: 1,
