@@ -86,11 +86,10 @@ describe('mm score publishing', () => {
   }, 120_000);
 
   it('given prod models that cannot be read, the failed run publishes nothing and says where its rows are', async () => {
-    const models = path.join(root(), 'registry', 'prod', 'models');
-    for (const name of readdirSync(models)) {
-      for (const file of readdirSync(path.join(models, name)).filter((f) => /^v\d+\.json$/.test(f))) {
-        writeFileSync(path.join(models, name, file), '{"torn":');
-      }
+    // The registry keeps its versions in packs (src/registry/local-layout.ts): tear every record there.
+    const packs = path.join(root(), 'registry', 'prod', 'packs');
+    for (const file of readdirSync(packs).filter((f) => f.endsWith('.jsonl'))) {
+      writeFileSync(path.join(packs, file), '{"torn":');
     }
     const result = await score('broken');
     expect(result.exitCode, result.all).toBe(1);
