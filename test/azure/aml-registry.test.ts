@@ -384,6 +384,9 @@ describe('AzureMlModelRegistry retries, timeouts and errors', () => {
       idempotencyTag: 'mm.run.id',
     });
     expect(again.map((v) => v.version)).toEqual([1, 1]);
+    // Both read back whole: the one from the first call's pack, the other from the re-run's.
+    expect((await dev.load(modelName(['11', 'down'])))?.artifact).toEqual(artifact(['11', 'down']));
+    expect((await dev.load(modelName(['12', 'fine'])))?.artifact).toEqual(artifact(['12', 'fine']));
   });
 
   it('names the missing role on a 403 AuthorizationFailed', async () => {
