@@ -101,8 +101,12 @@ describe("the twin's Synapse serverless SQL endpoint (TDS 7.4 over TLS, Entra to
     const unknownType = Buffer.from([0x55, 1, 0, 8, 0, 0, 1, 0]);
     const loginBeforePrelogin = framePackets(PACKET.LOGIN7, Buffer.alloc(20));
     // A PRELOGIN packet that says 100 bytes, of which 20 arrive before the client hangs up.
-    const truncated = Buffer.concat([Buffer.from([PACKET.PRELOGIN, 1, 0, 100, 0, 0, 1, 0]), Buffer.alloc(12)]);
-    for (const bytes of [badLength, unknownType, loginBeforePrelogin, truncated]) await sendRaw(f.sql.address, bytes);
+    const truncated = Buffer.concat([
+      Buffer.from([PACKET.PRELOGIN, 1, 0, 100, 0, 0, 1, 0]),
+      Buffer.alloc(12),
+    ]);
+    for (const bytes of [badLength, unknownType, loginBeforePrelogin, truncated])
+      await sendRaw(f.sql.address, bytes);
     const errors = f.sql.events
       .filter((e) => e.kind === 'protocol-error')
       .slice(before)
