@@ -58,6 +58,11 @@ interface Pending {
   index: number;
   partition: Pick<PartitionRecord, 'name' | 'key' | 'status' | 'artifact'>;
   lookup: ChampionLookup;
+  /**
+   * Pass 1's request, kept for the first chunk of promotions only (at most CHUNK artifacts, what pass 2 holds at a
+   * time anyway): a run of up to CHUNK promotions then reads and parses each artifact once, not twice.
+   */
+  request?: RegisterRequest;
 }
 
 /** Partitions read, planned and registered at a time: what bounds promotion's memory, whatever the run's size. */
@@ -108,7 +113,13 @@ export async function evaluateAndPromote(options: EvaluateOptions): Promise<Deci
       plan.record.newVersion = options.dryRun && plan.request !== undefined && !plan.ownVersion;
       if (plan.request && !plan.ownVersion && plan.lookup) {
         const { name, key, status, artifact } = chunk[i]!;
-        pending.push({ index, partition: { name, key, status, artifact }, lookup: slim(plan.lookup) });
+        const kept: Pending = {
+          index,
+          partition: { name, key, status, artifact },
+          lookup: slim(plan.lookup),
+        };
+        if (pending.length < CHUNK) kept.request = plan.request;
+        pending.push(kept);
       }
     });
   };
@@ -182,7 +193,9 @@ async function registerChunk(
   decidedAt: string,
 ): Promise<void> {
   let plans = await mapLimit(chunk, options.concurrency ?? 16, (p) =>
-    planPartition(p.partition as PartitionRecord, runId, options, decidedAt, p.lookup),
+    p.request
+      ? Promise.resolve<Plan>({ record: records[p.index]!, request: p.request, lookup: p.lookup })
+      : planPartition(p.partition as PartitionRecord, runId, options, decidedAt, p.lookup),
   );
   let indexes = chunk.map((p) => p.index);
   for (let attempt = 1; ; attempt++) {
