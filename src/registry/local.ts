@@ -5,7 +5,7 @@ import { modelArtifactSchema } from '../contracts/artifact.ts';
 import { isModelName } from '../core/model-name.ts';
 import type { ModelArtifact } from '../models/artifact.ts';
 import { lakeLayout } from '../storage/layout.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { writeFilesAtomic } from '../util/atomic-batch.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import {
   assertModelName,
@@ -45,6 +45,9 @@ export interface LocalRegistryOptions {
    */
   durable?: boolean;
 }
+
+/** Pointers committed per filesystem sync: few syncs, and a killed writer still leaves its first batches done. */
+const POINTER_BATCH = 256;
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -140,17 +143,23 @@ export class LocalModelRegistry implements ModelRegistry {
         lock.assertHeld();
         await writePlannedPack(this.#layout.root, pack, { durable: this.#durable });
       }
-      await mapLimit([...lastOf], this.#concurrency, async ([name, index]) => {
+      // Pointers a batch at a time: written, made durable together (one filesystem sync, not an fsync each), then
+      // renamed into place; each model still moves from its old version to its new one atomically.
+      const pointers = [...lastOf].map(([name, index]) => {
         const pointer: PointerDocument = {
           schemaVersion: FORMAT_VERSION,
           version: planned[index]!.meta,
           ref: refs[index]!,
         };
-        lock.assertHeld();
-        await writeFileAtomic(this.#layout.pointer(name), `${JSON.stringify(pointer)}\n`, {
-          durable: this.#durable,
-        });
+        return { file: this.#layout.pointer(name), data: `${JSON.stringify(pointer)}\n` };
       });
+      for (let start = 0; start < pointers.length; start += POINTER_BATCH) {
+        lock.assertHeld();
+        writeFilesAtomic(pointers.slice(start, start + POINTER_BATCH), {
+          durable: this.#durable,
+          beforeCommit: () => lock.assertHeld(),
+        });
+      }
     });
     return results;
   }

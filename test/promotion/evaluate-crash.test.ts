@@ -37,7 +37,9 @@ describe('evaluateAndPromote killed mid-promotion', () => {
     const exited = once(child, 'exit');
     const models = path.join(root, 'registry', 'prod', 'models');
     for (;;) {
-      if ((await readdir(models).catch(() => [])).length >= 50) break;
+      // Pointers are committed 256 at a time and a batch's folders appear only after the one before it is
+      // committed: 300 folders mean some models are committed, and most are not yet.
+      if ((await readdir(models).catch(() => [])).length >= 300) break;
       await sleep(5);
     }
     child.kill('SIGKILL');

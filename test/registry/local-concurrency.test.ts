@@ -88,10 +88,11 @@ describe('LocalModelRegistry across processes', () => {
     const child = startChild(count, 'run-crash', false);
     const exited = once(child, 'exit');
     const models = path.join(root, 'registry', 'prod', 'models');
-    // Kill once some models are committed, well before all are.
+    // Kill once some models are committed, well before all are: pointers are committed 256 at a time, and a
+    // batch's folders appear only after the batch before it is committed, so 300 folders mean 256 committed.
     for (;;) {
       const entries = await readdir(models).catch(() => []);
-      if (entries.length >= 100) break;
+      if (entries.length >= 300) break;
       await sleep(5);
     }
     child.kill('SIGKILL');
