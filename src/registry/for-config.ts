@@ -11,6 +11,8 @@ export interface RegistryForOptions {
    * which read every model and should not spend two ARM reads on each. Promotion keeps the default.
    */
   readsFromIndex?: boolean;
+  /** A local registry reads with blocking calls (see `LocalRegistryOptions.blockingReads`): batch workers only. */
+  blockingReads?: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export function registryFor(config: Config, stage: Stage, options: RegistryForOp
   const registry = config.registry;
   if (registry.kind === 'local') {
     const root = workingRoot(config);
-    return new LocalModelRegistry({ root, stage });
+    return new LocalModelRegistry({ root, stage, blockingReads: options.blockingReads === true });
   }
   const workspace = stage === 'prod' ? registry.prodWorkspace : registry.devWorkspace;
   return new DeferredRegistry(stage, `azureml:${workspace}`, async () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PACK_FOLDER, type PlannedPack } from '../artifacts/pack.ts';
 import { FORMAT_VERSION, type LocalLayout, type PackRecord, type PackRef } from './local-layout.ts';
@@ -62,24 +63,14 @@ export async function readPackRecord(
   name: string,
   ref: PackRef,
   from: string,
+  blocking = false,
 ): Promise<PackRecord> {
   const file = layout.pack(ref);
   const where = `${file} (bytes ${ref.offset}+${ref.length}, model ${name}, named by ${from})`;
   let bytes: Buffer;
   try {
-    const handle = await open(file, 'r');
-    try {
-      bytes = Buffer.allocUnsafe(ref.length);
-      const { bytesRead } = await handle.read(bytes, 0, ref.length, ref.offset);
-      if (bytesRead !== ref.length) {
-        const size = (await handle.stat()).size;
-        throw new RegistryError(
-          `registry pack ${where} is cut short: the file ends at byte ${size}; the registry is damaged`,
-        );
-      }
-    } finally {
-      await handle.close();
-    }
+    if (blocking) bytes = readRangeSync(file, ref, where);
+    else bytes = await readRange(file, ref, where);
   } catch (error) {
     if (error instanceof RegistryError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -87,6 +78,43 @@ export async function readPackRecord(
       cause: error,
     });
   }
+  return parseRecord(bytes, ref, name, where);
+}
+
+function readRangeSync(file: string, ref: PackRef, where: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe(ref.length);
+    const bytesRead = readSync(fd, bytes, 0, ref.length, ref.offset);
+    if (bytesRead !== ref.length) {
+      throw new RegistryError(
+        `registry pack ${where} is cut short: the file ends at byte ${fstatSync(fd).size}; the registry is damaged`,
+      );
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function readRange(file: string, ref: PackRef, where: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe(ref.length);
+    const { bytesRead } = await handle.read(bytes, 0, ref.length, ref.offset);
+    if (bytesRead !== ref.length) {
+      const size = (await handle.stat()).size;
+      throw new RegistryError(
+        `registry pack ${where} is cut short: the file ends at byte ${size}; the registry is damaged`,
+      );
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseRecord(bytes: Buffer, ref: PackRef, name: string, where: string): PackRecord {
   if (sha256(bytes) !== ref.sha256) {
     throw new RegistryError(`registry pack ${where} does not match its SHA-256; the registry is damaged`);
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { opendir, readFile } from 'node:fs/promises';
 import { writePlannedPack } from '../artifacts/pack.ts';
 import { describeZodIssues } from '../config/errors.ts';
@@ -44,6 +45,12 @@ export interface LocalRegistryOptions {
    * either way; fsync also survives power loss, at roughly twice the bulk write time (see bench/registry.ts).
    */
   durable?: boolean;
+  /**
+   * Read pointers and pack records with blocking calls (default false). For a batch worker thread that loads one
+   * model after another (scoring): each async read is a round trip through libuv's thread pool (futex wake-ups,
+   * promises), which cost more CPU than the read of a few kilobytes itself. Never for a server's event loop.
+   */
+  blockingReads?: boolean;
 }
 
 /** Pointers committed per filesystem sync: few syncs, and a killed writer still leaves its first batches done. */
@@ -51,10 +58,10 @@ const POINTER_BATCH = 256;
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
-async function readJson<T>(file: string): Promise<T | undefined> {
+async function readJson<T>(file: string, blocking = false): Promise<T | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = blocking ? readFileSync(file, 'utf8') : await readFile(file, 'utf8');
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
@@ -79,6 +86,7 @@ export class LocalModelRegistry implements ModelRegistry {
   readonly #concurrency: number;
   readonly #lock: LockOptions;
   readonly #durable: boolean;
+  readonly #blockingReads: boolean;
 
   constructor(options: LocalRegistryOptions) {
     this.stage = options.stage;
@@ -87,6 +95,7 @@ export class LocalModelRegistry implements ModelRegistry {
     this.#concurrency = options.concurrency ?? 32;
     this.#lock = options.lock ?? {};
     this.#durable = options.durable ?? true;
+    this.#blockingReads = options.blockingReads ?? false;
   }
 
   async registerMany(
@@ -181,7 +190,7 @@ export class LocalModelRegistry implements ModelRegistry {
     let ref = 'ref' in pointer ? pointer.ref : null;
     let from = this.#layout.pointer(name);
     while (ref) {
-      const record = await readPackRecord(this.#layout, name, ref, from);
+      const record = await readPackRecord(this.#layout, name, ref, from, this.#blockingReads);
       const at = record.version.version;
       if (at === wanted)
         return { version: record.version, artifact: checkArtifact(record.artifact, name, from) };
@@ -236,7 +245,7 @@ export class LocalModelRegistry implements ModelRegistry {
   async #pointerDocument(name: string): Promise<PointerDocument | undefined> {
     assertModelName(name);
     const file = this.#layout.pointer(name);
-    const doc = await readJson<PointerDocument>(file);
+    const doc = await readJson<PointerDocument>(file, this.#blockingReads);
     if (!doc) return undefined;
     checkDocument(doc, file, name, [LEGACY_FORMAT_VERSION, FORMAT_VERSION]);
     if (doc.schemaVersion === FORMAT_VERSION) checkPackRef(doc.ref, file);

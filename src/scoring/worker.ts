@@ -24,8 +24,8 @@ function prodRegistry(config: Config, modelsDir: string | undefined): ModelRegis
   const id = JSON.stringify([config.registry, config.storage, modelsDir]);
   if (registry?.config !== id) {
     const instance = modelsDir
-      ? new LocalModelRegistry({ root: modelsDir, location: modelsDir, stage: 'prod' })
-      : registryFor(config, 'prod', { readsFromIndex: true });
+      ? new LocalModelRegistry({ root: modelsDir, location: modelsDir, stage: 'prod', blockingReads: true })
+      : registryFor(config, 'prod', { readsFromIndex: true, blockingReads: true });
     registry = { config: id, instance };
   }
   return registry.instance;

@@ -184,44 +184,50 @@ describe('LocalModelRegistry', () => {
     await expect(registry.load(modelName(['1', 'a']))).rejects.toThrow(/is not a pack of this registry/);
   });
 
-  it('names the pack, the byte range and the model when a pack is cut short, altered or overrun', async () => {
-    const registry = new LocalModelRegistry({ root, stage: 'prod' });
-    await registry.registerMany([request(['1', 'a']), request(['2', 'b'])]);
-    const name = modelName(['2', 'b']);
-    const pointerFile = path.join(registry.location, 'models', name, 'latest.json');
-    const pointer = JSON.parse(await readFile(pointerFile, 'utf8'));
-    const pack = path.join(registry.location, pointer.ref.pack);
-    const whole = await readFile(pack);
-    const located = new RegExp(
-      `registry pack ${pack.replaceAll('/', '\\/')} \\(bytes ${pointer.ref.offset}\\+${pointer.ref.length}, model ${name}`,
-    );
+  it.each([
+    ['non-blocking reads', false],
+    ['blocking reads (a scoring worker)', true],
+  ])(
+    'names the pack, the byte range and the model when a pack is cut short, altered or overrun, with %s',
+    async (_, blockingReads) => {
+      const registry = new LocalModelRegistry({ root, stage: 'prod', blockingReads });
+      await registry.registerMany([request(['1', 'a']), request(['2', 'b'])]);
+      const name = modelName(['2', 'b']);
+      const pointerFile = path.join(registry.location, 'models', name, 'latest.json');
+      const pointer = JSON.parse(await readFile(pointerFile, 'utf8'));
+      const pack = path.join(registry.location, pointer.ref.pack);
+      const whole = await readFile(pack);
+      const located = new RegExp(
+        `registry pack ${pack.replaceAll('/', '\\/')} \\(bytes ${pointer.ref.offset}\\+${pointer.ref.length}, model ${name}`,
+      );
 
-    // Given a pack cut short (a truncated copy): the read fails, located, and says where the file ends.
-    await truncate(pack, pointer.ref.offset + 10);
-    const cut = registry.load(name);
-    await expect(cut).rejects.toThrow(located);
-    await expect(cut).rejects.toThrow(/is cut short: the file ends at byte \d+/);
+      // Given a pack cut short (a truncated copy): the read fails, located, and says where the file ends.
+      await truncate(pack, pointer.ref.offset + 10);
+      const cut = registry.load(name);
+      await expect(cut).rejects.toThrow(located);
+      await expect(cut).rejects.toThrow(/is cut short: the file ends at byte \d+/);
 
-    // Given one altered byte inside the record: its SHA-256 no longer matches.
-    const altered = Buffer.from(whole);
-    altered[pointer.ref.offset + 20] = altered[pointer.ref.offset + 20]! ^ 1;
-    await writeFile(pack, altered);
-    await expect(registry.load(name)).rejects.toThrow(/does not match its SHA-256/);
+      // Given one altered byte inside the record: its SHA-256 no longer matches.
+      const altered = Buffer.from(whole);
+      altered[pointer.ref.offset + 20] = altered[pointer.ref.offset + 20]! ^ 1;
+      await writeFile(pack, altered);
+      await expect(registry.load(name)).rejects.toThrow(/does not match its SHA-256/);
 
-    // Given a pointer whose range runs past the end of the pack.
-    await writeFile(pack, whole);
-    await writeFile(
-      pointerFile,
-      JSON.stringify({ ...pointer, ref: { ...pointer.ref, offset: whole.length - 5 } }),
-    );
-    await expect(registry.load(name)).rejects.toThrow(/is cut short/);
+      // Given a pointer whose range runs past the end of the pack.
+      await writeFile(pack, whole);
+      await writeFile(
+        pointerFile,
+        JSON.stringify({ ...pointer, ref: { ...pointer.ref, offset: whole.length - 5 } }),
+      );
+      await expect(registry.load(name)).rejects.toThrow(/is cut short/);
 
-    // The other model of the same pack still loads, and the registry wrote nothing while refusing.
-    await writeFile(pointerFile, JSON.stringify(pointer));
-    expect((await registry.load(modelName(['1', 'a'])))?.artifact).toEqual(artifact(['1', 'a']));
-    expect((await registry.load(name))?.artifact).toEqual(artifact(['2', 'b']));
-    expect(await filesBelow(path.join(registry.location, 'packs'))).toHaveLength(1);
-  });
+      // The other model of the same pack still loads, and the registry wrote nothing while refusing.
+      await writeFile(pointerFile, JSON.stringify(pointer));
+      expect((await registry.load(modelName(['1', 'a'])))?.artifact).toEqual(artifact(['1', 'a']));
+      expect((await registry.load(name))?.artifact).toEqual(artifact(['2', 'b']));
+      expect(await filesBelow(path.join(registry.location, 'packs'))).toHaveLength(1);
+    },
+  );
 
   it('writes each version as one pack record: its metadata, its previous version and the artifact', async () => {
     const registry = new LocalModelRegistry({ root, stage: 'prod' });
