@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import { parseJsonText } from '../contracts/json-file.ts';
+import { ContractError, parseJsonText } from '../contracts/json-file.ts';
 import { preparedMetaSchema } from '../contracts/prepared-meta.ts';
 import { runManifestSchema } from '../contracts/run-manifest.ts';
 import { EXIT, StageError } from '../core/errors.ts';
@@ -140,7 +140,15 @@ export async function runAmlParallel(options: AmlParallelRunOptions): Promise<Am
     const prefix = stage === 'train' ? `runs/${runId}/` : `predictions/run_id=${runId}/`;
     for await (const key of lake.list(prefix)) {
       if (!done.test(key) || seen.has(key)) continue;
-      const part = stage === 'train' ? await readManifestBlob(lake, key) : undefined;
+      let part: RunManifest | undefined;
+      try {
+        part = stage === 'train' ? await readManifestBlob(lake, key) : undefined;
+      } catch (error) {
+        // A node may still be writing it (a mounted output shows a file before it is whole). This is only progress:
+        // the next poll reads it again, and the run's manifest is checked strictly when the job has completed.
+        if (error instanceof ContractError) continue;
+        throw error;
+      }
       seen.set(key, part?.totals.failed ?? 0);
     }
     const failed = [...seen.values()].reduce((a, b) => a + b, 0);
