@@ -1,10 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { writeJsonArrayFile } from '../util/json-array-file.ts';
 import type { RunManifest } from './manifest.ts';
-
-/** Bytes collected before each write: large enough that a million records are a few hundred writes. */
-const CHUNK = 1 << 20;
 
 /**
  * Writes a run manifest atomically (temporary sibling, fsync, rename) one record at a time, one line each. A
@@ -28,32 +23,5 @@ export async function writeManifestLines(
   header: Omit<RunManifest, 'partitions'>,
   records: AsyncIterable<string>,
 ): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w');
-  try {
-    const head = JSON.stringify(header, null, 2);
-    let buffer = `${head.slice(0, -2)},\n  "partitions": [`;
-    let first = true;
-    for await (const record of records) {
-      buffer += `${first ? '\n' : ',\n'}    ${record}`;
-      first = false;
-      if (buffer.length >= CHUNK) {
-        await handle.write(buffer);
-        buffer = '';
-      }
-    }
-    await handle.write(`${buffer}${first ? '' : '\n  '}]\n}\n`);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeJsonArrayFile(file, header, 'partitions', records);
 }

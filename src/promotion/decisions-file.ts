@@ -1,10 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { writeJsonArrayFile } from '../util/json-array-file.ts';
 import type { DecisionsFile } from './decision-record.ts';
-
-/** Bytes collected before each write. */
-const CHUNK = 1 << 20;
 
 /**
  * Writes `decisions.json` atomically (temporary sibling, fsync, rename) one decision per line: at 100,000
@@ -14,30 +9,9 @@ const CHUNK = 1 << 20;
  */
 export async function writeDecisionsFile(file: string, decisions: DecisionsFile): Promise<void> {
   const { decisions: rows, ...header } = decisions;
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w');
-  try {
-    const head = JSON.stringify(header, null, 2);
-    let buffer = `${head.slice(0, -2)},\n  "decisions": [`;
-    for (let i = 0; i < rows.length; i++) {
-      buffer += `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(rows[i])}`;
-      if (buffer.length >= CHUNK) {
-        await handle.write(buffer);
-        buffer = '';
-      }
-    }
-    await handle.write(`${buffer}${rows.length === 0 ? '' : '\n  '}]\n}\n`);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw error;
+  // One decision's JSON at a time: never all of them as strings at once.
+  function* lines() {
+    for (const row of rows) yield JSON.stringify(row);
   }
-  await handle.close();
-  try {
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeJsonArrayFile(file, header, 'decisions', lines());
 }
